@@ -1,0 +1,45 @@
+"""`EventRecord`: one stored fact of a contact's or agent's timeline.
+
+The router emits typed outputs; the runtime turns each into an `EventRecord`, the store appends
+it, and KPIs, reports, the wallboard stream and the simulator all read this one shape. The
+vocabulary of `kind` values is listed in `KINDS` so that readers and writers agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS: dict[str, str] = {
+    "contact.created": "data: channel, customer, priority, green, language, intent, origin_id",
+    "contact.scheduled": "a callback waits until data.due_at",
+    "contact.queued": "entered a queue; data: ewt_s (None = unknown), position, stage",
+    "contact.offered": "offered to agent_id; data: expires_at",
+    "contact.offer_revoked": "offer withdrawn; data: reason (timeout/declined/abandoned)",
+    "contact.answered": "agent accepted; data: wait_s (since enqueued_at, the place in line)",
+    "contact.held": "put on hold by the agent",
+    "contact.resumed": "taken off hold",
+    "contact.transferred": "data: from_agent, to_queue or to_agent",
+    "contact.moved": "moved between queues by a supervisor; data: from_queue, to_queue",
+    "contact.overflowed": "data: from_queue, to_queue or to_center, rule",
+    "contact.relaxed": "skill requirements lowered; data: stage, min_level",
+    "contact.green": "green channel switched; data: on",
+    "contact.callback_created": "on the origin contact; data: callback_id, due_at",
+    "contact.callback_attempt": "a dial-out attempt; data: reached, attempt",
+    "contact.ended": "terminal; data: outcome, wait_s, talk_s",
+    "agent.state": "data: from, to, reason",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One timeline fact. `seq` is assigned by the store (0 until stored)."""
+
+    at: float
+    kind: str
+    contact_id: str | None = None
+    agent_id: str | None = None
+    queue: str | None = None
+    channel: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0

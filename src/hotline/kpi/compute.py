@@ -1,0 +1,258 @@
+"""Compute contact-center KPIs from the event timeline, for a range, a queue and a channel.
+
+Pure functions: the caller passes the events and the range, so the same code serves nightly
+reports, the wallboard ("today so far": pass end = now) and the simulator. The timeline is
+folded once into per-contact facts and agent state spans (`_Index`); intraday buckets and
+per-queue tables then reuse that fold. The exact definitions are in `definitions()`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from hotline.domain.enums import Channel, Outcome
+from hotline.domain.records import EventRecord
+from hotline.kpi.agents import StateSpan, agent_spans, occupancy_seconds, wrap_up_by_contact
+from hotline.kpi.contacts import ContactFacts, fold_contacts, group_by_contact
+from hotline.kpi.definitions import definitions
+from hotline.kpi.options import KpiOptions, service_level
+
+#: a callback is "worked to a final result" when it ended with one of these outcomes
+CALLBACK_FINAL_OUTCOMES = frozenset({Outcome.COMPLETED.value, Outcome.CALLBACK_FAILED.value})
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    """The KPIs of one range/queue/channel, with the options they were computed with.
+
+    Ratios and averages are None when their denominator is 0 (an empty range prints "—", not
+    0 %). Times are seconds. See `definitions()` for every formula.
+    """
+
+    start: float
+    end: float
+    queue: str | None
+    channel: str | None
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    answered_in_threshold: int
+    abandoned_in_threshold: int
+    service_level: float | None
+    answer_rate: float | None
+    abandon_rate: float | None
+    asa_s: float | None
+    max_wait_s: float | None
+    handled: int
+    aht_s: float | None
+    talk_s_avg: float | None
+    acw_s_avg: float | None
+    occupancy: float | None
+    callbacks_created: int
+    callbacks_completed: int
+    callbacks_reached: int
+    callback_completion_rate: float | None
+    ewt_mae_s: float | None
+    ewt_samples: int
+    options: KpiOptions
+
+    def service_level_with(self, formula: str) -> float | None:
+        """The service level under another named formula, for reports that print all four."""
+        return service_level(
+            formula,
+            answered=self.answered,
+            answered_in_threshold=self.answered_in_threshold,
+            abandoned=self.abandoned,
+            abandoned_in_threshold=self.abandoned_in_threshold,
+        )
+
+    def definitions(self) -> dict[str, str]:
+        """Field name → definition text, with this value's thresholds and SL formula."""
+        return definitions(self.options)
+
+    def describe(self) -> str:
+        """The block printed under a report: scope, filters, then one line per definition."""
+        queue = self.queue if self.queue is not None else "all"
+        channel = self.channel if self.channel is not None else "all except callback"
+        head = f"range [{self.start:g}, {self.end:g}), queue: {queue}, channel: {channel}"
+        return "\n".join([head, *self.definitions().values()])
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The timeline folded once: contacts by creation time, agent spans, wrap-up per contact."""
+
+    contacts: Sequence[ContactFacts]
+    created_ats: Sequence[float]
+    spans: Sequence[StateSpan]
+    acw_s: dict[str, float]
+
+
+def _index(events: Iterable[EventRecord]) -> _Index:
+    events = list(events)
+    grouped = group_by_contact(events)
+    contacts = fold_contacts(grouped)
+    answers = [
+        (e.at, e.agent_id, e.contact_id)
+        for e in events
+        if e.kind == "contact.answered" and e.agent_id is not None and e.contact_id is not None
+    ]
+    spans = agent_spans(events)
+    return _Index(
+        contacts=contacts,
+        created_ats=[c.created_at for c in contacts],
+        spans=spans,
+        acw_s=wrap_up_by_contact(spans, answers),
+    )
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _compute(
+    index: _Index,
+    start: float,
+    end: float,
+    queue: str | None,
+    channel: str | None,
+    options: KpiOptions,
+) -> Kpis:
+    lo = bisect.bisect_left(index.created_ats, start)
+    hi = bisect.bisect_left(index.created_ats, end)
+    in_range = [c for c in index.contacts[lo:hi] if queue is None or c.queue == queue]
+    if channel is None:
+        served = [c for c in in_range if c.queued and not c.is_callback]
+    else:
+        served = [c for c in in_range if c.queued and c.channel == channel]
+    callback_scope = channel is None or channel == Channel.CALLBACK.value
+    callbacks = [c for c in in_range if c.is_callback] if callback_scope else []
+
+    threshold, short_s = options.sl_threshold_s, options.short_abandon_s
+    answered = [c for c in served if c.answered]
+    gave_up = [c for c in served if c.gave_up]
+    short = [c for c in gave_up if c.wait_s is not None and c.wait_s < short_s]
+    abandoned = [c for c in gave_up if c.wait_s is None or c.wait_s >= short_s]
+    offered = len(served) - len(short)
+    answer_waits = [c.wait_s for c in answered if c.wait_s is not None]
+    abandon_waits = [c.wait_s for c in abandoned if c.wait_s is not None]
+    answered_in = sum(1 for w in answer_waits if w <= threshold)
+    abandoned_in = sum(1 for w in abandon_waits if w <= threshold)
+
+    handled = [c for c in answered if c.handled]
+    talk = sum(c.talk_s or 0.0 for c in handled)
+    acw = sum(index.acw_s.get(c.contact_id, 0.0) for c in handled)
+    occupied, staffed = occupancy_seconds(index.spans, start, end)
+    ewt_errors = [
+        abs(float(c.first_ewt_s) - c.wait_s)
+        for c in answered
+        if c.first_ewt_s is not None and c.wait_s is not None
+    ]
+    completed = [c for c in callbacks if c.outcome in CALLBACK_FINAL_OUTCOMES]
+    reached = [c for c in callbacks if c.outcome == Outcome.COMPLETED.value]
+
+    return Kpis(
+        start=start,
+        end=end,
+        queue=queue,
+        channel=channel,
+        offered=offered,
+        answered=len(answered),
+        abandoned=len(abandoned),
+        short_abandoned=len(short),
+        answered_in_threshold=answered_in,
+        abandoned_in_threshold=abandoned_in,
+        service_level=service_level(
+            options.sl_formula,
+            answered=len(answered),
+            answered_in_threshold=answered_in,
+            abandoned=len(abandoned),
+            abandoned_in_threshold=abandoned_in,
+        ),
+        answer_rate=_ratio(len(answered), offered),
+        abandon_rate=_ratio(len(abandoned), offered),
+        asa_s=_ratio(sum(answer_waits), len(answer_waits)),
+        max_wait_s=max([*answer_waits, *abandon_waits], default=None),
+        handled=len(handled),
+        aht_s=_ratio(talk + acw, len(handled)),
+        talk_s_avg=_ratio(talk, len(handled)),
+        acw_s_avg=_ratio(acw, len(handled)),
+        occupancy=_ratio(occupied, staffed),
+        callbacks_created=len(callbacks),
+        callbacks_completed=len(completed),
+        callbacks_reached=len(reached),
+        callback_completion_rate=_ratio(len(completed), len(callbacks)),
+        ewt_mae_s=_ratio(sum(ewt_errors), len(ewt_errors)),
+        ewt_samples=len(ewt_errors),
+        options=options,
+    )
+
+
+def compute_kpis(
+    events: Iterable[EventRecord],
+    start: float,
+    end: float,
+    *,
+    queue: str | None = None,
+    channel: str | None = None,
+    options: KpiOptions = KpiOptions(),
+) -> Kpis:
+    """KPIs of the contacts created in [start, end) (epoch seconds), optionally one queue/channel.
+
+    Pass the events of the range and those after it (a contact created at 23:59 is answered
+    after midnight) plus the agent states before it (to know who was in what state at `start`).
+    `channel=None` means every channel except callback, whose contacts then appear only in the
+    callback figures; `channel="callback"` counts callbacks in offered/answered as well.
+    Occupancy is all agents whatever the queue/channel filter.
+    """
+    return _compute(_index(events), start, end, queue, channel, options)
+
+
+def kpis_by_queue(
+    events: Iterable[EventRecord],
+    start: float,
+    end: float,
+    *,
+    channel: str | None = None,
+    options: KpiOptions = KpiOptions(),
+) -> dict[str, Kpis]:
+    """`compute_kpis` for every queue that has a contact created in the range, by queue id.
+
+    Contacts with no queue at all (e.g. ended in the IVR) appear in no queue's row; occupancy is
+    the same center-wide figure in every row.
+    """
+    index = _index(events)
+    lo = bisect.bisect_left(index.created_ats, start)
+    hi = bisect.bisect_left(index.created_ats, end)
+    queues = sorted({c.queue for c in index.contacts[lo:hi] if c.queue is not None})
+    return {q: _compute(index, start, end, q, channel, options) for q in queues}
+
+
+def intervals(
+    events: Iterable[EventRecord],
+    start: float,
+    end: float,
+    step_s: float = 1800,
+    *,
+    queue: str | None = None,
+    channel: str | None = None,
+    options: KpiOptions = KpiOptions(),
+) -> list[tuple[float, Kpis]]:
+    """KPIs per bucket [t, t + step_s) from `start`, the last bucket cut at `end`.
+
+    Each bucket is an independent range: a contact counts in the bucket it was created in (even
+    if answered in the next), and occupancy is clipped to the bucket — the usual convention of
+    half-hour intraday reports, which lets buckets be compared with the forecast.
+    """
+    if step_s <= 0:
+        raise ValueError("step_s must be > 0")
+    index = _index(events)
+    buckets: list[tuple[float, Kpis]] = []
+    i = 0
+    while (t := start + i * step_s) < end:
+        buckets.append((t, _compute(index, t, min(t + step_s, end), queue, channel, options)))
+        i += 1
+    return buckets

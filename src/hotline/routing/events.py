@@ -1,0 +1,152 @@
+"""Inputs to the router: frozen values describing what happened outside it.
+
+Channel adapters, the API and the simulator all speak only these. Time is never inside an
+event: it is the `now` argument of `Router.handle`, so a recorded log replays exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.domain.enums import Channel
+
+
+@dataclass(frozen=True, slots=True)
+class ContactArrived:
+    """A customer reached a queue (after the IVR, or a chat asking for a person)."""
+
+    contact_id: str
+    queue: str
+    channel: Channel = Channel.VOICE
+    customer: str | None = None
+    priority: int = 0
+    green: bool = False
+    language: str | None = None
+    intent: str | None = None
+    skills: tuple[tuple[str, int], ...] = ()  # extra requirements, e.g. (("vip", 5),)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerLeft:
+    """The customer hung up / closed the chat: an abandon while waiting, an end while served."""
+
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogin:
+    """An agent signs in; `ready=False` starts in not-ready (reason `login`)."""
+
+    agent_id: str
+    ready: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogout:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReady:
+    """The agent (or a supervisor forcing it) makes the agent available."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentNotReady:
+    """Break, training, meeting, after-call work…; while busy it takes effect when free."""
+
+    agent_id: str
+    reason: str = "break"
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAccepted:
+    agent_id: str
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDeclined:
+    agent_id: str
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactCompleted:
+    """The agent finished a contact. For a callback, `reached=False` means nobody answered."""
+
+    agent_id: str
+    contact_id: str
+    reached: bool = True
+    wrap_up_s: float | None = None  # None = the queue's default after-call work
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUpDone:
+    """The agent ends after-call work early (the timer ends it otherwise)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferToQueue:
+    agent_id: str
+    contact_id: str
+    queue: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransferToAgent:
+    agent_id: str
+    contact_id: str
+    target_agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    agent_id: str
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    agent_id: str
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveContact:
+    """A supervisor moves a waiting contact to another queue (it keeps its place in line)."""
+
+    contact_id: str
+    queue: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetGreen:
+    """A supervisor marks a waiting contact green-channel (served before everyone else)."""
+
+    contact_id: str
+    on: bool = True
+
+
+Event = (
+    ContactArrived
+    | CustomerLeft
+    | AgentLogin
+    | AgentLogout
+    | AgentReady
+    | AgentNotReady
+    | OfferAccepted
+    | OfferDeclined
+    | ContactCompleted
+    | WrapUpDone
+    | TransferToQueue
+    | TransferToAgent
+    | Hold
+    | Resume
+    | MoveContact
+    | SetGreen
+)
