@@ -401,6 +401,10 @@ class Lifecycle(_Base):
             return
         if a.state is AgentState.AVAILABLE:
             return
+        if a.state is AgentState.RESERVED:
+            raise IllegalTransition("agent has an offer pending; accept or decline it first")
+        if a.state is AgentState.OFFLINE:
+            raise IllegalTransition(f"agent {a.id} is logged out; log in first")
         self._set_state(a, AgentState.AVAILABLE, "ready")
         self._route_agent(a)
 
@@ -414,6 +418,8 @@ class Lifecycle(_Base):
             return
         if a.state is AgentState.RESERVED:
             raise IllegalTransition("agent has an offer pending; accept or decline it first")
+        if a.state is AgentState.OFFLINE:
+            raise IllegalTransition(f"agent {a.id} is logged out; log in first")
         self._set_state(a, AgentState.NOT_READY, e.reason)
 
     # ------------------------------------------------------------------ deadlines
