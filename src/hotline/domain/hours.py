@@ -331,7 +331,9 @@ def _parse_minute(text: str, part: str) -> int:
 def _parse_windows(value: Any, part: str) -> Windows:
     """`"08:00-12:00,13:00-18:00"` or `"closed"` -> windows; names `part` in every error."""
     if not isinstance(value, str):
-        raise HoursSpecError(part, f"expected a string like '08:00-20:00' or 'closed', got {value!r}")
+        raise HoursSpecError(
+            part, f"expected a string like '08:00-20:00' or 'closed', got {value!r}"
+        )
     if value.strip().lower() == "closed":
         return ()
     windows: list[Window] = []

@@ -76,31 +76,41 @@ def occupancy_seconds(spans: Iterable[StateSpan], start: float, end: float) -> t
     return occupied, staffed
 
 
+#: contact events that name the agent working the contact, in the order an agent meets them
+TOUCH_KINDS = frozenset(
+    {"contact.answered", "contact.transferred", "contact.callback_attempt", "contact.ended"}
+)
+
+
 def wrap_up_by_contact(
-    spans: Iterable[StateSpan], answers: Iterable[tuple[float, str, str]]
+    spans: Iterable[StateSpan], touches: Iterable[tuple[float, str, str]]
 ) -> dict[str, float]:
     """Seconds of wrap-up charged to each contact id.
 
     A wrap-up span belongs to the contact named on the `agent.state` event that opened it, else
-    to the contact this agent most recently answered (`answers`: (at, agent_id, contact_id) of
-    every `contact.answered`) at or before the span start. Spans with an unknown start or end
-    (before the first or after the last event of an agent) are not charged: their length is not
-    known, and counting an unfinished wrap-up up to an arbitrary range end would inflate AHT.
+    to the contact this agent last touched at or before the span start — `touches` are
+    (at, agent_id, contact_id) of `TOUCH_KINDS` events in timeline order. The router releases
+    an agent (ended/transferred/callback attempt naming the agent) just before wrap-up, so this
+    is the contact the agent just finished, even for a chat agent who answered others after it;
+    without agent ids on those events it falls back to the contact the agent last answered.
+    Spans with an unknown start or end (before the first or after the last state event of an
+    agent) are not charged: their length is not known, and counting an unfinished wrap-up up to
+    an arbitrary range end would inflate AHT.
     """
     by_agent: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for at, agent_id, contact_id in answers:
+    for at, agent_id, contact_id in touches:
         by_agent[agent_id].append((at, contact_id))
-    for answered in by_agent.values():
-        answered.sort(key=lambda pair: pair[0])
+    for touched in by_agent.values():
+        touched.sort(key=lambda pair: pair[0])  # stable: same-time touches keep timeline order
     charged: dict[str, float] = defaultdict(float)
     for span in spans:
         if span.state != AgentState.WRAP_UP or not math.isfinite(span.end - span.start):
             continue
         contact_id = span.contact_id
         if contact_id is None:
-            answered = by_agent.get(span.agent_id, [])
-            i = bisect.bisect_right(answered, span.start, key=lambda pair: pair[0])
-            contact_id = answered[i - 1][1] if i else None
+            touched = by_agent.get(span.agent_id, [])
+            i = bisect.bisect_right(touched, span.start, key=lambda pair: pair[0])
+            contact_id = touched[i - 1][1] if i else None
         if contact_id is not None:
             charged[contact_id] += span.end - span.start
     return dict(charged)

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from hotline.domain.enums import Channel, Outcome
 from hotline.domain.records import EventRecord
-from hotline.kpi.agents import StateSpan, agent_spans, occupancy_seconds, wrap_up_by_contact
+from hotline.kpi.agents import (
+    TOUCH_KINDS,
+    StateSpan,
+    agent_spans,
+    occupancy_seconds,
+    wrap_up_by_contact,
+)
 from hotline.kpi.contacts import ContactFacts, fold_contacts, group_by_contact
 from hotline.kpi.definitions import definitions
 from hotline.kpi.options import KpiOptions, service_level
@@ -77,7 +83,7 @@ class Kpis:
         """The block printed under a report: scope, filters, then one line per definition."""
         queue = self.queue if self.queue is not None else "all"
         channel = self.channel if self.channel is not None else "all except callback"
-        head = f"range [{self.start:g}, {self.end:g}), queue: {queue}, channel: {channel}"
+        head = f"range [{self.start:.15g}, {self.end:.15g}), queue: {queue}, channel: {channel}"
         return "\n".join([head, *self.definitions().values()])
 
 
@@ -92,20 +98,19 @@ class _Index:
 
 
 def _index(events: Iterable[EventRecord]) -> _Index:
-    events = list(events)
-    grouped = group_by_contact(events)
-    contacts = fold_contacts(grouped)
-    answers = [
+    events = sorted(events, key=lambda e: (e.at, e.seq))
+    contacts = fold_contacts(group_by_contact(events))
+    touches = [
         (e.at, e.agent_id, e.contact_id)
         for e in events
-        if e.kind == "contact.answered" and e.agent_id is not None and e.contact_id is not None
+        if e.kind in TOUCH_KINDS and e.agent_id is not None and e.contact_id is not None
     ]
     spans = agent_spans(events)
     return _Index(
         contacts=contacts,
         created_ats=[c.created_at for c in contacts],
         spans=spans,
-        acw_s=wrap_up_by_contact(spans, answers),
+        acw_s=wrap_up_by_contact(spans, touches),
     )
 
 

@@ -27,7 +27,7 @@ class ContactFacts:
     `contact.answered` (else answered.at − first queued.at); for an unanswered one that ended,
     `wait_s` of `contact.ended` (else ended.at − first queued.at). `talk_s` is set only when the
     contact ended (it is "handled") and sums every leg from a `contact.answered` to the next
-    `contact.transferred` or `contact.ended`; hold time is part of talk.
+    `contact.transferred`, `contact.callback_attempt` or `contact.ended`; hold is part of talk.
     """
 
     contact_id: str
@@ -106,7 +106,7 @@ def fold_contact(contact_id: str, timeline: list[EventRecord]) -> ContactFacts |
         first_ewt_s=queued[0].data.get("ewt_s") if queued else None,
         answered_at=answered.at if answered is not None else None,
         wait_s=wait_s,
-        outcome=str(ended.data.get("outcome")) if ended is not None else None,
+        outcome=ended.data.get("outcome") if ended is not None else None,
         ended_at=ended.at if ended is not None else None,
         talk_s=_talk(timeline) if answered is not None and ended is not None else None,
     )
@@ -134,13 +134,18 @@ def _wait(event: EventRecord, first_queued_at: float | None) -> float | None:
     return event.at - first_queued_at if first_queued_at is not None else None
 
 
+#: events that end an agent's leg of a contact (a callback dial-out ends at each attempt, and a
+#: failed attempt is re-scheduled, so the wait for the retry must not count as talk)
+LEG_ENDS = frozenset({"contact.transferred", "contact.callback_attempt", "contact.ended"})
+
+
 def _talk(timeline: list[EventRecord]) -> float:
-    """Sum of answered → transferred/ended legs; a second answer inside an open leg is ignored."""
+    """Sum of legs answered → `LEG_ENDS`; a second answer inside an open leg is ignored."""
     total, leg_start = 0.0, None
     for event in timeline:
         if event.kind == "contact.answered" and leg_start is None:
             leg_start = event.at
-        elif event.kind in ("contact.transferred", "contact.ended") and leg_start is not None:
+        elif event.kind in LEG_ENDS and leg_start is not None:
             total += event.at - leg_start
             leg_start = None
     return total

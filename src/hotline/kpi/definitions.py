@@ -12,7 +12,7 @@ from hotline.kpi.options import SL_FORMULAS, KpiOptions
 
 def _s(seconds: float) -> str:
     """Seconds without a useless ".0" (20.0 → "20 s", 2.5 → "2.5 s")."""
-    return f"{seconds:g} s"
+    return f"{seconds:.15g} s"
 
 
 def definitions(options: KpiOptions = KpiOptions()) -> dict[str, str]:
@@ -37,7 +37,7 @@ def definitions(options: KpiOptions = KpiOptions()) -> dict[str, str]:
             "excluded from offered, abandoned and the service level"
         ),
         "service_level": (
-            f"{options.sl_threshold_s:g} 秒服务水平 service level, formula {options.sl_formula}: "
+            f"{t.removesuffix(' s')} 秒服务水平 service level, formula {options.sl_formula}: "
             f"{SL_FORMULAS[options.sl_formula]}, where T = {t} and a wait ≤ T is in threshold"
         ),
         "answer_rate": "接通率 answer rate = answered ÷ offered",
@@ -52,11 +52,12 @@ def definitions(options: KpiOptions = KpiOptions()) -> dict[str, str]:
             "that have ended"
         ),
         "talk_s_avg": (
-            "平均通话时长 talk = Σ legs answered → transferred/ended (hold included) ÷ handled"
+            "平均通话时长 talk = Σ legs answered → transferred/callback attempt/ended (hold "
+            "included) ÷ handled"
         ),
         "acw_s_avg": (
             "平均话后处理 after-call work = wrap-up that followed the contact ÷ handled "
-            "(an agent's wrap-up is charged to the contact it last answered)"
+            "(an agent's wrap-up is charged to the contact the agent had just finished)"
         ),
         "occupancy": (
             "占用率 occupancy = agent time busy/reserved/wrap-up ÷ agent time available/busy/"

@@ -28,7 +28,7 @@ class RepeatContacts:
         """The definition printed under the figure."""
         return (
             f"重复来电率 repeat-contact rate = contacts from a customer who already contacted "
-            f"within the previous {self.window_s:g} s ÷ contacts with a known customer "
+            f"within the previous {self.window_s:.15g} s ÷ contacts with a known customer "
             "(callbacks excluded)"
         )
 

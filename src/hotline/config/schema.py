@@ -1,0 +1,223 @@
+"""Pydantic models for the center file: the per-field checks, with messages an admin can act on.
+
+The same shape arrives as YAML (a file on disk) or as JSON (the admin API), so these models are
+the single definition of what a center file may contain. Cross-field rules (unique ids, overflow
+targets that exist, relax steps in order, readable hours) live in `hotline.config.loader`,
+which can name the exact list index that is wrong.
+
+Shape, with defaults; every key outside `center.name` and `queues[].id` may be omitted::
+
+    center:
+      name: 重庆江北国际机场 966666     # required
+      strategy: longest_idle             # longest_idle | highest_proficiency |
+                                         # least_occupied | round_robin
+      priority_weight_s: 60              # seconds of waiting one priority step is worth
+      timezone: Asia/Shanghai            # IANA name; also the default for queue hours
+      callback_retry_s: 300              # gap between failed callback attempts
+      callback_max_attempts: 3
+      language_skills: {en: english}     # contact language -> skill an agent needs
+    queues:                              # at least one
+      - id: general                      # letters, digits, _ . - ; not "callback"
+        name: 综合咨询                   # default: the id
+        skills: {general: 1}             # skill -> minimum level 1..10
+        priority: 0                      # higher is served first (see RoutingWeights)
+        service_level: {threshold_s: 20, target: 0.8}   # target in (0, 1]
+        hours: 24x7                      # or a BusinessHours.parse mapping; default 24x7
+        overflow:                        # each rule needs after_s and/or ewt_over_s
+          - {after_s: 60, target: english}       # target: a queue id,
+          - {ewt_over_s: 300, target: callback}  # "callback" or "center:<name>"
+        relax: [{after_s: 30, min_level: 3}]     # after_s strictly rising, levels not rising
+        offer_timeout_s: 15
+        wrap_up_s: 10
+        expected_aht_s: 180
+        callback_queue: null             # queue that runs this queue's callbacks; null = itself
+        strategy: null                   # null = the center's strategy
+    agents:
+      - {id: a01, name: 王静, skills: {general: 8, english: 6}, chat_capacity: 3}
+
+Numbers are strict: `"20"` or `true` where a number belongs is an error rather than a guess,
+because a silently coerced value in a routing config is worse than a refused file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
+
+from hotline.domain.enums import Strategy
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_SKILL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _level(value: int) -> int:
+    if not 1 <= value <= 10:
+        raise ValueError("must be between 1 and 10")
+    return value
+
+
+def _fraction(value: float) -> float:
+    if not 0 < value <= 1:
+        raise ValueError("must be in (0, 1], e.g. 0.8 for 80 %")
+    return value
+
+
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def _non_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _queue_id(value: str) -> str:
+    if not _ID.match(value) or "@" in value:
+        raise ValueError(
+            f"queue id {value!r} must be 1-64 letters, digits, '_', '.' or '-' (no spaces or ':')"
+        )
+    if value == "callback":
+        raise ValueError("'callback' is reserved as an overflow target")
+    return value
+
+
+def _agent_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(
+            f"agent id {value!r} must be 1-64 letters, digits, '_', '.', '@' or '-' (no spaces)"
+        )
+    return value
+
+
+def _skill(value: str) -> str:
+    if not _SKILL.match(value):
+        raise ValueError(f"skill name {value!r} must be letters, digits, '_', '.' or '-'")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (expected e.g. 'Asia/Shanghai')") from exc
+    return value
+
+
+Level = Annotated[int, Strict(), AfterValidator(_level)]
+Fraction = Annotated[float, Strict(), AfterValidator(_fraction)]
+PositiveSeconds = Annotated[float, Strict(), AfterValidator(_positive)]
+Seconds = Annotated[float, Strict(), AfterValidator(_non_negative)]
+Count = Annotated[int, Strict(), AfterValidator(_non_negative)]
+Integer = Annotated[int, Strict()]
+Text = Annotated[str, Strict(), AfterValidator(_not_blank)]
+QueueId = Annotated[str, Strict(), AfterValidator(_queue_id)]
+AgentId = Annotated[str, Strict(), AfterValidator(_agent_id)]
+Skill = Annotated[str, Strict(), AfterValidator(_skill)]
+TimeZone = Annotated[str, Strict(), AfterValidator(_time_zone)]
+
+
+class _Section(BaseModel):
+    """Unknown keys are errors (a typo must not silently fall back to a default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class CenterSection(_Section):
+    """The `center:` block: center-wide defaults and callback policy."""
+
+    name: Text
+    strategy: Strategy = Strategy.LONGEST_IDLE
+    priority_weight_s: Seconds = 60.0
+    timezone: TimeZone = "Asia/Shanghai"
+    callback_retry_s: PositiveSeconds = 300.0
+    callback_max_attempts: Annotated[int, Strict(), Field(ge=1)] = 3
+    language_skills: dict[Text, Skill] = Field(default_factory=dict)
+
+
+class ServiceLevelSection(_Section):
+    """Answer `target` of contacts within `threshold_s` seconds."""
+
+    threshold_s: PositiveSeconds = 20.0
+    target: Fraction = 0.8
+
+
+class OverflowSection(_Section):
+    """One overflow rule; whether `target` exists is checked by the loader."""
+
+    target: Text
+    after_s: Seconds | None = None
+    ewt_over_s: Seconds | None = None
+
+    @model_validator(mode="after")
+    def _needs_trigger(self) -> OverflowSection:
+        if self.after_s is None and self.ewt_over_s is None:
+            raise ValueError("an overflow rule needs after_s or ewt_over_s")
+        return self
+
+
+class RelaxSection(_Section):
+    """One relaxation step."""
+
+    after_s: Seconds
+    min_level: Level
+
+
+class QueueSection(_Section):
+    """One queue; `hours` stays raw here and is parsed by `BusinessHours.parse` in the loader."""
+
+    id: QueueId
+    name: Text | None = None
+    skills: dict[Skill, Level] = Field(default_factory=dict)
+    priority: Integer = 0
+    service_level: ServiceLevelSection = Field(default_factory=ServiceLevelSection)
+    hours: Any = None
+    overflow: list[OverflowSection] = Field(default_factory=list)
+    relax: list[RelaxSection] = Field(default_factory=list)
+    offer_timeout_s: PositiveSeconds = 15.0
+    wrap_up_s: Seconds = 10.0
+    expected_aht_s: PositiveSeconds = 180.0
+    callback_queue: QueueId | None = None
+    strategy: Strategy | None = None
+
+
+class AgentSection(_Section):
+    """One agent; `chat_capacity: 0` means voice only."""
+
+    id: AgentId
+    name: Text | None = None
+    skills: dict[Skill, Level] = Field(default_factory=dict)
+    chat_capacity: Count = 3
+
+
+class CenterFile(_Section):
+    """The whole file."""
+
+    center: CenterSection
+    queues: list[QueueSection] = Field(min_length=1)
+    agents: list[AgentSection] = Field(default_factory=list)
+
+
+def known_field_names() -> set[str]:
+    """Every key the schema accepts, for "did you mean" hints on unknown keys."""
+    models: tuple[type[BaseModel], ...] = (
+        CenterSection,
+        ServiceLevelSection,
+        OverflowSection,
+        RelaxSection,
+        QueueSection,
+        AgentSection,
+        CenterFile,
+    )
+    return {name for model in models for name in model.model_fields}
