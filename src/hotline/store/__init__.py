@@ -1,0 +1,49 @@
+"""Persistence for hotline - the only package that imports SQLAlchemy.
+
+Typical start-up::
+
+    engine = make_engine(settings.database_url)   # sqlite:///var/hotline.db by default
+    migrate(engine)                               # alembic upgrade head, idempotent
+    store = Store(engine)
+
+or simply `store = open_store(url)`. Everything crossing this boundary is a plain dataclass
+(`EventRecord`, `ContactSnapshot`, `AgentSnapshot`, `User`, `ConfigVersion`, `AuditEntry`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import URL
+
+from hotline.store.db import make_engine
+from hotline.store.entities import (
+    ROLES,
+    AuditEntry,
+    ConfigVersion,
+    DuplicateError,
+    NotFoundError,
+    StoreError,
+    User,
+)
+from hotline.store.migrate import migrate
+from hotline.store.repository import Store
+
+__all__ = [
+    "ROLES",
+    "AuditEntry",
+    "ConfigVersion",
+    "DuplicateError",
+    "NotFoundError",
+    "Store",
+    "StoreError",
+    "User",
+    "make_engine",
+    "migrate",
+    "open_store",
+]
+
+
+def open_store(url: str | URL) -> Store:
+    """Engine + migrations + `Store` in one call, for the server, CLI and simulator."""
+    engine = make_engine(url)
+    migrate(engine)
+    return Store(engine)
