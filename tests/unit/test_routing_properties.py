@@ -140,7 +140,7 @@ def check_fair_first_offer(before: dict, out: list) -> None:
         return
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(step, arrivals, arrivals), min_size=1, max_size=80))
 def test_random_event_sequences_keep_every_invariant(steps):
     d = make()

@@ -12,9 +12,10 @@ ALLOWED: dict[S, frozenset[S]] = {
     # A reserved agent accepts (busy), loses the offer to an abandon (available) or lets it ring
     # out / declines (not ready).
     S.RESERVED: frozenset({S.BUSY, S.AVAILABLE, S.NOT_READY}),
-    # Busy ends in after-call work, straight to available (no wrap-up configured) or to the
-    # not-ready reason asked for during the contact.
-    S.BUSY: frozenset({S.WRAP_UP, S.AVAILABLE, S.NOT_READY}),
+    # Busy ends in after-call work, straight to available (no wrap-up configured), in the
+    # not-ready reason asked for during the contact, or reserved when the last chat ends while
+    # the next chat offer is still ringing.
+    S.BUSY: frozenset({S.WRAP_UP, S.AVAILABLE, S.NOT_READY, S.RESERVED}),
     S.WRAP_UP: frozenset({S.AVAILABLE, S.NOT_READY, S.OFFLINE}),
 }
 

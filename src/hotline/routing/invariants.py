@@ -30,6 +30,8 @@ def violations(r: Router) -> list[str]:
                 out.append(f"agent {a.id} reserved for {a.offer}, which is not offered to it")
         if (a.state is AgentState.RESERVED) != (a.offer is not None and not a.contacts):
             out.append(f"agent {a.id} is {a.state.value} but offer={a.offer} contacts={a.contacts}")
+        if a.pending_reason is not None and a.state not in (AgentState.BUSY, AgentState.RESERVED):
+            out.append(f"agent {a.id} is {a.state.value} with a pending {a.pending_reason}")
         if a.contacts and a.state is not AgentState.BUSY:
             out.append(f"agent {a.id} holds contacts while {a.state.value}")
         if a.state is AgentState.BUSY and not a.contacts:

@@ -155,6 +155,7 @@ class Lifecycle(_Base):
         talk = self._now - c.answered_at if c.answered_at is not None else None
         self._emit("contact.ended", c, outcome=outcome.value, wait_s=wait, talk_s=talk, **extra)
         del self._contacts[c.id]
+        self._ended[c.id] = c.snapshot()
 
     # ------------------------------------------------------------------ callbacks
     def _create_callback(self, origin: ContactState) -> None:
@@ -290,6 +291,9 @@ class Lifecycle(_Base):
         if a.contacts:
             self._ready.refresh(a)
             self._route_agent(a)
+            return
+        if a.offer is not None:  # a chat offer is ringing: it decides what comes next
+            self._set_state(a, AgentState.RESERVED, "offer_pending")
             return
         if a.pending_reason is not None:
             reason, a.pending_reason = a.pending_reason, None

@@ -46,6 +46,7 @@ class Router(Lifecycle):
         self._rr: dict[str, int] = {}
         self._aht: dict[str, float] = {}
         self._serving: dict[Reqs, int] = {}  # staffed agents per requirement set (EWT)
+        self._ended: dict[str, ContactSnapshot] = {}  # final snapshots not yet collected
         self.decisions = 0  # offers made, for benchmarks
         self._apply_config(config)
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -114,6 +115,11 @@ class Router(Lifecycle):
     def agents(self) -> list[AgentSnapshot]:
         return [a.snapshot() for a in self._agents.values()]
 
+    def pop_ended(self) -> list[ContactSnapshot]:
+        """Final snapshots of contacts ended since the last call (for the store's projection)."""
+        ended, self._ended = list(self._ended.values()), {}
+        return ended
+
     def offer_of(self, agent_id: str) -> str | None:
         a = self._agents.get(agent_id)
         return a.offer if a else None
@@ -177,10 +183,19 @@ class Router(Lifecycle):
 
     # ------------------------------------------------------------------ restore
     def restore(
-        self, contacts: Iterable[ContactSnapshot], agents: Iterable[AgentSnapshot], now: float
+        self,
+        contacts: Iterable[ContactSnapshot],
+        agents: Iterable[AgentSnapshot],
+        now: float,
+        seq_floor: int = 0,
     ) -> list[EventRecord]:
-        """Rebuild live state after a restart; pending offers are withdrawn and re-routed."""
+        """Rebuild live state after a restart; pending offers are withdrawn and re-routed.
+
+        `seq_floor` is the highest arrival sequence ever used, so new contacts sort after
+        every earlier one even when those have ended.
+        """
         self._now = now
+        self._seq = max(self._seq, seq_floor)
         self._out = out = []
         self._serving.clear()
         for s in agents:
@@ -293,6 +308,8 @@ class Router(Lifecycle):
         if (old in SERVING) != (state in SERVING):
             self._serving.clear()
         a.state, a.state_since, a.reason = state, now, reason
+        if state in (AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.OFFLINE):
+            a.pending_reason = None  # a requested break is over once the agent is free
         if state is not AgentState.WRAP_UP:
             a.wrap_until = None
             self._timers.cancel("wrap", a.id)
