@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "contact.callback_created": "on the origin contact; data: callback_id, due_at",
     "contact.callback_attempt": "a dial-out attempt; data: reached, attempt",
     "contact.ended": "terminal; data: outcome, wait_s, talk_s",
+    "contact.note": "an agent's note / disposition code; data: disposition, note",
     "agent.state": "data: from, to, reason",
 }
 

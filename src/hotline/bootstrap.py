@@ -1,0 +1,51 @@
+"""First start of a center: store its configuration and create the first logins."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from hotline.config import dump_config
+from hotline.domain.models import CenterConfig
+from hotline.store import Store
+from hotline.web.security import hash_password
+
+DEMO_PASSWORD = "hotline-demo"  # documented in the README; demo centers only
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+    role: str
+    agent_id: str | None = None
+
+
+def init_center(store: Store, config: CenterConfig, *, demo_logins: bool) -> list[Login]:
+    """Save `config` as the current version and create logins that do not exist yet.
+
+    With `demo_logins` every login gets the documented demo password: `admin`, `supervisor`,
+    `channel` (for channel adapters and load tests) and one per agent (its id). Otherwise only
+    `admin` is created, with a random password that is shown once.
+    """
+    store.save_config(dump_config(config), "hotline init", at=time.time())
+    wanted = [Login("admin", DEMO_PASSWORD if demo_logins else secrets.token_urlsafe(12), "admin")]
+    if demo_logins:
+        wanted += [
+            Login("supervisor", DEMO_PASSWORD, "supervisor"),
+            Login("channel", DEMO_PASSWORD, "channel"),
+        ]
+        wanted += [Login(a.id, DEMO_PASSWORD, "agent", a.id) for a in config.agents]
+    created = []
+    for login in wanted:
+        if store.user_by_name(login.username) is None:
+            store.create_user(
+                login.username,
+                hash_password(login.password),
+                login.role,
+                login.agent_id,
+                login.username,
+            )
+            created.append(login)
+    return created

@@ -1,0 +1,246 @@
+"""The `hotline` command: init, serve, report, users, config check. No logic lives here."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="hotline: an open-source contact-center platform.", no_args_is_help=True)
+users_app = typer.Typer(help="Manage logins.", no_args_is_help=True)
+config_app = typer.Typer(help="Center configuration files.", no_args_is_help=True)
+app.add_typer(users_app, name="user")
+app.add_typer(config_app, name="config")
+console = Console()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="HOTLINE_DATABASE_URL",
+        help="SQLAlchemy URL; default sqlite:///var/hotline.db",
+    ),
+]
+
+
+def _url(url: str | None) -> str:
+    from hotline.web.settings import Settings
+
+    return url or Settings().database_url
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(2)
+
+
+@app.command()
+def init(
+    database_url: DbOption = None,
+    config: Annotated[
+        Path | None, typer.Option(help="center YAML; default: the demo center")
+    ] = None,
+    demo_logins: Annotated[
+        bool, typer.Option(help="create demo logins with the demo password")
+    ] = False,
+) -> None:
+    """Create the database and store a center (the 966666-style demo center by default)."""
+    from hotline.bootstrap import DEMO_PASSWORD, init_center
+    from hotline.config import ConfigError, load_config, load_demo_config
+    from hotline.store import open_store
+
+    try:
+        center = load_config(config) if config else load_demo_config()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    store = open_store(_url(database_url))
+    created = init_center(store, center, demo_logins=demo_logins)
+    console.print(
+        f"center [bold]{center.name}[/bold]: {len(center.queues)} queues, "
+        f"{len(center.agents)} agents, stored in {_url(database_url)}"
+    )
+    for login in created:
+        shown = "(demo password)" if login.password == DEMO_PASSWORD else login.password
+        console.print(f"  login {login.username:<12} role {login.role:<10} password {shown}")
+    if demo_logins:
+        console.print(f"demo password for every login: [bold]{DEMO_PASSWORD}[/bold]")
+
+
+@app.command()
+def serve(
+    database_url: DbOption = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Run the API server (and, later, the web desktop) for the stored center."""
+    import uvicorn
+
+    from hotline.web import Settings, create_app
+
+    settings = Settings(database_url=_url(database_url))
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _parse_time(value: str | None, tz: ZoneInfo, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(f"--from/--to: {value!r} is not an ISO date or datetime") from exc
+    return (dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp()
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
+def _sec(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f}"
+
+
+@app.command()
+def report(
+    database_url: DbOption = None,
+    start: Annotated[str | None, typer.Option("--from", help="ISO date/time, local")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="ISO date/time, local")] = None,
+    queue: str | None = None,
+    channel: str | None = None,
+    sl_threshold_s: float = 20.0,
+    short_abandon_s: float = 5.0,
+) -> None:
+    """Print KPIs per queue and for the whole center from the stored timeline."""
+    from hotline.kpi import KpiOptions, compute_kpis, kpis_by_queue
+    from hotline.store import open_store
+
+    tz = ZoneInfo("Asia/Shanghai")
+    now = time.time()
+    t1 = _parse_time(end, tz, now)
+    t0 = _parse_time(start, tz, t1 - 86400)
+    if t0 >= t1:
+        raise _fail("--from must be before --to")
+    store = open_store(_url(database_url))
+    events = store.events_for_range(t0, t1)
+    opts = KpiOptions(sl_threshold_s=sl_threshold_s, short_abandon_s=short_abandon_s)
+    rows = kpis_by_queue(events, t0, t1, channel=channel, options=opts)
+    if queue:
+        rows = {q: k for q, k in rows.items() if q == queue}
+    total = compute_kpis(events, t0, t1, queue=queue, channel=channel, options=opts)
+    title = (
+        f"{datetime.fromtimestamp(t0, tz):%Y-%m-%d %H:%M} – "
+        f"{datetime.fromtimestamp(t1, tz):%Y-%m-%d %H:%M} (Asia/Shanghai)"
+    )
+    table = Table(title=title)
+    for col in (
+        "queue",
+        "offered",
+        "answered",
+        "abandoned",
+        "short ab.",
+        "SL",
+        "abandon %",
+        "ASA s",
+        "AHT s",
+        "occupancy",
+        "callbacks",
+        "cb done",
+    ):
+        table.add_column(col, justify="left" if col == "queue" else "right")
+    for name, k in [*rows.items(), ("ALL", total)]:
+        table.add_row(
+            name,
+            str(k.offered),
+            str(k.answered),
+            str(k.abandoned),
+            str(k.short_abandoned),
+            _pct(k.service_level),
+            _pct(k.abandon_rate),
+            _sec(k.asa_s),
+            _sec(k.aht_s),
+            _pct(k.occupancy),
+            str(k.callbacks_created),
+            _pct(k.callback_completion_rate),
+        )
+    console.print(table)
+    for line in total.describe().splitlines():
+        console.print(f"[dim]{line}[/dim]")
+
+
+@users_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="agent | supervisor | admin | channel")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    agent_id: str | None = None,
+    database_url: DbOption = None,
+) -> None:
+    """Create a login."""
+    from hotline.store import ROLES, DuplicateError, open_store
+    from hotline.web.security import hash_password
+
+    if role not in ROLES:
+        raise _fail(f"--role: must be one of {', '.join(sorted(ROLES))}")
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise _fail(f"--password: {exc}") from exc
+    try:
+        open_store(_url(database_url)).create_user(username, hashed, role, agent_id, username)
+    except DuplicateError as exc:
+        raise _fail(f"username: {exc}") from exc
+    console.print(f"created {username} ({role})")
+
+
+@users_app.command("list")
+def user_list(database_url: DbOption = None) -> None:
+    """List logins (never their passwords)."""
+    from hotline.store import open_store
+
+    table = Table("id", "username", "role", "agent", "active")
+    for u in open_store(_url(database_url)).list_users():
+        table.add_row(str(u.id), u.username, u.role, u.agent_id or "-", "yes" if u.active else "no")
+    console.print(table)
+
+
+@users_app.command("passwd")
+def user_passwd(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    database_url: DbOption = None,
+) -> None:
+    """Set a new password (existing sessions of that login end)."""
+    from hotline.store import open_store
+    from hotline.web.security import hash_password
+
+    store = open_store(_url(database_url))
+    user = store.user_by_name(username)
+    if user is None:
+        raise _fail(f"username: no login {username!r}")
+    try:
+        store.set_password(user.id, hash_password(password))
+    except ValueError as exc:
+        raise _fail(f"--password: {exc}") from exc
+    store.revoke_user_tokens(user.id)
+    console.print(f"password of {username} changed")
+
+
+@config_app.command("check")
+def config_check(path: Path) -> None:
+    """Validate a center YAML file; errors name the file, the field and the problem."""
+    from hotline.config import ConfigError, load_config
+
+    try:
+        center = load_config(path)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"{path}: ok — {len(center.queues)} queues, {len(center.agents)} agents")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

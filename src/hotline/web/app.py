@@ -1,0 +1,90 @@
+"""`create_app(settings)`: build the ASGI app with its center service and background tasks.
+
+Nothing is created at import time. On start-up the app opens the store (running migrations),
+rebuilds the router from the database, and runs two tasks: the deadline loop (sleeps until the
+router's next deadline - ring-no-answer, wrap-up, overflow, callbacks due) and a periodic
+invariant check that repairs anything stuck.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from hotline import __version__
+from hotline.runtime import CenterService
+from hotline.store import open_store
+from hotline.web import errors
+from hotline.web.routes import admin, agents, auth, contacts, kpis, queues
+from hotline.web.settings import Settings
+from hotline.web.stream import Broadcaster
+from hotline.web.stream import router as stream_router
+
+log = logging.getLogger(__name__)
+
+
+async def _deadline_loop(service: CenterService, wake: asyncio.Event, max_sleep: float) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(service.tick)
+        except Exception:  # keep the center running; the failure is logged and retried
+            log.exception("tick failed")
+        deadline = service.next_deadline()
+        delay = max_sleep if deadline is None else min(max_sleep, deadline - service.clock())
+        wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=max(0.0, delay))
+
+
+async def _reconcile_loop(service: CenterService, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(service.reconcile)
+        except Exception:
+            log.exception("reconcile failed")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await asyncio.to_thread(open_store, settings.database_url)
+        service = await asyncio.to_thread(CenterService, store)
+        loop = asyncio.get_running_loop()
+        broadcaster = Broadcaster(loop)
+        wake = asyncio.Event()
+        service.subscribe(broadcaster.publish)
+        # A new deadline may be earlier than the one the loop sleeps on: wake it.
+        service.subscribe(lambda _r: loop.call_soon_threadsafe(wake.set))
+        app.state.service, app.state.broadcaster = service, broadcaster
+        tasks = [
+            asyncio.create_task(_deadline_loop(service, wake, settings.max_tick_sleep_s)),
+            asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
+        ]
+        try:
+            yield
+        finally:
+            for t in tasks:
+                t.cancel()
+            for q in list(broadcaster.clients):
+                q.put_nowait(None)
+            store.close()
+
+    app = FastAPI(title="hotline", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    for module in (auth, contacts, agents, queues, kpis, admin):
+        app.include_router(module.router)
+    app.include_router(stream_router)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

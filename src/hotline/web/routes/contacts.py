@@ -1,0 +1,179 @@
+"""Contacts: created by channel adapters, worked by agents, steered by supervisors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from hotline.domain.enums import ContactStatus
+from hotline.domain.records import EventRecord
+from hotline.routing import events as ev
+from hotline.routing.snapshot import ContactSnapshot
+from hotline.store import User
+from hotline.web.deps import SUPERVISORS, AgentUser, AnyUser, Creator, Service, Supervisor, agent_of
+from hotline.web.routes.views import contact_view, event_view
+from hotline.web.schemas import CompleteIn, ContactIn, GreenIn, MoveIn, TransferIn
+
+router = APIRouter(prefix="/api/contacts", tags=["contacts"])
+
+
+def _visible(service: Service, user: User, contact_id: str) -> ContactSnapshot:
+    """The contact, if this user may see it (agents: only contacts routed to them)."""
+    snap = service.read(lambda r: r.contact(contact_id)) or service.store.contact(contact_id)
+    if snap is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no contact {contact_id!r}")
+    if user.role == "agent" and snap.agent_id != user.agent_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "agents see only their own contacts")
+    if user.role == "channel":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "channel accounts create contacts only")
+    return snap
+
+
+@router.post("", status_code=201)
+def create_contact(body: ContactIn, service: Service, _user: Creator) -> dict[str, Any]:
+    for skill, level in body.skills.items():
+        if not 1 <= level <= 10:
+            raise HTTPException(422, f"skills.{skill}: level must be between 1 and 10")
+    cid = body.id or uuid.uuid4().hex
+    if body.id and service.store.contact(body.id) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"contact {body.id} already exists")
+    event = ev.ContactArrived(
+        contact_id=cid,
+        queue=body.queue,
+        channel=body.channel,
+        customer=body.customer,
+        priority=body.priority,
+        green=body.green,
+        language=body.language,
+        intent=body.intent,
+        skills=tuple(sorted(body.skills.items())),
+    )
+    service.apply(event)
+    snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
+    view = contact_view(snap, service.clock())  # type: ignore[arg-type]
+    view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(body.queue))
+    return view
+
+
+@router.get("")
+def list_contacts(
+    service: Service,
+    user: AnyUser,
+    status_: ContactStatus | None = Query(default=None, alias="status"),
+    queue: str | None = None,
+    live: bool = True,
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    if user.role == "channel":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "channel accounts create contacts only")
+    if live:
+        snaps = service.read(lambda r: r.contacts())
+    else:
+        snaps = service.store.contacts(
+            status=status_.value if status_ else None, queue=queue, limit=limit
+        )
+    if user.role not in SUPERVISORS:
+        snaps = [s for s in snaps if s.agent_id == user.agent_id]
+    snaps = [
+        s
+        for s in snaps
+        if (status_ is None or s.status is status_) and (queue is None or s.queue == queue)
+    ]
+    now = service.clock()
+    return [contact_view(s, now) for s in sorted(snaps, key=lambda s: s.seq)[:limit]]
+
+
+@router.get("/{contact_id}")
+def get_contact(contact_id: str, service: Service, user: AnyUser) -> dict[str, Any]:
+    return contact_view(_visible(service, user, contact_id), service.clock())
+
+
+@router.get("/{contact_id}/events")
+def contact_events(contact_id: str, service: Service, user: AnyUser) -> list[dict[str, Any]]:
+    _visible(service, user, contact_id)
+    return [event_view(r) for r in service.store.events_for_contact(contact_id)]
+
+
+@router.post("/{contact_id}/reveal")
+def reveal(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+    """The full customer identifier, for the agent handling it or a supervisor; audited."""
+    snap = _visible(service, user, contact_id)
+    service.store.audit(
+        user.username, "reveal_customer", contact_id, {"role": user.role}, at=service.clock()
+    )
+    return {"id": contact_id, "customer": snap.customer}
+
+
+def _agent_act(service: Service, user: User, event: ev.Event) -> dict[str, Any]:
+    service.apply(event)
+    return {"ok": True, "agent": service.read(lambda r: r.agent(user.agent_id))}
+
+
+@router.post("/{contact_id}/accept")
+def accept(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+    return _agent_act(service, user, ev.OfferAccepted(agent_of(user), contact_id))
+
+
+@router.post("/{contact_id}/decline")
+def decline(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+    return _agent_act(service, user, ev.OfferDeclined(agent_of(user), contact_id))
+
+
+@router.post("/{contact_id}/complete")
+def complete(contact_id: str, body: CompleteIn, service: Service, user: AgentUser) -> dict:
+    agent_id = agent_of(user)
+    result = _agent_act(
+        service, user, ev.ContactCompleted(agent_id, contact_id, body.reached, body.wrap_up_s)
+    )
+    if body.disposition or body.note:
+        service.annotate(
+            EventRecord(
+                at=service.clock(),
+                kind="contact.note",
+                contact_id=contact_id,
+                agent_id=agent_id,
+                data={"disposition": body.disposition, "note": body.note},
+            )
+        )
+    return result
+
+
+@router.post("/{contact_id}/hold")
+def hold(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+    return _agent_act(service, user, ev.Hold(agent_of(user), contact_id))
+
+
+@router.post("/{contact_id}/resume")
+def resume(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+    return _agent_act(service, user, ev.Resume(agent_of(user), contact_id))
+
+
+@router.post("/{contact_id}/transfer")
+def transfer(contact_id: str, body: TransferIn, service: Service, user: AgentUser) -> dict:
+    if (body.queue is None) == (body.agent_id is None):
+        raise HTTPException(422, "give exactly one of queue or agent_id")
+    agent_id = agent_of(user)
+    if body.queue is not None:
+        return _agent_act(service, user, ev.TransferToQueue(agent_id, contact_id, body.queue))
+    return _agent_act(service, user, ev.TransferToAgent(agent_id, contact_id, body.agent_id))  # type: ignore[arg-type]
+
+
+@router.post("/{contact_id}/leave")
+def customer_left(contact_id: str, service: Service, _user: Creator) -> dict[str, Any]:
+    """The customer hung up or closed the chat (sent by the channel adapter)."""
+    service.apply(ev.CustomerLeft(contact_id))
+    return {"ok": True}
+
+
+@router.post("/{contact_id}/move")
+def move(contact_id: str, body: MoveIn, service: Service, _user: Supervisor) -> dict[str, Any]:
+    service.apply(ev.MoveContact(contact_id, body.queue))
+    return {"ok": True}
+
+
+@router.post("/{contact_id}/green")
+def green(contact_id: str, body: GreenIn, service: Service, _user: Supervisor) -> dict[str, Any]:
+    service.apply(ev.SetGreen(contact_id, body.on))
+    return {"ok": True}

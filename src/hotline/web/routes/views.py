@@ -1,0 +1,64 @@
+"""Turn domain values into API dictionaries, masking what the caller's role should not see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hotline.domain.records import EventRecord
+from hotline.routing.snapshot import AgentSnapshot, ContactSnapshot
+from hotline.web.security import mask
+
+
+def contact_view(c: ContactSnapshot, now: float) -> dict[str, Any]:
+    """A contact as any role sees it: the customer identifier is always masked here."""
+    waited_until = c.answered_at or c.ended_at or now
+    return {
+        "id": c.id,
+        "channel": c.channel.value,
+        "queue": c.queue,
+        "status": c.status.value,
+        "customer": mask(c.customer),
+        "priority": c.priority,
+        "green": c.green,
+        "language": c.language,
+        "intent": c.intent,
+        "agent_id": c.agent_id,
+        "created_at": c.created_at,
+        "enqueued_at": c.enqueued_at,
+        "wait_s": max(0.0, waited_until - c.enqueued_at),
+        "answered_at": c.answered_at,
+        "ended_at": c.ended_at,
+        "outcome": c.outcome.value if c.outcome else None,
+        "origin_id": c.origin_id,
+        "due_at": c.due_at,
+        "attempts": c.attempts,
+    }
+
+
+def agent_view(a: AgentSnapshot, now: float) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "state": a.state.value,
+        "reason": a.reason,
+        "pending_reason": a.pending_reason,
+        "state_since": a.state_since,
+        "time_in_state_s": max(0.0, now - a.state_since),
+        "contacts": list(a.contacts),
+        "handled": a.handled,
+    }
+
+
+def event_view(r: EventRecord) -> dict[str, Any]:
+    data = dict(r.data)
+    if "customer" in data:
+        data["customer"] = mask(data["customer"])
+    return {
+        "seq": r.seq,
+        "at": r.at,
+        "kind": r.kind,
+        "contact_id": r.contact_id,
+        "agent_id": r.agent_id,
+        "queue": r.queue,
+        "channel": r.channel,
+        "data": data,
+    }

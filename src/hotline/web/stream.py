@@ -1,0 +1,102 @@
+"""Push stored facts to browsers over a WebSocket, with resync by sequence number.
+
+Every fact carries the store's `seq`. A client connects with `?since=<last seq it saw>`; the
+server first subscribes it to live facts (buffered), then replays what it missed from the
+database, then forwards the buffer, skipping anything already sent - so a reconnecting client
+never misses or duplicates a fact and nobody needs to reload a page to see a waiting contact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from hotline.domain.records import EventRecord
+from hotline.runtime import CenterService
+from hotline.store import User
+from hotline.web.deps import COOKIE, SUPERVISORS
+from hotline.web.routes.views import event_view
+from hotline.web.security import token_hash
+
+router = APIRouter(tags=["stream"])
+CLIENT_BUFFER = 10_000  # a client this far behind is dropped; it reconnects and resyncs
+
+
+class Broadcaster:
+    """Bridges the service's worker-thread callbacks to asyncio client queues."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.clients: set[asyncio.Queue[list[EventRecord] | None]] = set()
+
+    def publish(self, records: list[EventRecord]) -> None:
+        """Called from any thread by `CenterService` after a commit."""
+        self.loop.call_soon_threadsafe(self._fanout, records)
+
+    def _fanout(self, records: list[EventRecord]) -> None:
+        for q in list(self.clients):
+            if q.qsize() >= CLIENT_BUFFER:
+                self.clients.discard(q)
+                q.put_nowait(None)  # tell the sender to close: the client will resync
+            else:
+                q.put_nowait(records)
+
+
+def visible(user: User, r: EventRecord) -> bool:
+    """Supervisors see the whole center; an agent sees facts about themself."""
+    return user.role in SUPERVISORS or (r.agent_id is not None and r.agent_id == user.agent_id)
+
+
+@router.websocket("/api/stream")
+async def stream(ws: WebSocket, since: int = 0) -> None:
+    service: CenterService = ws.app.state.service
+    broadcaster: Broadcaster = ws.app.state.broadcaster
+    token = ws.query_params.get("token") or ws.cookies.get(COOKIE)
+    user = service.store.user_for_token(token_hash(token), service.clock()) if token else None
+    if user is None or user.role == "channel":
+        await ws.close(code=4401, reason="not logged in")
+        return
+    await ws.accept()
+    queue: asyncio.Queue[list[EventRecord] | None] = asyncio.Queue()
+    broadcaster.clients.add(queue)
+    try:
+        last = await _replay(ws, service, user, since, ws.app.state.settings.stream_backlog)
+        while (batch := await queue.get()) is not None:
+            for r in batch:
+                if r.seq > last and visible(user, r):
+                    await ws.send_json({"type": "event", **event_view(r)})
+                last = max(last, r.seq)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        broadcaster.clients.discard(queue)
+        with contextlib.suppress(Exception):
+            await ws.close()
+
+
+async def _replay(
+    ws: WebSocket, service: CenterService, user: User, since: int, backlog: int
+) -> int:
+    """Send what the client missed; if too much, tell it to reload its snapshot instead."""
+    head = await asyncio.to_thread(service.store.last_event_seq)
+    hello: dict[str, Any] = {
+        "type": "hello",
+        "seq": head,
+        "role": user.role,
+        "agent_id": user.agent_id,
+    }
+    if since <= 0 or head - since > backlog:
+        hello["resync"] = since > 0  # client must re-read state through the REST endpoints
+        await ws.send_json(hello)
+        return head
+    await ws.send_json(hello)
+    missed = await asyncio.to_thread(service.store.events, since, head - since)
+    last = since
+    for r in missed:
+        if visible(user, r):
+            await ws.send_json({"type": "event", **event_view(r)})
+        last = r.seq
+    return max(last, since)
