@@ -24,6 +24,9 @@ from sqlalchemy.exc import OperationalError
 if TYPE_CHECKING:
     from hotline.store import Store
 
+# Cheap argon2 parameters for the hundreds of test logins (production keeps RFC 9106's).
+os.environ.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
+
 PG_URL_ENV = "HOTLINE_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

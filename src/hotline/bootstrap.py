@@ -22,14 +22,20 @@ class Login:
     agent_id: str | None = None
 
 
-def init_center(store: Store, config: CenterConfig, *, demo_logins: bool) -> list[Login]:
-    """Save `config` as the current version and create logins that do not exist yet.
+def init_center(
+    store: Store, config: CenterConfig, *, demo_logins: bool, replace: bool = False
+) -> list[Login]:
+    """Save `config` (if none is stored yet, or `replace`) and create missing logins.
+
+    Running it again is harmless: an admin's later configuration changes are kept unless a
+    file is given explicitly (`replace`).
 
     With `demo_logins` every login gets the documented demo password: `admin`, `supervisor`,
     `channel` (for channel adapters and load tests) and one per agent (its id). Otherwise only
     `admin` is created, with a random password that is shown once.
     """
-    store.save_config(dump_config(config), "hotline init", at=time.time())
+    if replace or store.latest_config() is None:
+        store.save_config(dump_config(config), "hotline init", at=time.time())
     wanted = [Login("admin", DEMO_PASSWORD if demo_logins else secrets.token_urlsafe(12), "admin")]
     if demo_logins:
         wanted += [

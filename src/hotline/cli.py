@@ -60,7 +60,7 @@ def init(
     except ConfigError as exc:
         raise _fail(str(exc)) from exc
     store = open_store(_url(database_url))
-    created = init_center(store, center, demo_logins=demo_logins)
+    created = init_center(store, center, demo_logins=demo_logins, replace=config is not None)
     console.print(
         f"center [bold]{center.name}[/bold]: {len(center.queues)} queues, "
         f"{len(center.agents)} agents, stored in {_url(database_url)}"

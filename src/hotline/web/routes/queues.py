@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 
 from hotline.domain.enums import AgentState, ContactStatus
 from hotline.routing import Router
 from hotline.routing.matching import meets
 from hotline.web.deps import AnyUser, Service
+from hotline.web.routes.views import contact_view
 
 router = APIRouter(prefix="/api/queues", tags=["queues"])
 
@@ -54,3 +55,18 @@ def queue_status(r: Router, now: float) -> list[dict[str, Any]]:
 def list_queues(service: Service, _user: AnyUser) -> list[dict[str, Any]]:
     now = service.clock()
     return service.read(lambda r: queue_status(r, now))  # type: ignore[return-value]
+
+
+@router.get("/{queue_id}/waiting")
+def waiting_order(queue_id: str, service: Service, user: AnyUser) -> list[dict[str, Any]]:
+    """The contacts waiting in a queue, in the exact order they will be served."""
+    if user.role == "channel":
+        raise HTTPException(403, "channel accounts create contacts only")
+    now = service.clock()
+
+    def order(r: Router) -> list[Any]:
+        if queue_id not in {q.id for q in r.config.queues}:
+            raise HTTPException(404, f"unknown queue {queue_id!r}")
+        return [r.contact(cid) for cid in r.waiting(queue_id)]
+
+    return [contact_view(c, now) for c in service.read(order)]  # type: ignore[union-attr]

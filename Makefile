@@ -1,0 +1,34 @@
+# Two commands do everything on a fresh machine:
+#   make demo   - create the environment, initialise the demo center, serve it on :8000
+#   make test   - create the environment, lint, and run every test (SQLite and PostgreSQL)
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: install demo serve test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/hotline init --demo-logins
+	$(BIN)/hotline serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	bash scripts/ensure-services.sh
+	$(BIN)/pytest -q
+
+bench: install
+	bash scripts/ensure-services.sh
+	$(BIN)/python bench/route.py --quick
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
