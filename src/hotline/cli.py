@@ -77,6 +77,7 @@ def serve(
     database_url: DbOption = None,
     host: str = "127.0.0.1",
     port: int = 8000,
+    access_log: Annotated[bool, typer.Option(help="log every HTTP request")] = True,
 ) -> None:
     """Run the API server (and, later, the web desktop) for the stored center."""
     import uvicorn
@@ -84,7 +85,14 @@ def serve(
     from hotline.web import Settings, create_app
 
     settings = Settings(database_url=_url(database_url))
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        timeout_graceful_shutdown=5,
+    )
 
 
 def _parse_time(value: str | None, tz: ZoneInfo, default: float) -> float:

@@ -236,3 +236,21 @@ def test_the_stream_refuses_anonymous_clients(client):
 
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/stream") as ws:
         ws.receive_json()
+
+
+def test_logout_and_disabling_a_user_end_their_session_at_once(client):
+    a01 = as_(client, "a01")
+    assert client.get("/api/auth/me", headers=a01).status_code == 200
+    uid = next(
+        u["id"]
+        for u in client.get("/api/admin/users", headers=as_(client, "admin")).json()
+        if u["username"] == "a01"
+    )
+    r = client.patch(
+        f"/api/admin/users/{uid}", json={"active": False}, headers=as_(client, "admin")
+    )
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert client.get("/api/auth/me", headers=a01).status_code == 401
+    a02 = as_(client, "a02")
+    assert client.post("/api/auth/logout", headers=a02).status_code == 204
+    assert client.get("/api/auth/me", headers=a02).status_code == 401

@@ -20,6 +20,7 @@ from hotline.runtime import CenterService
 from hotline.store import open_store
 from hotline.web import errors
 from hotline.web.routes import admin, agents, auth, contacts, kpis, queues
+from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
 from hotline.web.stream import Broadcaster
 from hotline.web.stream import router as stream_router
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A new deadline may be earlier than the one the loop sleeps on: wake it.
         service.subscribe(lambda _r: loop.call_soon_threadsafe(wake.set))
         app.state.service, app.state.broadcaster = service, broadcaster
+        app.state.sessions = Sessions(store, service.clock, settings.session_cache_s)
         tasks = [
             asyncio.create_task(_deadline_loop(service, wake, settings.max_tick_sleep_s)),
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
@@ -72,8 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             for t in tasks:
                 t.cancel()
-            for q in list(broadcaster.clients):
-                q.put_nowait(None)
+            broadcaster.close_all()
             store.close()
 
     app = FastAPI(title="hotline", version=__version__, lifespan=lifespan)

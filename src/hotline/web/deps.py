@@ -11,6 +11,11 @@ from hotline.runtime import CenterService
 from hotline.store import Store, User
 from hotline.web.security import token_hash
 
+# Dependencies and the hot endpoints are `async def` on purpose: the router has one writer
+# anyway, a SQLite/PostgreSQL write takes about a millisecond, and a hop through the thread
+# pool per request cost more than the work itself (measured with bench/route.py). Slow reads
+# (KPIs over a day, timelines) stay synchronous so FastAPI runs them in worker threads.
+
 # Who may do what. Admin and supervisor include the agent's read rights but act on agents
 # only through the explicit supervisor endpoints; `channel` is the service account that
 # channel adapters (SIP gateway, chat, WeChat) use to create contacts.
@@ -35,13 +40,12 @@ def token_from(request: Request, creds: HTTPAuthorizationCredentials | None) -> 
     return request.cookies.get(COOKIE)
 
 
-def current_user(
+async def current_user(
     request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     token = token_from(request, creds)
-    service: CenterService = request.app.state.service
-    user = service.store.user_for_token(token_hash(token), service.clock()) if token else None
+    user = request.app.state.sessions.user(token_hash(token)) if token else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -55,7 +59,7 @@ def require(*roles: str):
     """A dependency that admits only users whose role is in `roles`."""
     allowed = frozenset(roles)
 
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
+    async def check(user: Annotated[User, Depends(current_user)]) -> User:
         if user.role not in allowed:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

@@ -12,6 +12,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/hotline.db"
     token_ttl_s: float = 12 * 3600.0
+    session_cache_s: float = 10.0  # a token revoked by another process stays valid this long
     reconcile_every_s: float = 30.0
     max_tick_sleep_s: float = 1.0
     stream_backlog: int = 5000  # most events replayed to a reconnecting client

@@ -23,26 +23,52 @@ from hotline.web.security import token_hash
 
 router = APIRouter(tags=["stream"])
 CLIENT_BUFFER = 10_000  # a client this far behind is dropped; it reconnects and resyncs
+Inbox = asyncio.Queue  # of list[EventRecord] | None (None = close)
 
 
 class Broadcaster:
-    """Bridges the service's worker-thread callbacks to asyncio client queues."""
+    """Bridges the service's worker-thread callbacks to asyncio client queues.
+
+    Clients are indexed by what they may see: supervisors get every fact, an agent only the
+    facts naming them. Fan-out therefore costs one queue put per interested client, not one
+    wake-up per connected browser (200 agents would otherwise wake 200 tasks per fact).
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.clients: set[asyncio.Queue[list[EventRecord] | None]] = set()
+        self.everything: set[Inbox] = set()
+        self.by_agent: dict[str, set[Inbox]] = {}
+
+    def add(self, user: User, inbox: Inbox) -> None:
+        if user.role in SUPERVISORS:
+            self.everything.add(inbox)
+        elif user.agent_id:
+            self.by_agent.setdefault(user.agent_id, set()).add(inbox)
+
+    def remove(self, inbox: Inbox) -> None:
+        self.everything.discard(inbox)
+        for inboxes in self.by_agent.values():
+            inboxes.discard(inbox)
+
+    def close_all(self) -> None:
+        for inbox in [*self.everything, *(i for s in self.by_agent.values() for i in s)]:
+            inbox.put_nowait(None)
 
     def publish(self, records: list[EventRecord]) -> None:
         """Called from any thread by `CenterService` after a commit."""
         self.loop.call_soon_threadsafe(self._fanout, records)
 
     def _fanout(self, records: list[EventRecord]) -> None:
-        for q in list(self.clients):
+        targets: dict[Inbox, list[EventRecord]] = {q: records for q in self.everything}
+        for r in records:
+            for q in self.by_agent.get(r.agent_id or "", ()):
+                targets.setdefault(q, []).append(r)
+        for q, batch in targets.items():
             if q.qsize() >= CLIENT_BUFFER:
-                self.clients.discard(q)
+                self.remove(q)
                 q.put_nowait(None)  # tell the sender to close: the client will resync
             else:
-                q.put_nowait(records)
+                q.put_nowait(batch)
 
 
 def visible(user: User, r: EventRecord) -> bool:
@@ -55,13 +81,13 @@ async def stream(ws: WebSocket, since: int = 0) -> None:
     service: CenterService = ws.app.state.service
     broadcaster: Broadcaster = ws.app.state.broadcaster
     token = ws.query_params.get("token") or ws.cookies.get(COOKIE)
-    user = service.store.user_for_token(token_hash(token), service.clock()) if token else None
+    user = ws.app.state.sessions.user(token_hash(token)) if token else None
     if user is None or user.role == "channel":
         await ws.close(code=4401, reason="not logged in")
         return
     await ws.accept()
-    queue: asyncio.Queue[list[EventRecord] | None] = asyncio.Queue()
-    broadcaster.clients.add(queue)
+    queue: Inbox = asyncio.Queue()
+    broadcaster.add(user, queue)
     try:
         last = await _replay(ws, service, user, since, ws.app.state.settings.stream_backlog)
         while (batch := await queue.get()) is not None:
@@ -72,7 +98,7 @@ async def stream(ws: WebSocket, since: int = 0) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        broadcaster.clients.discard(queue)
+        broadcaster.remove(queue)
         with contextlib.suppress(Exception):
             await ws.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from hotline.config import config_from_dict, dump_config
 from hotline.web.deps import Admin, Service
@@ -62,7 +62,9 @@ def create_user(body: UserIn, service: Service, user: Admin) -> dict[str, Any]:
 
 
 @router.patch("/users/{user_id}")
-def patch_user(user_id: int, body: UserPatch, service: Service, admin: Admin) -> dict[str, Any]:
+def patch_user(
+    user_id: int, body: UserPatch, service: Service, admin: Admin, request: Request
+) -> dict[str, Any]:
     target = service.store.user_by_id(user_id)
     if target is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {user_id}")
@@ -73,6 +75,7 @@ def patch_user(user_id: int, body: UserPatch, service: Service, admin: Admin) ->
         service.store.set_active(user_id, body.active)
         if not body.active:
             service.store.revoke_user_tokens(user_id)
+    request.app.state.sessions.forget_user(user_id)
     service.store.audit(
         admin.username,
         "update_user",

@@ -26,13 +26,13 @@ def _state_event(agent_id: str, body: StateIn) -> ev.Event:
 
 
 @router.get("")
-def list_agents(service: Service, _user: Supervisor) -> list[dict[str, Any]]:
+async def list_agents(service: Service, _user: Supervisor) -> list[dict[str, Any]]:
     now = service.clock()
     return [agent_view(a, now) for a in service.read(lambda r: r.agents())]
 
 
 @router.get("/me")
-def my_agent(service: Service, user: AgentUser) -> dict[str, Any]:
+async def my_agent(service: Service, user: AgentUser) -> dict[str, Any]:
     agent_id = agent_of(user)
     now = service.clock()
 
@@ -60,19 +60,19 @@ def _change(agent_id: str, body: StateIn, service: Service) -> dict[str, Any]:
 
 
 @router.post("/me/state")
-def set_my_state(body: StateIn, service: Service, user: AgentUser) -> dict[str, Any]:
+async def set_my_state(body: StateIn, service: Service, user: AgentUser) -> dict[str, Any]:
     return _change(agent_of(user), body, service)
 
 
 @router.post("/me/wrap-up-done")
-def wrap_up_done(service: Service, user: AgentUser) -> dict[str, Any]:
+async def wrap_up_done(service: Service, user: AgentUser) -> dict[str, Any]:
     agent_id = agent_of(user)
     service.apply(ev.WrapUpDone(agent_id))
     return agent_view(service.read(lambda r: r.agent(agent_id)), service.clock())
 
 
 @router.post("/{agent_id}/state")
-def force_state(agent_id: str, body: StateIn, service: Service, user: AgentUser) -> dict:
+async def force_state(agent_id: str, body: StateIn, service: Service, user: AgentUser) -> dict:
     """Supervisors force any agent's state; an agent may use this only for themself."""
     if user.role not in SUPERVISORS and agent_id != user.agent_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "agents may change only their own state")

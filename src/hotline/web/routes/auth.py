@@ -30,6 +30,7 @@ def logout(user: AnyUser, service: Service, request: Request, response: Response
     token = token or request.cookies.get(COOKIE, "")
     if token:
         service.store.revoke_token(token_hash(token))
+        request.app.state.sessions.forget_token(token_hash(token))
     response.delete_cookie(COOKIE)
 
 

@@ -32,7 +32,7 @@ def _visible(service: Service, user: User, contact_id: str) -> ContactSnapshot:
 
 
 @router.post("", status_code=201)
-def create_contact(body: ContactIn, service: Service, _user: Creator) -> dict[str, Any]:
+async def create_contact(body: ContactIn, service: Service, _user: Creator) -> dict[str, Any]:
     for skill, level in body.skills.items():
         if not 1 <= level <= 10:
             raise HTTPException(422, f"skills.{skill}: level must be between 1 and 10")
@@ -86,7 +86,7 @@ def list_contacts(
 
 
 @router.get("/{contact_id}")
-def get_contact(contact_id: str, service: Service, user: AnyUser) -> dict[str, Any]:
+async def get_contact(contact_id: str, service: Service, user: AnyUser) -> dict[str, Any]:
     return contact_view(_visible(service, user, contact_id), service.clock())
 
 
@@ -97,7 +97,7 @@ def contact_events(contact_id: str, service: Service, user: AnyUser) -> list[dic
 
 
 @router.post("/{contact_id}/reveal")
-def reveal(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+async def reveal(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
     """The full customer identifier, for the agent handling it or a supervisor; audited."""
     snap = _visible(service, user, contact_id)
     service.store.audit(
@@ -112,17 +112,17 @@ def _agent_act(service: Service, user: User, event: ev.Event) -> dict[str, Any]:
 
 
 @router.post("/{contact_id}/accept")
-def accept(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+async def accept(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
     return _agent_act(service, user, ev.OfferAccepted(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/decline")
-def decline(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+async def decline(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
     return _agent_act(service, user, ev.OfferDeclined(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/complete")
-def complete(contact_id: str, body: CompleteIn, service: Service, user: AgentUser) -> dict:
+async def complete(contact_id: str, body: CompleteIn, service: Service, user: AgentUser) -> dict:
     agent_id = agent_of(user)
     result = _agent_act(
         service, user, ev.ContactCompleted(agent_id, contact_id, body.reached, body.wrap_up_s)
@@ -141,17 +141,17 @@ def complete(contact_id: str, body: CompleteIn, service: Service, user: AgentUse
 
 
 @router.post("/{contact_id}/hold")
-def hold(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+async def hold(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
     return _agent_act(service, user, ev.Hold(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/resume")
-def resume(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
+async def resume(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
     return _agent_act(service, user, ev.Resume(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/transfer")
-def transfer(contact_id: str, body: TransferIn, service: Service, user: AgentUser) -> dict:
+async def transfer(contact_id: str, body: TransferIn, service: Service, user: AgentUser) -> dict:
     if (body.queue is None) == (body.agent_id is None):
         raise HTTPException(422, "give exactly one of queue or agent_id")
     agent_id = agent_of(user)
@@ -161,19 +161,23 @@ def transfer(contact_id: str, body: TransferIn, service: Service, user: AgentUse
 
 
 @router.post("/{contact_id}/leave")
-def customer_left(contact_id: str, service: Service, _user: Creator) -> dict[str, Any]:
+async def customer_left(contact_id: str, service: Service, _user: Creator) -> dict[str, Any]:
     """The customer hung up or closed the chat (sent by the channel adapter)."""
     service.apply(ev.CustomerLeft(contact_id))
     return {"ok": True}
 
 
 @router.post("/{contact_id}/move")
-def move(contact_id: str, body: MoveIn, service: Service, _user: Supervisor) -> dict[str, Any]:
+async def move(
+    contact_id: str, body: MoveIn, service: Service, _user: Supervisor
+) -> dict[str, Any]:
     service.apply(ev.MoveContact(contact_id, body.queue))
     return {"ok": True}
 
 
 @router.post("/{contact_id}/green")
-def green(contact_id: str, body: GreenIn, service: Service, _user: Supervisor) -> dict[str, Any]:
+async def green(
+    contact_id: str, body: GreenIn, service: Service, _user: Supervisor
+) -> dict[str, Any]:
     service.apply(ev.SetGreen(contact_id, body.on))
     return {"ok": True}

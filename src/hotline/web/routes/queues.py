@@ -52,13 +52,13 @@ def queue_status(r: Router, now: float) -> list[dict[str, Any]]:
 
 
 @router.get("")
-def list_queues(service: Service, _user: AnyUser) -> list[dict[str, Any]]:
+async def list_queues(service: Service, _user: AnyUser) -> list[dict[str, Any]]:
     now = service.clock()
     return service.read(lambda r: queue_status(r, now))  # type: ignore[return-value]
 
 
 @router.get("/{queue_id}/waiting")
-def waiting_order(queue_id: str, service: Service, user: AnyUser) -> list[dict[str, Any]]:
+async def waiting_order(queue_id: str, service: Service, user: AnyUser) -> list[dict[str, Any]]:
     """The contacts waiting in a queue, in the exact order they will be served."""
     if user.role == "channel":
         raise HTTPException(403, "channel accounts create contacts only")

@@ -1,0 +1,238 @@
+"""API half of the routing benchmark: contacts created per second and p99 latency through a
+real `hotline serve` process, on SQLite and on PostgreSQL, with 200 agents connected.
+
+Each agent is a bot: it logs in, holds a WebSocket to `/api/stream`, accepts every offer it is
+pushed and completes the contact shortly after, so routing keeps working while contacts pour
+in. Channel clients post contacts as fast as the server answers (a fixed number of concurrent
+requests) for a fixed time; only `POST /api/contacts` latencies are reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import websockets
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PASSWORD = "hotline-demo"
+PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def center_yaml(agents: int, queues: int = 20, skills: int = 10, seed: int = 7) -> str:
+    rnd = random.Random(seed)
+    lines = ["center: {name: bench, strategy: longest_idle}", "queues:"]
+    for q in range(queues):
+        lines.append(
+            f"  - {{id: q{q:02d}, name: Q{q}, skills: {{s{q % skills}: 1}}, "
+            f"wrap_up_s: 0, offer_timeout_s: 60}}"
+        )
+    lines.append("agents:")
+    for a in range(agents):
+        held = rnd.sample(range(skills), 4)
+        sk = ", ".join(f"s{s}: {rnd.randint(3, 9)}" for s in held)
+        lines.append(f"  - {{id: b{a:03d}, name: B{a}, skills: {{{sk}}}, chat_capacity: 3}}")
+    return "\n".join(lines) + "\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def pg_schema():
+    base = make_url(PG_URL)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def server(db_url: str, agents: int, workdir: Path):
+    env = {**os.environ, "HOTLINE_DATABASE_URL": db_url, "HOTLINE_PASSWORD_HASH": "cheap"}
+    cfg = workdir / "center.yaml"
+    cfg.write_text(center_yaml(agents))
+    cli = [sys.executable, "-m", "hotline.cli"]
+    subprocess.run(
+        [*cli, "init", "--config", str(cfg), "--demo-logins"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    log = (workdir / "server.log").open("w")
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--no-access-log"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@dataclass
+class ApiResult:
+    created: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    answered: int
+    errors: int
+
+    @property
+    def per_s(self) -> float:
+        return self.created / self.seconds if self.seconds else 0.0
+
+
+async def _login(http: httpx.AsyncClient, user: str) -> str:
+    r = await http.post("/api/auth/login", json={"username": user, "password": PASSWORD})
+    r.raise_for_status()
+    return r.json()["token"]
+
+
+async def _agent_bot(
+    base: str,
+    agent: str,
+    stop: asyncio.Event,
+    answered: list[int],
+    ready: asyncio.Event,
+    counter: list[int],
+) -> None:
+    # One small client per bot: httpx scans its whole pool on every request, so a shared pool
+    # of 200 connections made the load generator, not the server, the bottleneck.
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        await _bot_session(base, http, agent, stop, answered, ready, counter)
+
+
+async def _bot_session(
+    base: str,
+    http: httpx.AsyncClient,
+    agent: str,
+    stop: asyncio.Event,
+    answered: list[int],
+    ready: asyncio.Event,
+    counter: list[int],
+) -> None:
+    token = await _login(http, agent)
+    hdr = {"Authorization": f"Bearer {token}"}
+    for state in ("login", "available"):
+        (
+            await http.post("/api/agents/me/state", json={"state": state}, headers=hdr)
+        ).raise_for_status()
+    ws_url = base.replace("http", "ws") + f"/api/stream?token={token}"
+    async with websockets.connect(ws_url, max_size=None) as ws:
+        await ws.recv()  # hello
+        counter[0] += 1
+        if counter[0] == counter[1]:
+            ready.set()
+        while not stop.is_set():
+            try:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
+            except TimeoutError:
+                continue
+            if msg.get("kind") == "contact.offered" and msg.get("agent_id") == agent:
+                cid = msg["contact_id"]
+                r = await http.post(f"/api/contacts/{cid}/accept", headers=hdr)
+                if r.status_code == 200:
+                    answered[0] += 1
+                    await asyncio.sleep(0.2)
+                    await http.post(f"/api/contacts/{cid}/complete", json={}, headers=hdr)
+
+
+async def _drive(base: str, agents: int, seconds: float, concurrency: int) -> ApiResult:
+    limits = httpx.Limits(max_connections=concurrency + 2)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        stop, ready = asyncio.Event(), asyncio.Event()
+        answered, counter = [0], [0, agents]
+        bots = [
+            asyncio.create_task(_agent_bot(base, f"b{i:03d}", stop, answered, ready, counter))
+            for i in range(agents)
+        ]
+        await asyncio.wait_for(ready.wait(), 120)
+        token = await _login(http, "channel")
+        hdr = {"Authorization": f"Bearer {token}"}
+        lat: list[float] = []
+        errors = [0]
+        t_end = time.perf_counter() + seconds
+
+        async def client(k: int) -> None:
+            rnd = random.Random(k)
+            while time.perf_counter() < t_end:
+                body = {
+                    "queue": f"q{rnd.randrange(20):02d}",
+                    "customer": f"139{rnd.randrange(10**8):08d}",
+                }
+                t = time.perf_counter()
+                r = await http.post("/api/contacts", json=body, headers=hdr)
+                lat.append(time.perf_counter() - t)
+                if r.status_code != 201:
+                    errors[0] += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client(k) for k in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+        stop.set()
+        await asyncio.gather(*bots, return_exceptions=True)
+    lat.sort()
+    pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0.0  # noqa: E731
+    return ApiResult(len(lat), elapsed, pick(0.5), pick(0.99), answered[0], errors[0])
+
+
+def run_api(db: str, agents: int = 200, seconds: float = 20.0, concurrency: int = 4) -> ApiResult:
+    """Start a server on `db` ("sqlite" or "postgresql"), drive it, stop it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(os.environ.get("BENCH_WORKDIR") or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        ctx = (
+            pg_schema()
+            if db == "postgresql"
+            else contextlib.nullcontext(f"sqlite:///{work / 'bench.db'}")
+        )
+        with ctx as url, server(url, agents, work) as base:
+            return asyncio.run(_drive(base, agents, seconds, concurrency))
+
+
+if __name__ == "__main__":
+    for db in ("sqlite", "postgresql"):
+        r = run_api(db, agents=200, seconds=5)
+        print(db, r, f"{r.per_s:.0f}/s")
