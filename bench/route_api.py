@@ -112,12 +112,18 @@ def server(db_url: str, agents: int, workdir: Path):
 
 @dataclass
 class ApiResult:
+    """`created`/`seconds`/`p50_ms`/`p99_ms`: the saturated phase (capacity); `paced_*`: the
+    open-loop phase at `paced_rate` contacts per second (latency under a steady load)."""
+
     created: int
     seconds: float
     p50_ms: float
     p99_ms: float
     answered: int
     errors: int
+    paced_rate: float = 0.0
+    paced_p50_ms: float = 0.0
+    paced_p99_ms: float = 0.0
 
     @property
     def per_s(self) -> float:
@@ -179,8 +185,61 @@ async def _bot_session(
                     await http.post(f"/api/contacts/{cid}/complete", json={}, headers=hdr)
 
 
-async def _drive(base: str, agents: int, seconds: float, concurrency: int) -> ApiResult:
-    limits = httpx.Limits(max_connections=concurrency + 2)
+def _pick(lat: list[float], q: float) -> float:
+    return lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0.0
+
+
+def _contact_body(rnd: random.Random) -> dict:
+    return {"queue": f"q{rnd.randrange(20):02d}", "customer": f"139{rnd.randrange(10**8):08d}"}
+
+
+async def _saturate(http: httpx.AsyncClient, hdr: dict, seconds: float, concurrency: int):
+    """Closed loop: `concurrency` clients post back to back. Measures capacity."""
+    lat: list[float] = []
+    errors = [0]
+    t_end = time.perf_counter() + seconds
+
+    async def client(k: int) -> None:
+        rnd = random.Random(k)
+        while time.perf_counter() < t_end:
+            t = time.perf_counter()
+            r = await http.post("/api/contacts", json=_contact_body(rnd), headers=hdr)
+            lat.append(time.perf_counter() - t)
+            errors[0] += r.status_code != 201
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(k) for k in range(concurrency)))
+    return lat, time.perf_counter() - t0, errors[0]
+
+
+async def _paced(http: httpx.AsyncClient, hdr: dict, seconds: float, rate: float):
+    """Open loop: Poisson arrivals at `rate` per second, as callers really arrive. Measures
+    the latency a channel adapter sees when the server is not saturated."""
+    rnd = random.Random(99)
+    lat: list[float] = []
+    errors = [0]
+
+    async def one() -> None:
+        t = time.perf_counter()
+        r = await http.post("/api/contacts", json=_contact_body(rnd), headers=hdr)
+        lat.append(time.perf_counter() - t)
+        errors[0] += r.status_code != 201
+
+    tasks = []
+    t_next = time.perf_counter()
+    t_end = t_next + seconds
+    while t_next < t_end:
+        await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
+        tasks.append(asyncio.create_task(one()))
+        t_next += rnd.expovariate(rate)
+    await asyncio.gather(*tasks)
+    return lat, errors[0]
+
+
+async def _drive(
+    base: str, agents: int, seconds: float, concurrency: int, rate: float
+) -> ApiResult:
+    limits = httpx.Limits(max_connections=concurrency + 64)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
         stop, ready = asyncio.Event(), asyncio.Event()
         answered, counter = [0], [0, agents]
@@ -189,36 +248,29 @@ async def _drive(base: str, agents: int, seconds: float, concurrency: int) -> Ap
             for i in range(agents)
         ]
         await asyncio.wait_for(ready.wait(), 120)
-        token = await _login(http, "channel")
-        hdr = {"Authorization": f"Bearer {token}"}
-        lat: list[float] = []
-        errors = [0]
-        t_end = time.perf_counter() + seconds
-
-        async def client(k: int) -> None:
-            rnd = random.Random(k)
-            while time.perf_counter() < t_end:
-                body = {
-                    "queue": f"q{rnd.randrange(20):02d}",
-                    "customer": f"139{rnd.randrange(10**8):08d}",
-                }
-                t = time.perf_counter()
-                r = await http.post("/api/contacts", json=body, headers=hdr)
-                lat.append(time.perf_counter() - t)
-                if r.status_code != 201:
-                    errors[0] += 1
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(client(k) for k in range(concurrency)))
-        elapsed = time.perf_counter() - t0
+        hdr = {"Authorization": f"Bearer {await _login(http, 'channel')}"}
+        sat, elapsed, err1 = await _saturate(http, hdr, seconds, concurrency)
+        paced, err2 = await _paced(http, hdr, seconds, rate)
         stop.set()
         await asyncio.gather(*bots, return_exceptions=True)
-    lat.sort()
-    pick = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else 0.0  # noqa: E731
-    return ApiResult(len(lat), elapsed, pick(0.5), pick(0.99), answered[0], errors[0])
+    sat.sort()
+    paced.sort()
+    return ApiResult(
+        created=len(sat),
+        seconds=elapsed,
+        p50_ms=_pick(sat, 0.5),
+        p99_ms=_pick(sat, 0.99),
+        answered=answered[0],
+        errors=err1 + err2,
+        paced_rate=rate,
+        paced_p50_ms=_pick(paced, 0.5),
+        paced_p99_ms=_pick(paced, 0.99),
+    )
 
 
-def run_api(db: str, agents: int = 200, seconds: float = 20.0, concurrency: int = 4) -> ApiResult:
+def run_api(
+    db: str, agents: int = 200, seconds: float = 20.0, concurrency: int = 4, rate: float = 50.0
+) -> ApiResult:
     """Start a server on `db` ("sqlite" or "postgresql"), drive it, stop it."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(os.environ.get("BENCH_WORKDIR") or tmp)
@@ -229,7 +281,7 @@ def run_api(db: str, agents: int = 200, seconds: float = 20.0, concurrency: int 
             else contextlib.nullcontext(f"sqlite:///{work / 'bench.db'}")
         )
         with ctx as url, server(url, agents, work) as base:
-            return asyncio.run(_drive(base, agents, seconds, concurrency))
+            return asyncio.run(_drive(base, agents, seconds, concurrency, rate))
 
 
 if __name__ == "__main__":

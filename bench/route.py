@@ -1,0 +1,70 @@
+"""Routing benchmark: the engine alone, then the same through the API on SQLite and PostgreSQL.
+
+    python bench/route.py [--quick]
+
+Engine: 1,000 agents, 30 skills, 20 queues, 200,000 contacts over a simulated day, with a
+naive scan-everything router (Asterisk app_queue style) on a 1/10 slice beside it for
+reference (`bench/route_engine.py`). API: a real `hotline serve` process per database with 200
+agent bots connected over WebSockets (accepting and completing what they are offered); first
+a saturated phase (contacts created per second = capacity), then Poisson arrivals at a steady
+rate (p99 latency as a channel adapter sees it) (`bench/route_api.py`). Client and server
+share this machine's two cores, so API figures are a floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.route_api import run_api
+from bench.route_engine import run_engine
+from hotline.domain import Strategy
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="a run under a minute")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rate", type=float, default=50.0, help="paced API arrivals per second")
+    args = p.parse_args()
+    contacts = 20_000 if args.quick else 200_000
+    strategies = (Strategy.LONGEST_IDLE,) if args.quick else tuple(Strategy)
+    eng = run_engine(contacts=contacts, seed=args.seed, strategies=strategies, naive=True)
+    print(f"engine: {contacts} contacts, 1,000 agents, 30 skills, 20 queues")
+    for name, s in eng["runs"].items():
+        print(
+            f"  {name:<22} {s['decisions_per_s']:>8.0f} decisions/s  p50 {s['p50_us']:.0f} µs"
+            f"  p99 {s['p99_us']:.0f} µs  SL20 {s['service_level']:.1%}"
+        )
+    if "small_naive" in eng:
+        for label in ("small_engine", "small_naive"):
+            s = eng[label]
+            print(
+                f"  {label:<22} {s['decisions_per_s']:>8.0f} decisions/s  p50 {s['p50_us']:.0f}"
+                f" µs  p99 {s['p99_us']:.0f} µs   (1/10 slice)"
+            )
+    seconds = 4.0 if args.quick else 20.0
+    api = {}
+    for db in ("sqlite", "postgresql"):
+        r = run_api(db, agents=200, seconds=seconds, rate=args.rate)
+        api[db] = r
+        print(
+            f"api {db:<10} saturated: {r.per_s:.0f} contacts/s (p50 {r.p50_ms:.1f} ms, p99 "
+            f"{r.p99_ms:.1f} ms); paced {r.paced_rate:.0f}/s: p50 {r.paced_p50_ms:.1f} ms, "
+            f"p99 {r.paced_p99_ms:.1f} ms; answered by bots {r.answered}; errors {r.errors}"
+        )
+    print(
+        f"RESULT engine_decisions_per_s={eng['engine_decisions_per_s']:.0f} "
+        f"engine_p99_us={eng['engine_p99_us']:.1f} "
+        f"api_sqlite_contacts_per_s={api['sqlite'].per_s:.0f} "
+        f"api_sqlite_p99_ms={api['sqlite'].paced_p99_ms:.1f} "
+        f"api_pg_contacts_per_s={api['postgresql'].per_s:.0f} "
+        f"api_pg_p99_ms={api['postgresql'].paced_p99_ms:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
