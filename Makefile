@@ -21,6 +21,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: install lint
 	bash scripts/ensure-services.sh

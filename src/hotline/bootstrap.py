@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from hotline.config import dump_config
 from hotline.domain.models import CenterConfig
+from hotline.passwords import hash_password
 from hotline.store import Store
-from hotline.web.security import hash_password
 
 DEMO_PASSWORD = "hotline-demo"  # documented in the README; demo centers only
 
