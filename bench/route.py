@@ -20,8 +20,46 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.route_api import run_api
-from bench.route_engine import run_engine
+from bench.route_engine import build_workload, drive, run_engine
 from hotline.domain import Strategy
+from hotline.kpi import compute_kpis
+from hotline.routing import Router
+
+
+class Recording(Router):
+    """The real router, keeping every fact it emits (as the store would)."""
+
+    def __init__(self, config) -> None:
+        super().__init__(config)
+        self.log: list = []
+
+    def handle(self, event, now):
+        try:
+            out = super().handle(event, now)
+        except Exception as exc:
+            self.log += getattr(exc, "outputs", [])
+            raise
+        self.log += out
+        return out
+
+    def tick(self, now):
+        out = super().tick(now)
+        self.log += out
+        return out
+
+
+def ewt_accuracy(agents: int, contacts: int, seed: int) -> dict:
+    """Estimated vs actual wait where callers do queue: a smaller center, 6 busy hours."""
+    wl = build_workload(agents, 30, 20, contacts, seed, day_s=86400 / 4)
+    router = Recording(wl.config)
+    drive(router, wl)
+    k = compute_kpis(router.log, 0, 86400)
+    return {
+        "ewt_mae_s": k.ewt_mae_s,
+        "samples": k.ewt_samples,
+        "asa_s": k.asa_s,
+        "service_level": k.service_level,
+    }
 
 
 def main() -> None:
@@ -30,7 +68,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rate", type=float, default=50.0, help="paced API arrivals per second")
     args = p.parse_args()
-    contacts = 20_000 if args.quick else 200_000
+    contacts = 10_000 if args.quick else 200_000
     strategies = (Strategy.LONGEST_IDLE,) if args.quick else tuple(Strategy)
     eng = run_engine(contacts=contacts, seed=args.seed, strategies=strategies, naive=True)
     print(f"engine: {contacts} contacts, 1,000 agents, 30 skills, 20 queues")
@@ -46,7 +84,13 @@ def main() -> None:
                 f"  {label:<22} {s['decisions_per_s']:>8.0f} decisions/s  p50 {s['p50_us']:.0f}"
                 f" µs  p99 {s['p99_us']:.0f} µs   (1/10 slice)"
             )
-    seconds = 4.0 if args.quick else 20.0
+    acc = ewt_accuracy(*((100, 7000) if args.quick else (200, 15000)), args.seed)
+    print(
+        f"  wait estimate, busy center: mean abs error {acc['ewt_mae_s']:.1f} s over "
+        f"{acc['samples']} answered contacts (ASA {acc['asa_s']:.1f} s, "
+        f"SL {acc['service_level']:.1%})"
+    )
+    seconds = 3.0 if args.quick else 20.0
     api = {}
     for db in ("sqlite", "postgresql"):
         r = run_api(db, agents=200, seconds=seconds, rate=args.rate)
@@ -58,7 +102,7 @@ def main() -> None:
         )
     print(
         f"RESULT engine_decisions_per_s={eng['engine_decisions_per_s']:.0f} "
-        f"engine_p99_us={eng['engine_p99_us']:.1f} "
+        f"engine_p99_us={eng['engine_p99_us']:.1f} ewt_mae_s={acc['ewt_mae_s']:.1f} "
         f"api_sqlite_contacts_per_s={api['sqlite'].per_s:.0f} "
         f"api_sqlite_p99_ms={api['sqlite'].paced_p99_ms:.1f} "
         f"api_pg_contacts_per_s={api['postgresql'].per_s:.0f} "

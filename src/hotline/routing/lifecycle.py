@@ -241,6 +241,10 @@ class Lifecycle(_Base):
         else:
             self._ready.refresh(a)
         self._emit("contact.answered", c, wait_s=self._now - c.enqueued_at, first=first)
+        offered_at = self._offered_at.pop(c.id, None)
+        if offered_at is not None:  # ring time is part of every wait: learn it for the EWT
+            prev = self._ring.get(c.queue, 0.0)
+            self._ring[c.queue] = prev + AHT_ALPHA * (self._now - offered_at - prev)
         self._route_agent(a)
 
     def _on_decline(self, e: ev.OfferDeclined) -> None:

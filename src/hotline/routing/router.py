@@ -47,6 +47,8 @@ class Router(Lifecycle):
         self._aht: dict[str, float] = {}
         self._serving: dict[Reqs, int] = {}  # staffed agents per requirement set (EWT)
         self._ended: dict[str, ContactSnapshot] = {}  # final snapshots not yet collected
+        self._ring: dict[str, float] = {}  # moving average of offer -> accept, per queue
+        self._offered_at: dict[str, float] = {}
         self.decisions = 0  # offers made, for benchmarks
         self._apply_config(config)
         self._handlers: dict[type, Callable[[Any], None]] = {
@@ -366,6 +368,7 @@ class Router(Lifecycle):
         expires = self._now + q.offer_timeout_s
         self._timers.arm(expires, "offer", c.id)
         self._rr[q.id] = a.index
+        self._offered_at[c.id] = self._now
         self.decisions += 1
         self._emit("contact.offered", c, expires_at=expires)
 
@@ -373,6 +376,7 @@ class Router(Lifecycle):
         """Withdraw a pending offer; the contact is left unqueued for the caller to place."""
         a = self._agents[c.agent_id]  # type: ignore[index]
         self._timers.cancel("offer", c.id)
+        self._offered_at.pop(c.id, None)
         a.offer = None
         self._emit("contact.offer_revoked", c, reason=reason)
         c.status, c.agent_id = ContactStatus.QUEUED, None
@@ -399,16 +403,19 @@ class Router(Lifecycle):
         return any(r.target in self._queues for r in q.overflow if r.after_s is not None)
 
     def _ewt(self, c: ContactState, q: QueueConfig) -> float | None:
-        """(position + 1) x average handle time / agents serving the queue; 0 if one is free.
+        """Ring time + (position + 1) x average handle time / agents serving the queue.
 
-        Exact for exponential handle times with every serving agent busy; the error against
-        real waits is measured by the KPI module (`ewt_mae_s`) rather than assumed.
+        The queueing part is exact for exponential handle times with every serving agent busy;
+        the ring part is the moving average of offer-to-accept, which a caller waits through
+        even when an agent is free. The error against real waits is measured by the KPI module
+        (`ewt_mae_s`) rather than assumed.
         """
         reqs = self._reqs(c, q)
+        ring = self._ring.get(q.id, 0.0)
         for aid in self._ready.pool(reqs):
             a = self._agents[aid]
             if a.accepts(c.channel) and meets(a.skills, reqs):
-                return 0.0
+                return ring
         serving = self._serving.get(reqs)
         if serving is None:
             serving = self._serving[reqs] = sum(
@@ -417,4 +424,4 @@ class Router(Lifecycle):
         if serving == 0:
             return None
         ahead = self._waiting.count_ahead(q.id, self._key(c))
-        return (ahead + 1) * self._aht.get(q.id, q.expected_aht_s) / serving
+        return ring + (ahead + 1) * self._aht.get(q.id, q.expected_aht_s) / serving
