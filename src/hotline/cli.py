@@ -175,7 +175,8 @@ def report(
             str(k.callbacks_created),
             _pct(k.callback_completion_rate),
         )
-    console.print(table)
+    wide = Console(width=max(console.width, 150))  # a report is read whole, even in a pipe
+    wide.print(table)
     for line in total.describe().splitlines():
         console.print(f"[dim]{line}[/dim]")
 
