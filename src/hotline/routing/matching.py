@@ -1,4 +1,4 @@
-"""Indexes that make routing cheap: waiting contacts by requirement, ready agents by skill.
+"""Indexes that make routing cheap: waiting contacts by requirement, and ready agents.
 
 Waiting contacts are grouped in *buckets* of identical effective requirements (queue, skills at
 the current relaxation stage, exclusive channel or not), each a sorted list by the global sort key.
@@ -92,33 +92,19 @@ class WaitingIndex:
 
 @dataclass(slots=True)
 class ReadyIndex:
-    """Agents who could take an offer now, by skill, so a new contact scans few agents."""
+    """Agents who could take an offer now. Intersected with the (cached) set of agents
+    qualified for a requirement, it gives a new contact its candidates without a scan."""
 
-    by_skill: dict[str, set[str]] = field(default_factory=dict)
     all: set[str] = field(default_factory=set)
 
     def refresh(self, agent: AgentRuntime) -> None:
-        ready = agent.accepts(Channel.CHAT) or agent.accepts(Channel.VOICE)
-        if ready and agent.id not in self.all:
+        if agent.accepts(Channel.CHAT) or agent.accepts(Channel.VOICE):
             self.all.add(agent.id)
-            for s in agent.skills:
-                self.by_skill.setdefault(s, set()).add(agent.id)
-        elif not ready and agent.id in self.all:
+        else:
             self.all.discard(agent.id)
-            for s in agent.skills:
-                self.by_skill.get(s, set()).discard(agent.id)
 
     def forget(self, agent: AgentRuntime) -> None:
-        if agent.id in self.all:
-            self.all.discard(agent.id)
-            for ids in self.by_skill.values():
-                ids.discard(agent.id)
-
-    def pool(self, reqs: Reqs) -> set[str]:
-        """The smallest candidate set that could satisfy `reqs` (still to be filtered)."""
-        if not reqs:
-            return self.all
-        return min((self.by_skill.get(s, set()) for s, _ in reqs), key=len)
+        self.all.discard(agent.id)
 
 
 def choose(

@@ -158,6 +158,8 @@ class Router(Lifecycle):
             self._ready.refresh(a)
         self._waiting.clear_memo()
         self._serving = {}
+        self._qualified_memo: dict[Reqs, frozenset[str]] = {}
+        self._reqs_memo: dict[tuple, Reqs] = {}
 
     def reconfigure(self, config: CenterConfig, now: float) -> list[EventRecord]:
         """Swap the configuration live; refused if it would strand a contact or a busy agent."""
@@ -275,6 +277,13 @@ class Router(Lifecycle):
 
     def _reqs(self, c: ContactState, q: QueueConfig) -> Reqs:
         """Effective requirements: queue + contact + language, relaxed by the current stage."""
+        memo_key = (q.id, c.skills, c.language, c.stage)
+        reqs = self._reqs_memo.get(memo_key)
+        if reqs is None:
+            reqs = self._reqs_memo[memo_key] = self._compute_reqs(c, q)
+        return reqs
+
+    def _compute_reqs(self, c: ContactState, q: QueueConfig) -> Reqs:
         need: dict[str, int] = {}
         for r in q.skills:
             need[r.skill] = max(need.get(r.skill, 0), r.min_level)
@@ -287,6 +296,14 @@ class Router(Lifecycle):
             cap = q.relax[min(c.stage, len(q.relax)) - 1].min_level
             need = {s: min(lvl, cap) for s, lvl in need.items()}
         return tuple(sorted(need.items()))
+
+    def _qualified(self, reqs: Reqs) -> frozenset[str]:
+        """Agents whose skills meet `reqs` (cached: skills change only with the config)."""
+        ids = self._qualified_memo.get(reqs)
+        if ids is None:
+            ids = frozenset(a.id for a in self._agents.values() if meets(a.skills, reqs))
+            self._qualified_memo[reqs] = ids
+        return ids
 
     def _key(self, c: ContactState) -> tuple[int, float, int]:
         return c.sort_key(self._queues[c.queue].priority, self._config.weights.priority_s)
@@ -333,8 +350,8 @@ class Router(Lifecycle):
         agents = self._agents
         candidates = [
             a
-            for aid in self._ready.pool(reqs)
-            if (a := agents[aid]).accepts(c.channel) and meets(a.skills, reqs)
+            for aid in self._ready.all & self._qualified(reqs)
+            if (a := agents[aid]).accepts(c.channel)
         ]
         if candidates:
             strategy = q.strategy or self._config.strategy
@@ -412,9 +429,8 @@ class Router(Lifecycle):
         """
         reqs = self._reqs(c, q)
         ring = self._ring.get(q.id, 0.0)
-        for aid in self._ready.pool(reqs):
-            a = self._agents[aid]
-            if a.accepts(c.channel) and meets(a.skills, reqs):
+        for aid in self._ready.all & self._qualified(reqs):
+            if self._agents[aid].accepts(c.channel):
                 return ring
         serving = self._serving.get(reqs)
         if serving is None:
