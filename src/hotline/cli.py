@@ -251,5 +251,14 @@ def config_check(path: Path) -> None:
     console.print(f"{path}: ok — {len(center.queues)} queues, {len(center.agents)} agents")
 
 
+def _register_commands() -> None:
+    """Commands owned by their packages (they import their heavy dependencies lazily)."""
+    from hotline.wfm.cli import register as register_wfm
+
+    register_wfm(app)
+
+
+_register_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

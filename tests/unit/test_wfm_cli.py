@@ -1,0 +1,126 @@
+"""The wfm commands: forecast -> staff -> schedule through files, and bad input named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from hotline.wfm.cli import register
+
+from .test_wfm_forecast import HISTORY
+
+app = typer.Typer()
+register(app)
+runner = CliRunner()
+
+
+def run(*args: str):
+    # A wide terminal, so that Rich does not wrap the error messages we look for.
+    return runner.invoke(app, list(args), catch_exceptions=False, env={"COLUMNS": "400"})
+
+
+@pytest.fixture
+def history_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "history.csv"
+    pd.DataFrame({"start": HISTORY.index.astype(str), "contacts": HISTORY.values}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_forecast_staff_schedule_pipeline(tmp_path: Path, history_csv: Path) -> None:
+    forecast_csv, req_csv, shifts_csv = (tmp_path / n for n in ("f.csv", "r.csv", "s.csv"))
+    result = run(
+        "forecast", "--history", str(history_csv), "--days", "1", "--out", str(forecast_csv)
+    )
+    assert result.exit_code == 0, result.output
+    assert "MAPE" in result.output and "seasonal naive" in result.output
+    assert len(pd.read_csv(forecast_csv)) == 48
+
+    # ~3,000 calls/day on one queue would need dozens of agents; scale down for a quick solve.
+    small = pd.read_csv(forecast_csv).assign(contacts=lambda f: (f.contacts / 20).round())
+    small.to_csv(forecast_csv, index=False)
+    result = run("staff", "--forecast", str(forecast_csv), "--aht", "180", "--target", "0.8",
+                 "--shrinkage", "0.25", "--out", str(req_csv))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Erlang C" in result.output
+    required = pd.read_csv(req_csv)
+    assert (required.scheduled >= required.agents).all()
+
+    result = run("schedule", "--requirement", str(req_csv), "--out", str(shifts_csv))
+    assert result.exit_code == 0, result.output
+    assert "intervals short: 0" in result.output and "Running HiGHS" not in result.output
+    assert pd.read_csv(shifts_csv)["count"].sum() > 0
+
+
+def test_staff_with_patience_uses_erlang_a() -> None:
+    result = run("staff", "--calls", "100,200", "--aht", "240", "--patience", "60",
+                 "--max-abandon", "0.03")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Erlang A" in result.output and "abandon rate" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("staff", "--calls", "10", "--aht", "0"), "--aht"),
+        (("staff", "--calls", "10", "--aht", "180", "--target", "80"), "--target"),
+        (("staff", "--calls", "10,x", "--aht", "180"), "--calls"),
+        (("staff", "--calls", "10", "--aht", "180", "--max-abandon", "0.05"), "--max-abandon"),
+        (("staff", "--aht", "180"), "--forecast/--calls"),
+        (("staff", "--calls", "10", "--aht", "180", "--interval-min", "7"), "--interval-min"),
+        (("schedule", "--agents", "1,2,3"), "--agents"),
+        (("schedule", "--agents", ",".join(["1"] * 48), "--gap", "2"), "--gap"),
+        (("forecast", "--history", "/nonexistent.csv"), "--history"),
+    ],
+)
+def test_bad_input_names_the_option(args: tuple[str, ...], option: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert option in result.output
+
+
+def test_template_file_errors_name_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "- name: ft\n  length: 8h\n  starts: 08:00-10:00/30\n  breaks: [{length: 60}]\n"
+    )
+    result = run("schedule", "--agents", ",".join(["1"] * 48), "--templates", str(path))
+    assert result.exit_code == 2
+    assert "--templates" in result.output and "breaks[0].window" in result.output
+
+
+def test_template_file_is_used(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("- name: day\n  length: 12h\n  starts: ['08:00']\n- name: night\n"
+                    "  length: 12h\n  starts: ['20:00']\n")  # fmt: skip
+    result = run("schedule", "--agents", ",".join(["2"] * 48), "--week", "--templates", str(path))
+    assert result.exit_code == 0, result.output
+    assert "night" in result.output and "intervals short: 0" in result.output
+
+
+def test_forecast_reads_the_stored_timeline(tmp_path: Path) -> None:
+    from hotline.domain.records import EventRecord
+    from hotline.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    three_weeks = HISTORY[(HISTORY.index >= "2025-03-31") & (HISTORY.index < "2025-04-21")]
+    events = [
+        EventRecord(
+            ts.timestamp() + k, "contact.created", f"c{i}-{k}", queue="main", channel="voice"
+        )
+        for i, (ts, n) in enumerate(three_weeks.items())
+        for k in range(int(n) // 100)  # ~100 calls a day keep the test quick
+    ]
+    open_store(url).append(events)
+    result = run("forecast", "--database-url", url, "--queue", "main", "--weeks", "3",
+                 "--until", "2025-04-21", "--days", "2")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "2025-04-21" in result.output and "MAPE" in result.output
+    result = run("forecast", "--database-url", url, "--queue", "other", "--weeks", "3",
+                 "--until", "2025-04-21")  # fmt: skip
+    assert result.exit_code == 2 and "--weeks" in result.output
