@@ -28,8 +28,9 @@ test: install lint
 	$(BIN)/pytest -q
 
 bench: install
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	bash scripts/ensure-services.sh
-	$(BIN)/python bench/route.py --quick
+	for b in route erlang schedule; do $(BIN)/python bench/$$b.py --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
