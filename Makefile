@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 
 .PHONY: install demo serve test lint bench clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml src/hotline/web/ui/package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	bash scripts/ui-assets.sh
 	touch $@
 
 install: $(BIN)/.installed

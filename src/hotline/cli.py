@@ -253,8 +253,10 @@ def config_check(path: Path) -> None:
 
 def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
+    from hotline.sim.cli import register as register_sim
     from hotline.wfm.cli import register as register_wfm
 
+    register_sim(app)
     register_wfm(app)
 
 

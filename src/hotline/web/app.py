@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from hotline import __version__
 from hotline.runtime import CenterService
 from hotline.store import open_store
-from hotline.web import errors
+from hotline.web import errors, ui
 from hotline.web.routes import admin, agents, auth, contacts, kpis, queues
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, contacts, agents, queues, kpis, admin):
         app.include_router(module.router)
     app.include_router(stream_router)
+    app.include_router(ui.router)
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,0 +1,143 @@
+"""`hotline simulate` and `hotline drive`: thin commands over `hotline.sim`, no logic here.
+
+`register(app)` is called by `hotline.cli`; heavy imports (the router, pydantic models,
+matplotlib, httpx) happen inside the commands so `hotline --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+if not console.is_terminal:  # piped or captured: wide enough for the KPI tables
+    console = Console(width=160)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(2)
+
+
+def _load(
+    path: Path,
+    days: int | None = None,
+    seed: int | None = None,
+    interval: int | None = None,
+    hours: float | None = None,
+):
+    from hotline.sim import ScenarioError, load_scenario
+
+    try:
+        sc = load_scenario(path)
+        return sc.with_options(days=days, seed=seed, interval_min=interval, hours=hours)
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def simulate_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML (see scenarios/)")],
+    days: Annotated[int | None, typer.Option(help="days to simulate (default: the file's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+    plot: Annotated[Path | None, typer.Option(help="draw the day: out.png, .svg or .html")] = None,
+    interval: Annotated[int | None, typer.Option(help="KPI interval in minutes: 15 or 30")] = None,
+    intervals: Annotated[bool, typer.Option(help="print the per-interval table")] = True,
+    hours: Annotated[float | None, typer.Option(help="run only the first hours")] = None,
+) -> None:
+    """Run a scenario through the real routing engine on a virtual clock and print its KPIs."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hotline.sim import simulate
+    from hotline.sim.report import plot as draw
+    from hotline.sim.report import print_report
+
+    sc = _load(scenario, days, seed, interval, hours)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"simulating {sc.name}", total=1.0)
+        result = simulate(sc, progress=lambda f: bar.update(task, completed=f))
+        bar.update(task, completed=1.0, description="computing KPIs")
+    print_report(result, console, intervals=intervals)
+    if plot is not None:
+        try:
+            console.print(f"plot written to {draw(result, plot)}")
+        except (OSError, ValueError) as exc:
+            raise _fail(f"--plot: {exc}") from exc
+
+
+def drive_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML whose queues the server has")],
+    url: Annotated[
+        str, typer.Option(help="base URL of a running `hotline serve`")
+    ] = "http://127.0.0.1:8000",
+    speed: Annotated[float, typer.Option(help="scenario seconds per real second")] = 10.0,
+    agents_bots: Annotated[
+        int | None, typer.Option(help="agents played by bots (default: all)")
+    ] = None,
+    minutes: Annotated[float | None, typer.Option(help="stop after this many real minutes")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="scenario time of day to start at, HH:MM")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+    password: Annotated[
+        str, typer.Option(help="password of the channel/supervisor/agent logins")
+    ] = "hotline-demo",
+) -> None:
+    """Play a scenario's callers and agent bots against a running server, in accelerated time."""
+    import httpx
+
+    from hotline.sim.drive import DriveOptions, run_drive
+
+    _check_drive_options(speed, minutes, start)
+    sc = _load(scenario, seed=seed)
+    opts = DriveOptions(
+        url=url.rstrip("/"),
+        speed=speed,
+        bots=agents_bots,
+        minutes=minutes,
+        start_clock=start,
+        seed=seed,
+        password=password,
+    )
+    try:
+        report = run_drive(sc, opts, log=console.print)
+    except (RuntimeError, httpx.HTTPError, OSError) as exc:
+        raise _fail(str(exc)) from exc
+    except KeyboardInterrupt:  # pragma: no cover - interactive
+        raise typer.Exit(130) from None
+    console.print(
+        f"{report.created} contacts created ({report.retrials} retrials), {report.answered} "
+        f"answered ({report.bot_answered} by {report.bots} bots), {report.abandoned} abandoned, "
+        f"{report.window_s / 3600:.2f} h of scenario in {report.seconds:.0f} s"
+    )
+    if report.errors:
+        console.print(f"[yellow]errors:[/yellow] {dict(report.errors)}")
+
+
+def _check_drive_options(speed: float, minutes: float | None, start: str | None) -> None:
+    from hotline.sim.schema import check_clock
+
+    if speed <= 0:
+        raise _fail("--speed must be greater than 0")
+    if minutes is not None and minutes <= 0:
+        raise _fail("--minutes must be greater than 0")
+    if start is not None:
+        try:
+            check_clock(start)
+        except ValueError as exc:
+            raise _fail(f"--start: {exc}") from exc
+
+
+def register(app: typer.Typer) -> None:
+    """Add `simulate` and `drive` to the `hotline` command."""
+    app.command("simulate")(simulate_command)
+    app.command("drive")(drive_command)

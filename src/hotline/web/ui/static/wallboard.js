@@ -1,0 +1,186 @@
+/* Supervisor wallboard (Alpine.js component). Pushed, not polled: every fact on the WebSocket
+ * stream schedules one re-read of the live snapshot (at most every 250 ms); KPI figures and the
+ * intraday chart are re-read when contacts arrive, are answered or end (at most every 5 s),
+ * and once a minute so the "last 30 minutes" window slides. */
+document.addEventListener("alpine:init", () => {
+  Alpine.store("live", { on: false });
+});
+
+const KPI_KINDS = new Set(["contact.created", "contact.answered", "contact.ended"]);
+const ABANDON_MAX = 0.02;
+
+function wallboard() {
+  let chart = null; // kept outside Alpine's reactive proxy on purpose (Chart.js owns it)
+  return {
+    live: { queues: [], agents: [], waiting: [] },
+    stats: { queues: {}, total: null, handled_today: null, intraday: [] },
+    loaded: false,
+    skew: 0,
+    tick: 0,
+    updatedAt: 0,
+    threshold: Number(localStorage.getItem("hotline.wb.threshold") || 5),
+    abandonMax: ABANDON_MAX,
+    step: Number(localStorage.getItem("hotline.wb.step") || 1800),
+
+    async init() {
+      this.liveSoon = Hotline.debounce(() => this.loadLive(), 250);
+      this.statsSoon = Hotline.debounce(() => this.loadStats(), 5000);
+      setInterval(() => { this.tick++; }, 1000);
+      setInterval(() => this.loadStats(), 60000);
+      await Promise.all([this.loadLive(), this.loadStats()]);
+      Hotline.stream({
+        onEvent: (ev) => {
+          this.liveSoon();
+          if (KPI_KINDS.has(ev.kind) || ev.kind === "agent.state") this.statsSoon();
+        },
+        onResync: () => { this.loadLive(); this.loadStats(); },
+        onStatus: (on) => { Alpine.store("live").on = on; },
+      });
+    },
+
+    serverNow() { this.tick; return Date.now() / 1000 + this.skew; },
+
+    async loadLive() {
+      try {
+        const d = await Hotline.api("GET", "/api/ui/wallboard/live");
+        this.skew = d.now - Date.now() / 1000;
+        this.live = d;
+        this.updatedAt = d.now;
+        this.loaded = true;
+      } catch (e) { /* the stream's reconnect will retry */ }
+    },
+
+    async loadStats() {
+      try {
+        this.stats = await Hotline.api("GET", `/api/ui/wallboard/stats?step_s=${this.step}`);
+        this.drawChart();
+      } catch (e) { /* keep the last figures */ }
+    },
+
+    drawChart() {
+      const el = document.getElementById("intraday");
+      if (!el || !window.Chart) return;
+      const rows = this.stats.intraday || [];
+      const labels = rows.map((r) => Hotline.clock(r.t));
+      const series = [
+        ["wb.arrivals", "offered", "#2563eb"],
+        ["wb.answered", "answered", "#0f766e"],
+        ["wb.abandoned", "abandoned", "#dc2626"],
+      ];
+      if (!chart) {
+        chart = new Chart(el, {
+          type: "bar",
+          data: {
+            labels,
+            datasets: series.map(([label, key, color], i) => ({
+              label: T(label),
+              data: rows.map((r) => r[key]),
+              backgroundColor: i === 0 ? "rgba(37,99,235,.18)" : color,
+              borderColor: color,
+              borderWidth: i === 0 ? 1.5 : 0,
+              borderRadius: 3,
+              type: i === 0 ? "line" : "bar",
+              tension: 0.3,
+              fill: i === 0,
+              pointRadius: 2,
+              order: i === 0 ? 0 : 1,
+            })),
+          },
+          options: {
+            responsive: true,
+            maintainAspectRatio: false,
+            animation: false,
+            interaction: { mode: "index", intersect: false },
+            plugins: {
+              legend: { position: "top", align: "end", labels: { boxWidth: 10, boxHeight: 10, font: { size: 12 } } },
+            },
+            scales: {
+              x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 12, font: { size: 11 } } },
+              y: { beginAtZero: true, ticks: { precision: 0, font: { size: 11 } }, grid: { color: "#eef2f6" } },
+            },
+          },
+        });
+      } else {
+        chart.data.labels = labels;
+        series.forEach(([, key], i) => { chart.data.datasets[i].data = rows.map((r) => r[key]); });
+        chart.update();
+      }
+    },
+
+    qstat(id, period) {
+      const q = this.stats.queues && this.stats.queues[id];
+      return (q && q[period]) || { service_level: null, abandon_rate: null, asa_s: null };
+    },
+    under(q) {
+      const sl = this.qstat(q.id, "today").service_level;
+      return sl !== null && sl < q.sl_target;
+    },
+    longest(q) {
+      const now = this.serverNow();
+      const waits = this.live.waiting.filter((c) => c.queue === q.id && c.status === "queued").map((c) => now - c.enqueued_at);
+      return waits.length ? Math.max(...waits) : 0;
+    },
+    totalWaiting() { return this.live.queues.reduce((n, q) => n + q.waiting, 0); },
+    longestWait() { return this.live.queues.reduce((m, q) => Math.max(m, this.longest(q)), 0); },
+    countState(s) { return this.live.agents.filter((a) => a.state === s).length; },
+    agentsOn() { return this.live.agents.filter((a) => a.state !== "offline").length; },
+    handledTotal() { return Object.values(this.stats.handled_today || {}).reduce((a, b) => a + b, 0); },
+    slClass(value, target) {
+      if (value === null || value === undefined) return "";
+      return value < target ? "bad" : "ok";
+    },
+    setStep(step) {
+      this.step = step;
+      localStorage.setItem("hotline.wb.step", String(step));
+      this.loadStats();
+    },
+    saveThreshold() {
+      if (!(this.threshold >= 1)) this.threshold = 1;
+      localStorage.setItem("hotline.wb.threshold", String(this.threshold));
+    },
+
+    /** Queue alerts: SL below target (today or last 30 min), abandon above 2%, waiting above N. */
+    alerts() {
+      const out = [];
+      for (const q of this.live.queues) {
+        const today = this.qstat(q.id, "today"), recent = this.qstat(q.id, "last_30m");
+        const add = (kind, text) => out.push({ key: `${q.id}:${kind}`, kind, queue: q.id, text });
+        if (q.waiting > this.threshold) add("waiting", T("wb.alert.waiting", { q: q.name, v: q.waiting, t: this.threshold }));
+        if (today.service_level !== null && today.service_level < q.sl_target) {
+          add("sl", T("wb.alert.sl", { q: q.name, v: Hotline.pct(today.service_level), t: Hotline.pct(q.sl_target) }));
+        } else if (recent.service_level !== null && recent.service_level < q.sl_target) {
+          add("sl30", T("wb.alert.sl30", { q: q.name, v: Hotline.pct(recent.service_level), t: Hotline.pct(q.sl_target) }));
+        }
+        if (today.abandon_rate !== null && today.abandon_rate > ABANDON_MAX) {
+          add("abandon", T("wb.alert.abandon", { q: q.name, v: Hotline.pct(today.abandon_rate), t: Hotline.pct(ABANDON_MAX) }));
+        }
+      }
+      return out;
+    },
+    queueAlerting(id) { return this.alerts().some((a) => a.queue === id); },
+
+    async run(fn) {
+      try { await fn(); } catch (e) { Hotline.toast(`${T("error.generic")}: ${e.message}`, "error"); }
+      this.loadLive();
+    },
+    force(a, state) {
+      if (!state) return;
+      const path = `/api/agents/${encodeURIComponent(a.id)}/state`;
+      return this.run(async () => {
+        if (a.state === state) return;
+        if (a.state === "offline") {
+          await Hotline.api("POST", path, { state: "login" }); // signs in as not ready
+          if (state === "not_ready") return;
+        }
+        await Hotline.api("POST", path, state === "not_ready" ? { state, reason: "supervisor" } : { state });
+      });
+    },
+    move(c, queue) {
+      if (!queue) return;
+      return this.run(() => Hotline.api("POST", `/api/contacts/${encodeURIComponent(c.id)}/move`, { queue }));
+    },
+    green(c) {
+      return this.run(() => Hotline.api("POST", `/api/contacts/${encodeURIComponent(c.id)}/green`, { on: !c.green }));
+    },
+  };
+}
