@@ -254,3 +254,24 @@ def test_logout_and_disabling_a_user_end_their_session_at_once(client):
     a02 = as_(client, "a02")
     assert client.post("/api/auth/logout", headers=a02).status_code == 204
     assert client.get("/api/auth/me", headers=a02).status_code == 401
+
+
+def test_a_note_written_during_the_contact_survives_a_transfer(client):
+    a01, ch = as_(client, "a01"), as_(client, "channel")
+    client.post("/api/agents/me/state", json={"state": "login"}, headers=a01)
+    client.post("/api/agents/me/state", json={"state": "available"}, headers=a01)
+    cid = client.post("/api/contacts", json={"queue": "general"}, headers=ch).json()["id"]
+    client.post(f"/api/contacts/{cid}/accept", headers=a01)
+    r = client.post(
+        f"/api/contacts/{cid}/note",
+        json={"note": "旅客行李遗失", "disposition": "lost_item"},
+        headers=a01,
+    )
+    assert r.status_code == 201
+    assert (
+        client.post(f"/api/contacts/{cid}/note", json={"note": ""}, headers=a01).status_code == 422
+    )
+    client.post(f"/api/contacts/{cid}/transfer", json={"queue": "complaints"}, headers=a01)
+    events = client.get(f"/api/contacts/{cid}/events", headers=as_(client, "supervisor")).json()
+    notes = [e["data"] for e in events if e["kind"] == "contact.note"]
+    assert notes == [{"disposition": "lost_item", "note": "旅客行李遗失", "by": "a01"}]

@@ -50,6 +50,11 @@ class CompleteIn(Strict):
     note: str | None = Field(default=None, max_length=4000)
 
 
+class NoteIn(Strict):
+    disposition: str | None = Field(default=None, max_length=64)
+    note: str = Field(min_length=1, max_length=4000)
+
+
 class TransferIn(Strict):
     queue: str | None = None
     agent_id: str | None = None

@@ -88,6 +88,7 @@ async def stream(ws: WebSocket, since: int = 0) -> None:
     await ws.accept()
     queue: Inbox = asyncio.Queue()
     broadcaster.add(user, queue)
+    watcher = asyncio.create_task(_close_on_disconnect(ws, queue))
     try:
         last = await _replay(ws, service, user, since, ws.app.state.settings.stream_backlog)
         while (batch := await queue.get()) is not None:
@@ -98,9 +99,19 @@ async def stream(ws: WebSocket, since: int = 0) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        watcher.cancel()
         broadcaster.remove(queue)
         with contextlib.suppress(Exception):
             await ws.close()
+
+
+async def _close_on_disconnect(ws: WebSocket, queue: Inbox) -> None:
+    """Read (and ignore) what the client sends, so a browser that leaves is noticed at once
+    instead of at the next fact: the sender stops and the client is unregistered."""
+    with contextlib.suppress(Exception):
+        while (await ws.receive())["type"] != "websocket.disconnect":
+            pass
+    queue.put_nowait(None)
 
 
 async def _replay(

@@ -14,7 +14,7 @@ from hotline.routing.snapshot import ContactSnapshot
 from hotline.store import User
 from hotline.web.deps import SUPERVISORS, AgentUser, AnyUser, Creator, Service, Supervisor, agent_of
 from hotline.web.routes.views import contact_view, event_view
-from hotline.web.schemas import CompleteIn, ContactIn, GreenIn, MoveIn, TransferIn
+from hotline.web.schemas import CompleteIn, ContactIn, GreenIn, MoveIn, NoteIn, TransferIn
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 
@@ -138,6 +138,22 @@ async def complete(contact_id: str, body: CompleteIn, service: Service, user: Ag
             )
         )
     return result
+
+
+@router.post("/{contact_id}/note", status_code=201)
+async def add_note(contact_id: str, body: NoteIn, service: Service, user: AgentUser) -> dict:
+    """A note or disposition during the contact (kept on transfer, unlike a draft)."""
+    snap = _visible(service, user, contact_id)
+    record = EventRecord(
+        at=service.clock(),
+        kind="contact.note",
+        contact_id=contact_id,
+        agent_id=user.agent_id,
+        queue=snap.queue,
+        channel=snap.channel.value,
+        data={"disposition": body.disposition, "note": body.note, "by": user.username},
+    )
+    return {"seq": service.annotate(record).seq}
 
 
 @router.post("/{contact_id}/hold")
