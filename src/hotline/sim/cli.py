@@ -137,7 +137,87 @@ def _check_drive_options(speed: float, minutes: float | None, start: str | None)
             raise _fail(f"--start: {exc}") from exc
 
 
+def plan_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML: its day 1 is the forecast")],
+    target: Annotated[float, typer.Option(help="service level to reach, e.g. 0.98")] = 0.8,
+    threshold: Annotated[float, typer.Option(help="seconds of the service level")] = 20.0,
+    max_abandon: Annotated[float, typer.Option(help="abandon rate not to exceed")] = 0.02,
+    shrinkage: Annotated[float, typer.Option(help="share of paid time off the phones")] = 0.0,
+    iterations: Annotated[int, typer.Option(help="simulate-and-fix rounds")] = 4,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+) -> None:
+    """Forecast -> Erlang A staffing -> HiGHS shifts -> simulate the shifts -> add staff where
+    the simulated day misses the target -> repeat."""
+    from rich.table import Table
+
+    from hotline.sim.plan import PlanTarget, plan
+    from hotline.wfm.cli import quiet_highs
+
+    checks = [
+        ("--target", target, 0 < target <= 1),
+        ("--threshold", threshold, threshold > 0),
+        ("--max-abandon", max_abandon, 0 <= max_abandon <= 1),
+        ("--shrinkage", shrinkage, 0 <= shrinkage < 1),
+        ("--iterations", iterations, 1 <= iterations <= 20),
+    ]
+    for name, value, ok in checks:
+        if not ok:
+            raise _fail(f"{name}: {value} is out of range")
+    sc = _load(scenario, seed=seed)
+    quiet_highs()
+    table = Table(
+        "round",
+        "paid hours",
+        "agents",
+        "SL",
+        "abandon",
+        "ASA s",
+        "intervals missed",
+        title=f"plan for {sc.name}: {target:.0%} in {threshold:g} s, abandon ≤ {max_abandon:.0%}",
+    )
+
+    def show(it) -> None:
+        k = it.result.total
+        table.add_row(
+            str(len(table.rows) + 1),
+            f"{it.paid_hours:.1f}",
+            str(it.schedule.headcount),
+            f"{k.service_level or 0:.1%}",
+            f"{k.abandon_rate or 0:.1%}",
+            f"{k.asa_s or 0:.1f}",
+            str(len(it.missed)),
+        )
+        console.print(
+            f"round {len(table.rows)}: {it.paid_hours:.1f} paid hours, "
+            f"{len(it.missed)} intervals missed"
+        )
+
+    rounds = plan(
+        sc,
+        PlanTarget(target, threshold, max_abandon, shrinkage),
+        iterations=iterations,
+        seed=seed,
+        on_iteration=show,
+    )
+    console.print(table)
+    best = rounds[-1]
+    shifts = Table("shift", "agents", "paid h", title="shifts of the last round")
+    for s in best.schedule.shifts:
+        shifts.add_row(s.label(), str(s.count), f"{s.paid_hours:.1f}")
+    console.print(shifts)
+    if best.missed:
+        from datetime import datetime
+
+        clock = [datetime.fromtimestamp(best.result.intervals[i].start, sc.tz) for i in best.missed]
+        console.print(
+            "[yellow]still missed in intervals starting:[/yellow] "
+            + ", ".join(f"{t:%H:%M}" for t in clock)
+            + " (rerun with more --iterations, or read them as this day's noise)"
+        )
+
+
 def register(app: typer.Typer) -> None:
-    """Add `simulate` and `drive` to the `hotline` command."""
+    """Add `simulate`, `drive` and `plan` to the `hotline` command."""
     app.command("simulate")(simulate_command)
     app.command("drive")(drive_command)
+    app.command("plan")(plan_command)

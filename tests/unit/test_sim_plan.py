@@ -1,0 +1,70 @@
+"""Specification of plan validation: forecast -> staffing -> schedule -> simulate -> fix."""
+
+from __future__ import annotations
+
+import itertools
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hotline.cli import app
+from hotline.sim import load_scenario
+from hotline.sim.plan import PlanTarget, demand, plan, required_agents, with_schedule
+from hotline.wfm.erlang import erlang_a
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def airport():
+    return load_scenario(SCENARIOS / "966666.yaml")
+
+
+def test_demand_follows_the_scenario_volume_after_ivr_containment(airport):
+    rows, patience = demand(airport)
+    flow_total = sum(f.volume_per_day for f in airport.spec.flows)
+    assert len(rows) == 48 and patience is not None
+    assert 0.5 * flow_total < sum(r.contacts for r in rows) <= flow_total
+
+
+def test_the_first_requirement_is_erlang_a_for_the_target_in_every_interval(airport):
+    target = PlanTarget(service_level=0.9, threshold_s=20, max_abandon=0.02)
+    rows, patience = demand(airport)
+    for row, n in zip(rows, required_agents(airport, target), strict=True):
+        if row.contacts == 0:
+            continue
+        rate = row.contacts / row.interval_s
+        got = erlang_a(n, rate, row.aht_s, patience, 20)
+        assert got.service_level >= 0.9 and got.abandon_rate <= 0.02
+        if n > 1:
+            fewer = erlang_a(n - 1, rate, row.aht_s, patience, 20)
+            assert fewer.service_level < 0.9 or fewer.abandon_rate > 0.02
+
+
+def test_each_round_schedules_enough_agents_and_more_where_the_day_fell_short(airport):
+    rounds = plan(airport, PlanTarget(0.9, 20, 0.02), iterations=3, seed=3)
+    for it in rounds:
+        assert all(c >= r for c, r in zip(it.schedule.coverage["agents"], it.required, strict=True))
+    for before, after in itertools.pairwise(rounds):
+        assert all(b <= a for b, a in zip(before.required, after.required, strict=True))
+        assert any(after.required[i] > before.required[i] for i in before.missed)
+    assert len(rounds[-1].missed) <= len(rounds[0].missed)
+
+
+def test_the_simulated_day_is_staffed_only_by_the_plan(airport):
+    first = plan(airport, PlanTarget(0.8, 20, 0.05), iterations=1, seed=1)[0]
+    staffed = with_schedule(airport, first.schedule)
+    assert sum(s.count for s in staffed.spec.staffing) == first.schedule.headcount
+    logged_in = {r.agent_id for r in first.result.records if r.kind == "agent.state"}
+    assert logged_in and all(a.startswith("plan") for a in logged_in)
+
+
+def test_the_plan_command_prints_rounds_and_shifts_and_refuses_bad_targets():
+    runner = CliRunner()
+    r = runner.invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--iterations", "1"])
+    assert r.exit_code == 0, r.output
+    assert "paid hours" in r.output and "shifts of the last round" in r.output
+    r = runner.invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--target", "1.5"])
+    assert r.exit_code == 2 and "--target" in r.output
