@@ -52,7 +52,7 @@ class ConfigError(ValueError):
         return ": ".join(part for part in (self.path, self.field, self.message) if part)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys, which plain YAML silently lets the last win."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -91,7 +91,7 @@ def config_from_yaml(text: str, source: str = "<yaml>") -> CenterConfig:
     """Validate YAML text; syntax errors carry the 1-based line and column."""
     try:
         data = yaml.load(
-            text, Loader=_UniqueKeyLoader
+            text, Loader=UniqueKeyLoader
         )  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -252,7 +252,7 @@ def _check_references(model: CenterFile, source: str) -> None:
             if problem:
                 raise ConfigError(source, f"queues[{i}].overflow[{k}].target", problem)
         if q.callback_queue is not None and q.callback_queue not in first_queue:
-            msg = f"unknown queue {q.callback_queue!r}{_hint(q.callback_queue, first_queue)}"
+            msg = f"unknown queue {q.callback_queue!r}{did_you_mean(q.callback_queue, first_queue)}"
             raise ConfigError(source, f"queues[{i}].callback_queue", msg)
         for k in range(1, len(q.relax)):
             prev, step = q.relax[k - 1], q.relax[k]
@@ -277,13 +277,14 @@ def _bad_target(target: str, own: str, queues: Mapping[str, int]) -> str | None:
     if target in queues:
         return None
     return (
-        f"unknown target {target!r}{_hint(target, queues)}; expected a queue id, "
+        f"unknown target {target!r}{did_you_mean(target, queues)}; expected a queue id, "
         "'callback' or 'center:<name>'"
     )
 
 
-def _hint(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
+def did_you_mean(word: str, choices: Any) -> str:
+    """` (did you mean 'general'?)` when a close match exists: for every "unknown …" message."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -302,7 +303,7 @@ def _from_validation(exc: ValidationError, source: str) -> ConfigError:
         message = "is required"
     elif kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        message = f"unknown key{_hint(key, known_field_names())}"
+        message = f"unknown key{did_you_mean(key, known_field_names())}"
     else:
         message = err["msg"][0].lower() + err["msg"][1:]
         if kind.endswith("_type") or kind == "enum":

@@ -12,6 +12,7 @@ import bisect
 import itertools
 import math
 import random
+from abc import abstractmethod
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Literal
@@ -26,11 +27,13 @@ NonNegativeFloat = Annotated[float, Strict(), Field(ge=0)]
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    def mean(self) -> float:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def mean(self) -> float:
+        """Expected value in seconds (the planners' Erlang inputs)."""
 
-    def sampler(self, rng: random.Random) -> Sampler:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def sampler(self, rng: random.Random) -> Sampler:
+        """A draw function bound to `rng` (one stream per use keeps runs reproducible)."""
 
 
 class Exponential(_Dist):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from hotline.config import ConfigError, config_from_dict, load_config, load_demo_config
+from hotline.config.loader import UniqueKeyLoader, did_you_mean
 from hotline.domain.models import AgentConfig, CenterConfig
 from hotline.kpi import KpiOptions
 from hotline.sim.schema import ALL, ScenarioFile, clock_s, known_field_names
@@ -115,25 +115,9 @@ class Scenario:
         return dataclasses.replace(self, spec=spec, hours=self.hours if hours is None else hours)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without YAML 1.1 base-60 integers (so 07:30 stays a time, not 450) and
-    refusing duplicate keys (which plain YAML lets the last one win)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float):
-                continue  # unhashable or exotic: let the base class report it
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+class _Loader(UniqueKeyLoader):
+    """The config loader (duplicate keys refused) without YAML 1.1 base-60 integers, so an
+    unquoted 07:30 stays a time instead of becoming 450."""
 
 
 _INT = "tag:yaml.org,2002:int"
@@ -249,7 +233,9 @@ def _check_flows(spec: ScenarioFile, center: CenterConfig, source: str) -> None:
         for key, queue in targets.items():
             if queue not in queues:
                 field = f"{where}.queue" + (f".{key}" if isinstance(flow.queue, dict) else "")
-                raise ScenarioError(source, field, f"unknown queue {queue!r}{_hint(queue, queues)}")
+                raise ScenarioError(
+                    source, field, f"unknown queue {queue!r}{did_you_mean(queue, queues)}"
+                )
         for attr in ("handle", "patience"):
             per = getattr(flow, attr)
             missing = [
@@ -263,7 +249,7 @@ def _check_flows(spec: ScenarioFile, center: CenterConfig, source: str) -> None:
     for i, surge in enumerate(spec.surges):
         for name in surge.flows or []:
             if name not in names:
-                msg = f"unknown flow {name!r}{_hint(name, names)}"
+                msg = f"unknown flow {name!r}{did_you_mean(name, names)}"
                 raise ScenarioError(source, f"surges[{i}].flows", msg)
         if surge.day > spec.days:
             msg = f"day {surge.day} is after the last day ({spec.days})"
@@ -290,7 +276,7 @@ def _check_staffing(spec: ScenarioFile, center: CenterConfig, source: str) -> No
         names.add(shift.name)
         for k, aid in enumerate(shift.agents or []):
             if aid not in known:
-                msg = f"unknown agent {aid!r}{_hint(aid, known)}"
+                msg = f"unknown agent {aid!r}{did_you_mean(aid, known)}"
                 raise ScenarioError(source, f"staffing[{i}].agents[{k}]", msg)
         length = shift_length_s(shift.start, shift.end)
         for k, b in enumerate(shift.breaks):
@@ -303,11 +289,6 @@ def shift_length_s(start: str, end: str) -> float:
     """Length of a shift; an end at or before the start is on the next day."""
     length = clock_s(end) - clock_s(start)
     return length if length > 0 else length + DAY_S
-
-
-def _hint(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _from_validation(exc: ValidationError, source: str) -> ScenarioError:
@@ -324,7 +305,7 @@ def _from_validation(exc: ValidationError, source: str) -> ScenarioError:
     elif kind == "missing":
         message = "is required"
     elif kind == "extra_forbidden":
-        message = f"unknown key{_hint(str(err['loc'][-1]), known_field_names())}"
+        message = f"unknown key{did_you_mean(str(err['loc'][-1]), known_field_names())}"
     elif kind == "union_tag_not_found":
         message = f"needs dist: one of {', '.join(sorted(_DIST_TAGS))}"
     elif kind == "union_tag_invalid":
