@@ -275,3 +275,15 @@ def test_a_note_written_during_the_contact_survives_a_transfer(client):
     events = client.get(f"/api/contacts/{cid}/events", headers=as_(client, "supervisor")).json()
     notes = [e["data"] for e in events if e["kind"] == "contact.note"]
     assert notes == [{"disposition": "lost_item", "note": "旅客行李遗失", "by": "a01"}]
+
+
+def test_channel_adapters_follow_the_whole_stream_to_ring_agents(client):
+    token = as_(client, "channel")["Authorization"].split()[1]
+    with client.websocket_connect(f"/api/stream?token={token}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        client.post(
+            "/api/contacts",
+            json={"queue": "chat", "channel": "chat"},
+            headers=as_(client, "channel"),
+        )
+        assert ws.receive_json()["kind"] == "contact.created"

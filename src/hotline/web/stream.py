@@ -22,6 +22,7 @@ from hotline.web.routes.views import event_view
 from hotline.web.security import token_hash
 
 router = APIRouter(tags=["stream"])
+EVERYTHING = SUPERVISORS | {"channel"}
 CLIENT_BUFFER = 10_000  # a client this far behind is dropped; it reconnects and resyncs
 Inbox = asyncio.Queue  # of list[EventRecord] | None (None = close)
 
@@ -40,7 +41,7 @@ class Broadcaster:
         self.by_agent: dict[str, set[Inbox]] = {}
 
     def add(self, user: User, inbox: Inbox) -> None:
-        if user.role in SUPERVISORS:
+        if user.role in EVERYTHING:
             self.everything.add(inbox)
         elif user.agent_id:
             self.by_agent.setdefault(user.agent_id, set()).add(inbox)
@@ -72,8 +73,9 @@ class Broadcaster:
 
 
 def visible(user: User, r: EventRecord) -> bool:
-    """Supervisors see the whole center; an agent sees facts about themself."""
-    return user.role in SUPERVISORS or (r.agent_id is not None and r.agent_id == user.agent_id)
+    """Supervisors and channel adapters (which must ring agents' phones and hang up calls)
+    see the whole center; an agent sees facts about themself."""
+    return user.role in EVERYTHING or (r.agent_id is not None and r.agent_id == user.agent_id)
 
 
 @router.websocket("/api/stream")
@@ -82,7 +84,7 @@ async def stream(ws: WebSocket, since: int = 0) -> None:
     broadcaster: Broadcaster = ws.app.state.broadcaster
     token = ws.query_params.get("token") or ws.cookies.get(COOKIE)
     user = ws.app.state.sessions.user(token_hash(token)) if token else None
-    if user is None or user.role == "channel":
+    if user is None:
         await ws.close(code=4401, reason="not logged in")
         return
     await ws.accept()
