@@ -76,6 +76,32 @@ def occupancy_seconds(spans: Iterable[StateSpan], start: float, end: float) -> t
     return occupied, staffed
 
 
+def occupancy_by_bucket(
+    spans: Iterable[StateSpan], start: float, step: float, n: int
+) -> list[tuple[float, float]]:
+    """(occupied, staffed) seconds per bucket [start + i·step, start + (i+1)·step), i < n.
+
+    One sweep over the spans (each adds its overlap to the few buckets it touches) instead of
+    one pass over every span per bucket: a day of 30-minute buckets over a 2,000-agent
+    center's spans went from quadratic to linear.
+    """
+    out = [[0.0, 0.0] for _ in range(n)]
+    end = start + step * n
+    for span in spans:
+        if span.state not in STAFFED_STATES or span.end <= start or span.start >= end:
+            continue
+        occupied = span.state in OCCUPIED_STATES
+        first = max(0, int((max(span.start, start) - start) // step))
+        last = min(n - 1, int((min(span.end, end) - start) // step))
+        for i in range(first, last + 1):
+            b0 = start + i * step
+            seconds = span.overlap(b0, min(b0 + step, end))
+            out[i][1] += seconds
+            if occupied:
+                out[i][0] += seconds
+    return [(o, s) for o, s in out]
+
+
 #: contact events that name the agent working the contact, in the order an agent meets them
 TOUCH_KINDS = frozenset(
     {"contact.answered", "contact.transferred", "contact.callback_attempt", "contact.ended"}

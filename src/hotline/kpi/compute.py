@@ -9,6 +9,7 @@ per-queue tables then reuse that fold. The exact definitions are in `definitions
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from hotline.kpi.agents import (
     TOUCH_KINDS,
     StateSpan,
     agent_spans,
+    occupancy_by_bucket,
     occupancy_seconds,
     wrap_up_by_contact,
 )
@@ -125,6 +127,7 @@ def _compute(
     queue: str | None,
     channel: str | None,
     options: KpiOptions,
+    occupancy: tuple[float, float] | None = None,
 ) -> Kpis:
     lo = bisect.bisect_left(index.created_ats, start)
     hi = bisect.bisect_left(index.created_ats, end)
@@ -150,7 +153,7 @@ def _compute(
     handled = [c for c in answered if c.handled]
     talk = sum(c.talk_s or 0.0 for c in handled)
     acw = sum(index.acw_s.get(c.contact_id, 0.0) for c in handled)
-    occupied, staffed = occupancy_seconds(index.spans, start, end)
+    occupied, staffed = occupancy or occupancy_seconds(index.spans, start, end)
     ewt_errors = [
         abs(float(c.first_ewt_s) - c.wait_s)
         for c in answered
@@ -257,7 +260,12 @@ def intervals(
     index = _index(events)
     buckets: list[tuple[float, Kpis]] = []
     i = 0
+    n = math.ceil((end - start) / step_s)
+    occupancy = occupancy_by_bucket(index.spans, start, step_s, n)
     while (t := start + i * step_s) < end:
-        buckets.append((t, _compute(index, t, min(t + step_s, end), queue, channel, options)))
+        t1 = min(t + step_s, end)
+        if t1 < t + step_s:  # a cut last bucket: clip its occupancy exactly
+            occupancy[i] = occupancy_seconds(index.spans, t, t1)
+        buckets.append((t, _compute(index, t, t1, queue, channel, options, occupancy[i])))
         i += 1
     return buckets
