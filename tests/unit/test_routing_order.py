@@ -173,3 +173,19 @@ def _relax(after_s, level):
     from hotline.domain import RelaxStep
 
     return RelaxStep(after_s, level)
+
+
+def test_packed_chats_fill_agents_already_chatting_and_keep_others_free_for_calls():
+    cfg = center(
+        [queue("general", ("general", 1)), queue("chat", ("general", 1), chat_pack=True)],
+        [agent("a1", chat_capacity=3, general=5), agent("a2", chat_capacity=3, general=5)],
+    )
+    d = Drive(cfg, T0)
+    d.login("a1", "a2")
+    for i in range(3):
+        d.chat(f"chat{i}", "chat", at=T0 + i)
+        d.answer(next(a for a in ("a1", "a2") if d.offer(a)))
+    loads = sorted(len(d.router.agent(a).contacts) for a in ("a1", "a2"))
+    assert loads == [0, 3]  # one agent holds all three chats
+    d.arrive("call", at=T0 + 10)
+    assert any(d.offer(a) == "call" for a in ("a1", "a2"))  # the other is free for the call

@@ -196,6 +196,7 @@ def _dump_queue(q: QueueConfig) -> dict[str, Any]:
         "expected_aht_s": q.expected_aht_s,
         "callback_queue": q.callback_queue,
         "strategy": None if q.strategy is None else q.strategy.value,
+        "chat_distribution": "pack" if q.chat_pack else "spread",
     }
 
 
@@ -218,6 +219,7 @@ def _queue(q: QueueSection, index: int, tz: str, source: str) -> QueueConfig:
         expected_aht_s=q.expected_aht_s,
         callback_queue=q.callback_queue,
         strategy=q.strategy,
+        chat_pack=q.chat_distribution == "pack",
     )
 
 

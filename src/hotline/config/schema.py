@@ -32,6 +32,8 @@ Shape, with defaults; every key outside `center.name` and `queues[].id` may be o
         expected_aht_s: 180
         callback_queue: null             # queue that runs this queue's callbacks; null = itself
         strategy: null                   # null = the center's strategy
+        chat_distribution: spread        # spread (fair: least loaded first) | pack (fill
+                                         # agents already chatting, keep others free for calls)
     agents:
       - {id: a01, name: 王静, skills: {general: 8, english: 6}, chat_capacity: 3}
 
@@ -42,7 +44,7 @@ because a silently coerced value in a routing config is worse than a refused fil
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
@@ -190,6 +192,7 @@ class QueueSection(_Section):
     expected_aht_s: PositiveSeconds = 180.0
     callback_queue: QueueId | None = None
     strategy: Strategy | None = None
+    chat_distribution: Literal["spread", "pack"] = "spread"
 
 
 class AgentSection(_Section):

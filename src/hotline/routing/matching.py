@@ -113,14 +113,21 @@ def choose(
     channel: Channel,
     reqs: Reqs,
     rr_last: int,
+    pack: bool = False,
 ) -> AgentRuntime:
     """Pick one agent among eligible ready ones.
 
-    Chat always goes to the least loaded agent first (fair concurrency: load max - min <= 1);
-    the strategy then breaks ties. Every strategy ends on (idle_since, index) so the choice is
+    Chat goes to the least loaded agent first (fair concurrency: load max - min <= 1), or with
+    `pack` to the most loaded one that still has room (idle agents stay free for calls); the
+    strategy then breaks ties. Every strategy ends on (idle_since, index) so the choice is
     total and deterministic.
     """
-    load = (lambda a: a.chat_load) if channel is Channel.CHAT else (lambda a: 0)
+    if channel is not Channel.CHAT:
+        load = lambda a: 0  # noqa: E731
+    elif pack:
+        load = lambda a: -a.chat_load  # noqa: E731
+    else:
+        load = lambda a: a.chat_load  # noqa: E731
     if strategy is Strategy.LONGEST_IDLE:
         return min(candidates, key=lambda a: (load(a), a.idle_since, a.index))
     if strategy is Strategy.HIGHEST_PROFICIENCY:

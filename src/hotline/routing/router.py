@@ -355,7 +355,8 @@ class Router(Lifecycle):
         ]
         if candidates:
             strategy = q.strategy or self._config.strategy
-            self._offer(c, choose(candidates, strategy, c.channel, reqs, self._rr.get(q.id, -1)))
+            rr = self._rr.get(q.id, -1)
+            self._offer(c, choose(candidates, strategy, c.channel, reqs, rr, q.chat_pack))
 
     def _route_agent(self, a: AgentRuntime) -> None:
         """Give a newly ready agent the best waiting contact across all queues it serves."""
