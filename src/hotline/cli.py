@@ -179,12 +179,15 @@ def report(
     wide.print(table)
     for line in total.describe().splitlines():
         console.print(f"[dim]{line}[/dim]")
+    from hotline.tickets.cli import print_order_report
+
+    print_order_report(_url(database_url), t0, t1, wide)
 
 
 @users_app.command("add")
 def user_add(
     username: str,
-    role: Annotated[str, typer.Option(help="agent | supervisor | admin | channel")],
+    role: Annotated[str, typer.Option(help="agent | supervisor | admin | channel | team")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     agent_id: str | None = None,
     database_url: DbOption = None,
@@ -253,11 +256,15 @@ def config_check(path: Path) -> None:
 
 def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
+    from hotline.kb.cli import register as register_kb
     from hotline.sim.cli import register as register_sim
+    from hotline.tickets.cli import register as register_tickets
     from hotline.wfm.cli import register as register_wfm
 
     register_sim(app)
     register_wfm(app)
+    register_tickets(app)
+    register_kb(app)
 
 
 _register_commands()

@@ -28,6 +28,11 @@ KINDS: dict[str, str] = {
     "contact.callback_attempt": "a dial-out attempt; data: reached, attempt",
     "contact.ended": "terminal; data: outcome, wait_s, talk_s",
     "contact.note": "an agent's note / disposition code; data: disposition, note",
+    "chat.handover": "the bot handed a chat to the queue; data: session_id, chat_channel, "
+    "messages, last_question, bot_answers, transcript",
+    "chat.message": "a chat message for the serving agent; data: session_id, message_id, kind",
+    "order.*": "work-order facts (created, assigned, escalated, resolved, …) for the wallboard",
+    "survey.unhappy": "a dissatisfied survey answer (feeds escalation)",
     "agent.state": "data: from, to, reason",
 }
 

@@ -41,7 +41,7 @@ NAMING_CONVENTION = {
 #: that autoincrements, so the variant keeps that type there.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 
-ROLES = ("agent", "supervisor", "admin", "channel")
+ROLES = ("agent", "supervisor", "admin", "channel", "team")
 _ROLE_CHECK = "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")"
 
 

@@ -19,7 +19,20 @@ from hotline import __version__
 from hotline.runtime import CenterService
 from hotline.store import open_store
 from hotline.web import errors, ui
-from hotline.web.routes import admin, agents, auth, contacts, kpis, queues
+from hotline.web.routes import (
+    admin,
+    agents,
+    auth,
+    contacts,
+    customers,
+    kpis,
+    queues,
+    surveys,
+    teams,
+    tickets,
+)
+from hotline.web.routes.chat import install as install_channels
+from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
 from hotline.web.stream import Broadcaster
@@ -68,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tasks = [
             asyncio.create_task(_deadline_loop(service, wake, settings.max_tick_sleep_s)),
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
+            asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
         ]
         try:
             yield
@@ -80,10 +94,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="hotline", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
-    for module in (auth, contacts, agents, queues, kpis, admin):
+    for module in (auth, contacts, agents, queues, kpis, admin, tickets, teams, surveys, customers):
         app.include_router(module.router)
     app.include_router(stream_router)
     app.include_router(ui.router)
+    install_channels(app)  # KB + chat + WeChat APIs, the widget, their services in the lifespan
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

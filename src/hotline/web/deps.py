@@ -77,7 +77,9 @@ def agent_of(user: User) -> str:
 
 
 Service = Annotated[CenterService, Depends(get_service)]
-AnyUser = Annotated[User, Depends(current_user)]
+LoggedIn = Annotated[User, Depends(current_user)]  # any login, outside teams included
+# Every core endpoint refuses outside-team logins by default: they see only their own orders.
+AnyUser = Annotated[User, Depends(require("agent", "supervisor", "admin", "channel"))]
 Supervisor = Annotated[User, Depends(require(*SUPERVISORS))]
 Admin = Annotated[User, Depends(require("admin"))]
 Creator = Annotated[User, Depends(require(*CONTACT_CREATORS))]

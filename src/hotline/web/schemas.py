@@ -76,7 +76,7 @@ class StateIn(Strict):
 class UserIn(Strict):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     password: str = Field(min_length=8, max_length=256)
-    role: Literal["agent", "supervisor", "admin", "channel"]
+    role: Literal["agent", "supervisor", "admin", "channel", "team"]
     agent_id: str | None = None
     display_name: str | None = Field(default=None, max_length=64)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from hotline.web.deps import COOKIE, AnyUser, Service
+from hotline.web.deps import COOKIE, LoggedIn, Service
 from hotline.web.schemas import LoginIn, LoginOut
 from hotline.web.security import new_token, token_hash, verify_password
 
@@ -25,7 +25,7 @@ def login(body: LoginIn, service: Service, request: Request, response: Response)
 
 
 @router.post("/logout", status_code=204)
-def logout(user: AnyUser, service: Service, request: Request, response: Response) -> None:
+def logout(user: LoggedIn, service: Service, request: Request, response: Response) -> None:
     token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     token = token or request.cookies.get(COOKIE, "")
     if token:
@@ -35,7 +35,7 @@ def logout(user: AnyUser, service: Service, request: Request, response: Response
 
 
 @router.get("/me")
-def me(user: AnyUser) -> dict:
+def me(user: LoggedIn) -> dict:
     return {
         "username": user.username,
         "role": user.role,

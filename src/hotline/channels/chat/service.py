@@ -1,0 +1,422 @@
+"""`ChatService`: a chat's life from the first message to the agent's last.
+
+Bot first: every customer message is answered by the bot (`hotline.channels.bot`) until the
+customer asks for a person (button or words such as 转人工), then the chat becomes a contact
+in the same queues as calls - `ContactArrived(channel=chat, customer=...)` through the core -
+with the transcript a click away for the agent (`chat.handover` fact on the timeline).
+
+Never lost: the contact always carries a `customer` (phone if the customer gave one, else
+`chat:<session>` or `wechat:<openid>`), so when the customer leaves while waiting - closes the
+widget, or stops polling for `idle_timeout_s` - the core's `CustomerLeft` rule turns it into a
+callback/message task in the queue's callback queue; agents answer it into the same session.
+
+Router facts about chat contacts (answered, transferred, ended, callback created) arrive
+through `on_records` (a `CenterService` subscriber) and are worked off a queue by `drain`, so
+the center's lock is never held while chat rows are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from hotline.channels.bot import Bot, lang_key, wants_agent
+from hotline.channels.chat.settings import ChatSettings
+from hotline.domain.enums import Channel
+from hotline.domain.records import EventRecord
+from hotline.routing import events as ev
+from hotline.routing.errors import RoutingError
+from hotline.runtime import CenterService
+from hotline.store.kb import ChatMessageRec, ChatSessionRec, ChatStore
+
+log = logging.getLogger(__name__)
+
+BOT, QUEUED, AGENT, ENDED = "bot", "queued", "agent", "ended"
+SOLVED, HANDED_OVER, LEFT_IN_BOT = "bot_solved", "handed_over", "left_in_bot"
+PREFIX = "chat-"
+NOTICE = {
+    "zh": {
+        "queued": "正在为您转接人工客服，请稍候。",
+        "answered": "客服 {agent} 为您服务。",
+        "transferred": "正在为您转接其他客服，请稍候。",
+        "ended": "本次会话已结束，感谢您的咨询。",
+        "callback": "暂时没有客服接待，我们已为您登记，客服会尽快回复您。",
+    },
+    "en": {
+        "queued": "Connecting you to an agent, please wait.",
+        "answered": "Agent {agent} is with you now.",
+        "transferred": "Transferring you to another agent.",
+        "ended": "This chat has ended. Thank you.",
+        "callback": "No agent is free right now; we have noted your request and will reply soon.",
+    },
+}
+
+
+class ChatError(Exception):
+    status = 400
+
+
+class NotFound(ChatError):
+    status = 404
+
+
+class Forbidden(ChatError):
+    status = 403
+
+
+class Conflict(ChatError):
+    status = 409
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def origin_contact(contact_id: str) -> str:
+    """The chat contact a callback task was created for (`chat-x-cb` -> `chat-x`)."""
+    return contact_id[:-3] if contact_id.endswith("-cb") else contact_id
+
+
+Listener = Callable[[ChatSessionRec, ChatMessageRec], None]
+
+
+class ChatService:
+    def __init__(
+        self, center: CenterService, store: ChatStore, bot: Bot, settings: ChatSettings
+    ) -> None:
+        self.center, self.store, self.bot, self.settings = center, store, bot, settings
+        self.clock = center.clock
+        self.listeners: list[Listener] = []
+        self._lock = threading.RLock()
+        self._seen: dict[str, float] = {s.id: s.updated_at for s in store.open_sessions()}
+        self._inbox: queue.SimpleQueue[list[EventRecord] | None] = queue.SimpleQueue()
+
+    # ------------------------------------------------------------------ customer side
+    def start(
+        self,
+        channel: str = "web",
+        customer: str | None = None,
+        language: str = "zh-CN",
+        queue_id: str | None = None,
+        greet: bool = True,
+    ) -> tuple[ChatSessionRec, str]:
+        queue_id = queue_id or self.settings.default_queue
+        allowed = [q for q in self.settings.queues.split(",") if q.strip()]
+        known = {q.id for q in self.center.read(lambda r: r.config).queues}  # type: ignore[attr-defined]
+        if queue_id not in known or (allowed and queue_id not in allowed):
+            raise NotFound(f"no chat queue {queue_id!r}")
+        sid, token, now = secrets.token_hex(12), secrets.token_urlsafe(24), self.clock()
+        rec = ChatSessionRec(
+            id=sid,
+            token_hash=token_hash(token),
+            channel=channel,
+            customer=customer or f"chat:{sid}",
+            language=language,
+            queue=queue_id,
+            status=BOT,
+            contact_id=None,
+            agent_id=None,
+            bot_outcome=None,
+            created_at=now,
+            updated_at=now,
+            ended_at=None,
+            data={"answered": 0, "misses": 0},
+        )
+        self.store.create_session(rec)
+        self._seen[sid] = now
+        if greet:
+            self._say(rec, "bot", self.bot.greeting(language), data={"actions": ["agent"]})
+        return rec, token
+
+    def authenticate(self, session_id: str, token: str | None) -> ChatSessionRec:
+        rec = self.store.session(session_id)
+        if (
+            rec is None
+            or not token
+            or not secrets.compare_digest(rec.token_hash, token_hash(token))
+        ):
+            raise NotFound("no such chat")  # same answer for "wrong token": no probing
+        self._seen[rec.id] = self.clock()
+        return rec
+
+    def customer_text(self, rec: ChatSessionRec, text: str) -> list[ChatMessageRec]:
+        text = text.strip()[:4000]
+        if not text:
+            raise ChatError("empty message")
+        with self._lock:
+            rec = self._fresh(rec)
+            if rec.status == ENDED:
+                raise Conflict("this chat has ended; start a new one")
+            out = [self._say(rec, "customer", text)]
+            if rec.status != BOT:
+                return out
+            if wants_agent(text):
+                self.request_agent(rec)
+                return out
+            reply = self.bot.reply(text, rec.language)
+            data = rec.data | {
+                "answered": rec.data.get("answered", 0) + reply.confident,
+                "misses": rec.data.get("misses", 0) + (not reply.confident),
+            }
+            self.store.update_session(rec.id, data=data)
+            extra = {
+                "article_id": reply.article_id,
+                "confident": reply.confident,
+                "coverage": round(reply.coverage, 3),
+                "actions": list(reply.actions),
+                "suggestions": [{"id": i, "title": t} for i, t in reply.suggestions],
+            }
+            out.append(self._say(rec, "bot", reply.text, data=extra))
+            return out
+
+    def customer_image(self, rec: ChatSessionRec, content_type: str, data: bytes) -> ChatMessageRec:
+        with self._lock:
+            rec = self._fresh(rec)
+            if rec.status == ENDED:
+                raise Conflict("this chat has ended; start a new one")
+            media_id = self.store.add_media(rec.id, content_type, data, self.clock())
+            return self._say(rec, "customer", "[图片]", kind="image", media_id=media_id)
+
+    def request_agent(self, rec: ChatSessionRec) -> ChatSessionRec:
+        """Hand the chat over to the queues (idempotent while it waits or is served)."""
+        with self._lock:
+            rec = self._fresh(rec)
+            if rec.status in (QUEUED, AGENT):
+                return rec
+            if rec.status == ENDED:
+                raise Conflict("this chat has ended; start a new one")
+            cid = PREFIX + rec.id
+            arrived = ev.ContactArrived(
+                contact_id=cid,
+                queue=rec.queue,
+                channel=Channel.CHAT,
+                customer=rec.customer,
+                language="en" if lang_key(rec.language) == "en" else None,
+                intent="chat",
+            )
+            rec = self.store.update_session(
+                rec.id, status=QUEUED, contact_id=cid, bot_outcome=HANDED_OVER
+            )
+            self._notice(rec, "queued")
+            self.center.apply(arrived)
+            history = self.store.messages(rec.id)
+            last_q = next((m.body for m in reversed(history) if m.sender == "customer"), None)
+            self.center.annotate(
+                EventRecord(
+                    at=self.clock(),
+                    kind="chat.handover",
+                    contact_id=cid,
+                    queue=rec.queue,
+                    channel=Channel.CHAT.value,
+                    data={
+                        "session_id": rec.id,
+                        "chat_channel": rec.channel,
+                        "messages": len(history),
+                        "last_question": last_q,
+                        "bot_answers": rec.data.get("answered", 0),
+                        "transcript": f"/api/chat/contacts/{cid}/messages",
+                    },
+                )
+            )
+            return rec
+
+    def feedback(self, rec: ChatSessionRec, solved: bool) -> ChatSessionRec:
+        with self._lock:
+            rec = self._fresh(rec)
+            if rec.status != BOT:
+                return rec
+            if solved:
+                return self._end(rec, SOLVED)
+            data = rec.data | {"unhelpful": rec.data.get("unhelpful", 0) + 1}
+            return self.store.update_session(rec.id, data=data)
+
+    def close(self, rec: ChatSessionRec, reason: str = "customer") -> ChatSessionRec:
+        """The customer closed the chat (or went quiet): waiting chats become callback tasks."""
+        with self._lock:
+            rec = self._fresh(rec)
+            if rec.status == ENDED:
+                return rec
+            if rec.status == BOT:
+                solved = rec.data.get("answered", 0) > 0 and not rec.data.get("unhelpful")
+                return self._end(rec, SOLVED if solved else LEFT_IN_BOT, reason)
+            live = self.center.read(lambda r: r.contact(rec.contact_id))
+            if live is not None:
+                try:  # the router's facts end the session (see _on_record)
+                    self.center.apply(ev.CustomerLeft(rec.contact_id))  # type: ignore[arg-type]
+                except RoutingError:
+                    log.warning("chat %s: contact %s could not be left", rec.id, rec.contact_id)
+            return self._end(self._fresh(rec), rec.bot_outcome, reason)
+
+    def state(self, rec: ChatSessionRec) -> dict[str, Any]:
+        """Status for the widget: where the customer is in line and the estimated wait."""
+        rec = self._fresh(rec)
+        out: dict[str, Any] = {
+            "status": rec.status,
+            "agent_id": rec.agent_id,
+            "position": None,
+            "ewt_s": None,
+        }
+        if rec.status == QUEUED and rec.contact_id:
+            cid = rec.contact_id
+
+            def where(r: Any) -> tuple[int | None, float | None]:
+                snap = r.contact(cid)
+                if snap is None:
+                    return None, None
+                line = r.waiting(snap.queue)
+                if cid not in line:
+                    return 0, 0.0
+                pos, ewt = line.index(cid) + 1, r.estimated_wait(snap.queue)
+                # the core estimates for a new arrival (behind everyone): scale to our place
+                return pos, None if ewt is None else ewt * pos / (len(line) + 1)
+
+            out["position"], out["ewt_s"] = self.center.read(where)  # type: ignore[misc]
+        return out
+
+    def messages(self, rec: ChatSessionRec, after: int = 0) -> list[ChatMessageRec]:
+        return self.store.messages(rec.id, after)
+
+    # ------------------------------------------------------------------ agent side
+    def session_for_contact(self, contact_id: str) -> ChatSessionRec:
+        rec = self.store.find_session(contact_id=origin_contact(contact_id))
+        if rec is None:
+            raise NotFound(f"no chat for contact {contact_id!r}")
+        return rec
+
+    def agent_send(
+        self, contact_id: str, agent_id: str | None, text: str, by: str
+    ) -> ChatMessageRec:
+        """An agent's reply (also into an ended chat while working its callback task)."""
+        text = text.strip()[:4000]
+        if not text:
+            raise ChatError("empty message")
+        rec = self.session_for_contact(contact_id)
+        snap = self.center.read(lambda r: r.contact(contact_id))
+        if snap is None or (agent_id is not None and snap.agent_id != agent_id):  # type: ignore[attr-defined]
+            raise Forbidden("only the agent handling this contact may write to the customer")
+        return self._say(rec, "agent", text, agent_id=agent_id, data={"by": by})
+
+    # ------------------------------------------------------------------ router facts
+    def on_records(self, records: list[EventRecord]) -> None:
+        """`CenterService` subscriber: cheap filter, the work happens in `drain`."""
+        mine = [r for r in records if r.contact_id and r.contact_id.startswith(PREFIX)]
+        if mine and any(r.kind != "chat.message" for r in mine):
+            self._inbox.put(mine)
+
+    def stop(self) -> None:
+        self._inbox.put(None)
+
+    def drain(self, block: bool = True) -> None:
+        """Work off router facts until `stop()` (or, with block=False, until empty)."""
+        while True:
+            try:
+                batch = self._inbox.get(block=block)
+            except queue.Empty:
+                return
+            if batch is None:
+                return
+            for r in batch:
+                try:
+                    self._on_record(r)
+                except Exception:
+                    log.exception("chat: could not apply %s", r.kind)
+
+    def _on_record(self, r: EventRecord) -> None:
+        if r.kind not in (
+            "contact.answered",
+            "contact.transferred",
+            "contact.ended",
+            "contact.callback_created",
+        ):
+            return
+        cid = r.contact_id or ""
+        rec = self.store.find_session(contact_id=origin_contact(cid))
+        if rec is None:
+            return
+        with self._lock:
+            if cid.endswith("-cb"):  # a callback task: note who works it
+                if r.kind == "contact.answered":
+                    data = rec.data | {"callback_agent": r.agent_id}
+                    self.store.update_session(rec.id, data=data)
+                return
+            if r.kind == "contact.answered":
+                rec = self.store.update_session(rec.id, status=AGENT, agent_id=r.agent_id)
+                self._notice(rec, "answered", agent=r.agent_id)
+            elif r.kind == "contact.transferred":
+                rec = self.store.update_session(rec.id, status=QUEUED, agent_id=None)
+                self._notice(rec, "transferred")
+            elif r.kind == "contact.callback_created":
+                data = rec.data | {"callback_id": r.data.get("callback_id")}
+                rec = self.store.update_session(rec.id, data=data)
+                self._notice(rec, "callback")
+            elif r.kind == "contact.ended" and rec.status != ENDED:
+                outcome = r.data.get("outcome")
+                rec = self._end(rec, rec.bot_outcome, f"contact {outcome}")
+                if outcome == "completed":
+                    self._notice(rec, "ended")
+
+    # ------------------------------------------------------------------ upkeep
+    def sweep(self) -> list[str]:
+        """Close web chats whose customer has gone quiet; end idle WeChat bot chats."""
+        now, closed = self.clock(), []
+        for rec in self.store.open_sessions():
+            seen = max(self._seen.get(rec.id, rec.updated_at), rec.updated_at)
+            idle = now - seen > self.settings.idle_timeout_s
+            if idle and (rec.channel == "web" or rec.status == BOT):
+                self.close(rec, reason="idle")
+                closed.append(rec.id)
+        return closed
+
+    # ------------------------------------------------------------------ helpers
+    def _fresh(self, rec: ChatSessionRec) -> ChatSessionRec:
+        return self.store.session(rec.id) or rec
+
+    def _end(self, rec: ChatSessionRec, outcome: str | None, reason: str = "") -> ChatSessionRec:
+        data = rec.data | ({"end_reason": reason} if reason else {})
+        self._seen.pop(rec.id, None)
+        return self.store.update_session(
+            rec.id, status=ENDED, ended_at=self.clock(), bot_outcome=outcome, data=data
+        )
+
+    def _notice(self, rec: ChatSessionRec, key: str, **fmt: Any) -> None:
+        self._say(rec, "system", NOTICE[lang_key(rec.language)][key].format(**fmt))
+
+    def _say(
+        self,
+        rec: ChatSessionRec,
+        sender: str,
+        body: str,
+        *,
+        kind: str = "text",
+        media_id: int | None = None,
+        agent_id: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> ChatMessageRec:
+        msg = self.store.add_message(
+            ChatMessageRec(
+                0, rec.id, self.clock(), sender, kind, body, agent_id, media_id, data or {}
+            )
+        )
+        if sender == "customer" and rec.agent_id and rec.contact_id:
+            self.center.annotate(  # pushes to the agent's desktop stream (no text on the timeline)
+                EventRecord(
+                    at=msg.at,
+                    kind="chat.message",
+                    contact_id=rec.contact_id,
+                    agent_id=rec.agent_id,
+                    queue=rec.queue,
+                    channel=Channel.CHAT.value,
+                    data={"session_id": rec.id, "message_id": msg.id, "kind": kind},
+                )
+            )
+        for fn in list(self.listeners):
+            try:
+                fn(rec, msg)
+            except Exception:
+                log.exception("chat listener failed")
+        return msg

@@ -1,0 +1,1 @@
+"""WeChat official-account adapter: signature check, XML parsing, MsgId dedup, outbound client."""
