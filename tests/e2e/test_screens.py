@@ -190,9 +190,21 @@ def test_an_agent_takes_a_contact_from_offer_to_completion(server, new_page):
     expect(page.get_by_test_id("customer")).to_have_text("139****5678")
     page.get_by_test_id("reveal").click()  # audited server-side
     expect(page.get_by_test_id("customer")).to_have_text(CUSTOMER)
-    page.get_by_test_id("kb-input").fill("行李")
+    page.get_by_test_id("kb-input").fill("登机口")
     page.get_by_test_id("kb-input").press("Enter")
-    expect(page.get_by_test_id("kb-empty")).to_contain_text("行李")
+    expect(page.get_by_test_id("kb-empty")).to_contain_text("登机口")  # nothing about it yet
+    r = server.api("supervisor").post("/api/kb/articles", json={
+        "title": "行李遗失怎么办", "category": "失物招领",
+        "body": "旅客在航站楼遗失行李或物品，请到T2到达层失物招领处登记，或拨打966666转失物查找。",
+    })  # fmt: skip
+    assert r.status_code == 201, r.text
+    page.get_by_test_id("kb-input").fill("行李丢了")
+    page.get_by_test_id("kb-input").press("Enter")
+    hits = page.get_by_test_id("kb-hits")
+    expect(hits).to_contain_text("行李遗失怎么办")
+    assert hits.locator("mark").count() > 0  # the matched words are highlighted
+    hits.get_by_role("button").first.click()  # quote it into the note
+    assert "行李遗失怎么办" in page.get_by_test_id("note").input_value()
 
     note = "旅客再次来电询问遗失背包，已联系T2失物招领处，约定下午回电。"
     page.get_by_test_id("note").fill(note)

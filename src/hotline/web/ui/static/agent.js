@@ -30,6 +30,7 @@ function desk() {
     nrReason: "break",
     kbQuery: "",
     kbSearched: "",
+    kbHits: [],
     offerTotal: 15,
 
     get agent() { return this.desk.agent || {}; },
@@ -51,6 +52,25 @@ function desk() {
         onResync: () => this.refresh(),
         onStatus: (on) => { Alpine.store("live").on = on; },
       });
+    },
+
+    async kbSearch() {
+      // The KB answers in a few milliseconds (bench/kb.py); escaped HTML with <mark> highlights.
+      this.kbSearched = this.kbQuery.trim();
+      if (!this.kbSearched) { this.kbHits = []; return; }
+      try {
+        const res = await Hotline.api("GET", "/api/kb/search?k=5&q=" + encodeURIComponent(this.kbSearched));
+        this.kbHits = res.hits || [];
+      } catch (e) { this.kbHits = []; }
+    },
+
+    kbQuote(hit) {
+      // Quote the article's title and snippet (tags stripped) into the current contact's note.
+      const c = this.current();
+      if (!c) return;
+      const text = (html) => { const d = document.createElement("div"); d.innerHTML = html; return d.textContent; };
+      const w = this.works[c.id] || (this.works[c.id] = { note: "", disposition: "" });
+      w.note = (w.note ? w.note + "\n" : "") + "【" + text(hit.title_html) + "】" + text(hit.snippet_html);
     },
 
     serverNow() { this.tick; return Date.now() / 1000 + this.skew; },
