@@ -14,7 +14,6 @@ from hotline.channels.chat.settings import ChatSettings
 from hotline.config import load_demo_config
 from hotline.store import open_store
 from hotline.web import Settings, create_app
-from hotline.web.routes.chat import install
 
 from .api_client import login
 
@@ -27,7 +26,7 @@ def chat_app(db_url: str, **chat):
     init_center(store, load_demo_config(), demo_logins=True)
     store.close()
     settings = ChatSettings(**{"sweep_every_s": 0.1, **chat})
-    with TestClient(install(create_app(Settings(database_url=db_url)), chat=settings)) as client:
+    with TestClient(create_app(Settings(database_url=db_url), chat=settings)) as client:
         client.as_ = {u: login(client, u) for u in ("supervisor", "a01", "a02")}
         client.cookies.clear()
         sup = client.as_["supervisor"]

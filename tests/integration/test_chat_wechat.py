@@ -23,7 +23,6 @@ from hotline.channels.wechat.protocol import ProtocolError, parse, signature
 from hotline.config import load_demo_config
 from hotline.store import open_store
 from hotline.web import Settings, create_app
-from hotline.web.routes.chat import install
 
 TOKEN, APP_ID, SECRET = "hotline-wx-token", "wx0123456789", "s3cret"
 
@@ -71,7 +70,7 @@ class World:
             api_base=self.fake_base,
             merge_window_s=0.2,
         )
-        self.app = install(create_app(Settings(database_url=url)), ChatSettings(), wx)
+        self.app = create_app(Settings(database_url=url), chat=ChatSettings(), wechat=wx)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from hotline import __version__
+from hotline.channels.chat.settings import ChatSettings, WeChatSettings
 from hotline.runtime import CenterService
 from hotline.store import open_store
 from hotline.web import errors, ui
@@ -63,7 +64,17 @@ async def _reconcile_loop(service: CenterService, every: float) -> None:
             log.exception("reconcile failed")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    chat: ChatSettings | None = None,
+    wechat: WeChatSettings | None = None,
+) -> FastAPI:
+    """The whole server: core API, stream, web app, work orders, KB, chat and WeChat.
+
+    `chat` / `wechat` default to their `HOTLINE_CHAT_*` / `HOTLINE_WECHAT_*` environment
+    settings; tests pass them explicitly.
+    """
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
@@ -98,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(stream_router)
     app.include_router(ui.router)
-    install_channels(app)  # KB + chat + WeChat APIs, the widget, their services in the lifespan
+    install_channels(app, chat, wechat)  # KB, chat, WeChat APIs + widget; services in lifespan
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

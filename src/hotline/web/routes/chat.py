@@ -471,7 +471,7 @@ async def _sweep(channels: Channels, every: float) -> None:
 
 
 def create_app_with_channels(settings: Any = None) -> FastAPI:
-    """`create_app` plus `install` - a uvicorn factory until the core app calls `install`."""
+    """A uvicorn factory for the whole app (the core app installs the channels itself)."""
     from hotline.web.app import create_app
 
-    return install(create_app(settings))
+    return create_app(settings)

@@ -25,6 +25,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role.supervisor": ("班长", "Supervisor"),
     "role.admin": ("管理员", "Administrator"),
     "role.channel": ("渠道账号", "Channel account"),
+    "role.team": ("外部处理团队", "Outside team"),
     "vendor.missing": (
         "界面资源未安装：请运行 scripts/ui-assets.sh（make install 会自动运行）。",
         "UI assets are missing: run scripts/ui-assets.sh (make install runs it).",
