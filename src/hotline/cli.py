@@ -256,6 +256,7 @@ def config_check(path: Path) -> None:
 
 def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
+    from hotline.channels.sip.cli import register as register_voice
     from hotline.kb.cli import register as register_kb
     from hotline.sim.cli import register as register_sim
     from hotline.tickets.cli import register as register_tickets
@@ -265,6 +266,7 @@ def _register_commands() -> None:
     register_wfm(app)
     register_tickets(app)
     register_kb(app)
+    register_voice(app)
 
 
 _register_commands()

@@ -33,6 +33,8 @@ KINDS: dict[str, str] = {
     "chat.message": "a chat message for the serving agent; data: session_id, message_id, kind",
     "order.*": "work-order facts (created, assigned, escalated, resolved, …) for the wallboard",
     "survey.unhappy": "a dissatisfied survey answer (feeds escalation)",
+    "voice.*": "voice gateway facts (answered, ivr, bridged, recording, survey, hangup, call "
+    "summary, callback_requested); see hotline.web.routes.voice",
     "agent.state": "data: from, to, reason",
 }
 

@@ -31,6 +31,7 @@ from hotline.web.routes import (
     surveys,
     teams,
     tickets,
+    voice,
 )
 from hotline.web.routes.chat import install as install_channels
 from hotline.web.routes.tickets_common import tickets_loop
@@ -105,7 +106,20 @@ def create_app(
     app = FastAPI(title="hotline", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
-    for module in (auth, contacts, agents, queues, kpis, admin, tickets, teams, surveys, customers):
+    routers = (
+        auth,
+        contacts,
+        agents,
+        queues,
+        kpis,
+        admin,
+        tickets,
+        teams,
+        surveys,
+        customers,
+        voice,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.include_router(stream_router)
     app.include_router(ui.router)

@@ -1,0 +1,387 @@
+"""`PhoneCall`: one caller from answer to hang-up - IVR, wait, agent's phone, bridge, survey.
+
+The call owns its caller leg and, when the core offers it to an agent, that agent's leg, in the
+same worker (the bridge is a pjsua conference connection, so both legs must live in one
+process). It makes no routing decision: the IVR flow says where the caller goes, the core says
+which agent rings, and the call just executes - play, collect, enqueue, ring, bridge, record.
+
+Life: ivr -> (waiting -> ringing -> bridged [<-> held] -> survey) -> ending -> ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import wave
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hotline.channels.sip.agent_phone import AgentPhone
+from hotline.channels.sip.media import CONFIRMED, DISCONNECTED, Leg
+from hotline.ivr import (
+    CallerHangup,
+    Digit,
+    Hangup,
+    IvrCommand,
+    IvrSession,
+    Play,
+    PlayDone,
+    RequestCallback,
+    Score,
+    StartTimer,
+    StopPlay,
+    Timeout,
+    Transfer,
+    WaitingSession,
+)
+
+if TYPE_CHECKING:
+    from hotline.channels.sip.worker import Worker
+
+log = logging.getLogger(__name__)
+Session = IvrSession | WaitingSession
+
+
+class PhoneCall(AgentPhone):
+    """State and media wiring of one call; the worker feeds it events from pjsua and the core."""
+
+    def __init__(self, w: Worker, call_id: str, caller: Leg, remote_uri: str) -> None:
+        self.w, self.id, self.caller = w, call_id, caller
+        caller.owner = self
+        self.customer = _user_part(remote_uri)
+        self.state = "ivr"
+        self.started = False
+        self.answered_at = w.clock()
+        self.ivr = IvrSession(w.flow)
+        self.waiting: WaitingSession | None = None
+        self.survey: IvrSession | None = None
+        self.contact = False  # a contact exists (or is being created) in the core
+        self.ewt: float | None = None
+        self.agent: Leg | None = None
+        self.agent_id: str | None = None
+        self.agent_uri: str | None = None
+        self.agent_up = False  # the agent's phone answered
+        self.agent_dropped = False  # we hung the agent leg up ourselves
+        self.offer_expires: float | None = None
+        self.bridged_at: float | None = None
+        self.agent_end: float | None = None
+        self.player: Any = None
+        self.play_gen = 0
+        self.after_play: str | None = None  # "hangup" or "wait": what follows the current play
+        self.outcome: str | None = None
+        self.ivr_reported = False
+        self.score: int | None = None
+        day = time.strftime("%Y-%m-%d", time.localtime(self.answered_at))
+        base = Path(w.config.recordings_dir).resolve() / day
+        self.rec_paths = {
+            "caller": base / f"{call_id}-caller.wav",
+            "agent": base / f"{call_id}-agent.wav",
+        }
+        self.recorders: dict[str, Any] = {}
+        self.recorded: dict[str, bool] = {}
+        w.fact(self.id, "voice.answered", {"from": remote_uri, "worker": w.name})
+
+    # ------------------------------------------------------------------ media wiring
+    def reconnect(self) -> None:
+        """(Re)apply every audio connection; called on each media event (ports may move)."""
+        e, caller = self.w.engine, self.caller.audio()
+        if caller is not None and "caller" not in self.recorders and self.state != "ended":
+            self.recorders["caller"] = e.recorder(self.rec_paths["caller"])
+            self.recorded["caller"] = True
+        rec_caller = self.recorders.get("caller")
+        if self.player is not None:
+            e.connect(self.player, caller)
+            e.connect(self.player, rec_caller)
+        if self.state == "bridged":
+            agent = self.agent.audio() if self.agent else None
+            if agent is not None and "agent" not in self.recorders:
+                self.recorders["agent"] = e.recorder(self.rec_paths["agent"])
+                self.recorded["agent"] = True
+            e.connect(agent, caller)
+            e.connect(caller, agent)
+            e.connect(agent, rec_caller)
+            e.connect(caller, self.recorders.get("agent"))
+
+    def on_media(self, leg: Leg) -> None:
+        self.reconnect()
+        if leg is self.caller and not self.started and self.caller.audio() is not None:
+            self.started = True
+            self.run(self.ivr, self.ivr.start(self.w.clock()))
+
+    # ------------------------------------------------------------------ sessions
+    def active(self) -> Session | None:
+        if self.state == "ivr":
+            return self.ivr
+        if self.state in ("waiting", "ringing"):
+            return self.waiting
+        if self.state == "survey":
+            return self.survey
+        return None
+
+    def feed(self, session: Session | None, event: Any) -> None:
+        if session is not None and session is self.active():
+            self.run(session, session.handle(event, self.w.clock()))
+
+    def on_digit(self, leg: Leg, digit: str) -> None:
+        if leg is self.caller:
+            self.feed(self.active(), Digit(digit))
+
+    def on_play_done(self, gen: int) -> None:
+        if gen != self.play_gen:
+            return
+        self._stop_player()
+        after, self.after_play = self.after_play, None
+        if after == "hangup":
+            self.hang_up_caller()
+        elif after == "wait":
+            self._start_waiting()
+        else:
+            self.feed(self.active(), PlayDone())
+
+    def run(self, session: Session, commands: list[IvrCommand]) -> None:
+        """Execute what a session asked for."""
+        for cmd in commands:
+            if isinstance(cmd, Play):
+                self.play(cmd.prompts, loop=cmd.loop)
+            elif isinstance(cmd, StopPlay):
+                self._stop_player()
+            elif isinstance(cmd, StartTimer):
+                token = cmd.token
+                self.w.schedule(cmd.seconds, lambda s=session, t=token: self.feed(s, Timeout(t)))
+            elif isinstance(cmd, Transfer):
+                self._transfer(cmd)
+            elif isinstance(cmd, RequestCallback):
+                self._leave_queue("voice.callback_requested")
+            elif isinstance(cmd, Score):
+                self.score = cmd.value
+                data = {"question": cmd.question, "score": cmd.value}
+                self.w.fact(self.id, "voice.survey", data, agent_id=self.agent_id)
+            elif isinstance(cmd, Hangup):
+                self.outcome = self.outcome or cmd.outcome
+                self.hang_up_caller()
+
+    def play(self, prompts: tuple[str, ...], loop: bool = False, after: str | None = None) -> None:
+        self._stop_player()
+        files = [self.w.prompts[p].path for p in prompts]
+        self.player = self.w.engine.player(files, loop)
+        self.after_play = after
+        self.reconnect()
+        if not loop:
+            gen = self.play_gen
+            seconds = sum(self.w.prompts[p].duration_s for p in prompts)
+            self.w.schedule(seconds + 0.1, lambda: self.on_play_done(gen))
+
+    def _stop_player(self) -> None:
+        self.play_gen += 1
+        self.player = None  # dropping the last reference destroys the port (disconnects it)
+
+    # ------------------------------------------------------------------ into the core
+    def _transfer(self, t: Transfer) -> None:
+        self._ivr_fact()
+        body: dict[str, Any] = {
+            "id": self.id,
+            "queue": t.queue,
+            "channel": "voice",
+            "customer": self.customer,
+            "priority": t.priority,
+            "language": t.language,
+            "intent": t.intent,
+            "skills": dict(t.skills),
+        }
+        self.contact = True
+        self.w.core.post(self.id, "/api/contacts", body, tag="created")
+        if t.callback:
+            self.state = "ending"
+            self.outcome = "callback"
+            self._leave_queue("voice.callback_requested")
+            if t.prompts:
+                self.play(t.prompts, after="hangup")
+            else:
+                self.hang_up_caller()
+            return
+        self.state = "waiting"
+        self.waiting = WaitingSession(self.w.flow.waiting)
+        if t.prompts:
+            self.play(t.prompts, after="wait")
+        else:
+            self._start_waiting()
+
+    def _start_waiting(self) -> None:
+        if self.waiting is not None and self.state in ("waiting", "ringing"):
+            self.run(self.waiting, self.waiting.start(self.w.clock(), self.ewt))
+
+    def _leave_queue(self, kind: str, **data: Any) -> None:
+        self.w.core.post(self.id, f"/api/contacts/{self.id}/leave", {})
+        self.w.fact(self.id, kind, data)
+
+    def _ivr_fact(self) -> None:
+        r = self.ivr.result
+        if r is None or self.ivr_reported:
+            return
+        self.ivr_reported = True
+        data = {
+            "outcome": r.outcome,
+            "path": list(r.path),
+            "digits": r.digits,
+            "contained": r.contained,
+            "variables": r.variables,
+            "ivr_s": round(self.w.clock() - self.answered_at, 3),
+        }
+        self.w.fact(self.id, "voice.ivr", data)
+
+    def on_reply(self, tag: str, status: int, body: Any) -> None:
+        if tag == "created":
+            if status == 201 and isinstance(body, dict):
+                self.ewt = body.get("estimated_wait_s")
+                if self.waiting is not None:
+                    self.waiting.update_ewt(self.ewt, self.w.clock())
+            else:
+                log.warning("call %s: core refused the contact (%s %s)", self.id, status, body)
+                self.outcome = "refused"
+                self.hang_up_caller()
+        elif tag == "answered":
+            if status == 200 and self.state == "ringing" and self.agent_up:
+                self.state = "bridged"
+                self.bridged_at = self.w.clock()
+                self._stop_player()
+                self.reconnect()
+            else:
+                self.drop_agent()
+                self._back_to_waiting()
+
+    # ------------------------------------------------------------------ from the core
+    def on_fact(self, kind: str, agent_id: str | None, data: dict[str, Any]) -> None:
+        if kind == "contact.offered" and self.state == "waiting" and agent_id:
+            self._ring(agent_id, data.get("expires_at"))
+        elif (
+            kind == "contact.offer_revoked"
+            and self.state == "ringing"
+            and agent_id == self.agent_id
+        ):
+            if not self.agent_up:
+                self.drop_agent()
+                self._back_to_waiting()
+        elif kind == "contact.queued" and self.waiting is not None:
+            self.waiting.update_ewt(data.get("ewt_s"), self.w.clock())
+        elif kind == "contact.held" and self.state == "bridged":
+            self._hold()
+        elif kind == "contact.resumed" and self.state == "held":
+            self._stop_player()
+            self.state = "bridged"
+            self.reconnect()
+        elif kind == "contact.transferred" and self.state in ("bridged", "held"):
+            self.drop_agent()
+            self.state = "waiting"
+            self._start_waiting()
+        elif kind == "contact.ended":
+            if self.state in ("waiting", "ringing") and self.waiting is not None:
+                self.drop_agent()
+                self.state = "ending"
+                self.run(self.waiting, self.waiting.ended_by_core())
+            elif self.state in ("bridged", "held"):  # completed on the agent's desktop
+                self.drop_agent()
+                self._agent_gone(report=False)
+
+    # ------------------------------------------------------------------ leg states
+    def on_state(self, leg: Leg, state: int, code: int) -> None:
+        if leg is self.caller:
+            if state == DISCONNECTED:
+                self.on_caller_gone()
+            return
+        if leg is not self.agent:
+            return
+        if state == CONFIRMED and self.state == "ringing" and not self.agent_up:
+            self.agent_up = True
+            body = {"agent_id": self.agent_id, "uri": self.agent_uri}
+            self.w.core.post(self.id, f"/api/voice/{self.id}/answered", body, tag="answered")
+        elif state == DISCONNECTED:
+            self.agent = None
+            if not self.agent_up:
+                if not self.agent_dropped and self.state == "ringing":
+                    self._declined(f"sip_{code}")
+            elif not self.agent_dropped and self.state in ("bridged", "held", "ringing"):
+                self._agent_gone(report=True)
+            self._finish_recording("agent")
+
+    def _agent_gone(self, report: bool) -> None:
+        """The agent hung up (or completed on the desktop): survey the caller, if still there."""
+        self.agent_end = self.w.clock()
+        self.outcome = "completed"
+        if report:
+            body = {"agent_id": self.agent_id, "uri": self.agent_uri}
+            self.w.core.post(self.id, f"/api/voice/{self.id}/hangup", body)
+        self._finish_recording("agent")
+        flow = self.w.flow
+        if flow.survey and not self.caller.gone:
+            self.state = "survey"
+            self.survey = IvrSession(flow, entry=flow.survey)
+            self.run(self.survey, self.survey.start(self.w.clock()))
+        else:
+            self.hang_up_caller()
+
+    def hang_up_caller(self) -> None:
+        self._stop_player()
+        if self.state != "ended":
+            self.state = "ending"
+        self.w.engine.hangup(self.caller)
+
+    def on_caller_gone(self) -> None:
+        if self.state == "ended":
+            return
+        state, self.state = self.state, "ended"
+        self._stop_player()
+        if state == "ivr":
+            self.ivr.handle(CallerHangup(), self.w.clock())
+        if self.ivr.result is not None and not self.ivr_reported:
+            self._ivr_fact()
+            self.outcome = self.outcome or self.ivr.result.outcome
+        if state in ("waiting", "ringing", "bridged", "held"):
+            self.drop_agent()
+            self._leave_queue("voice.hangup", by="caller", leg="caller")
+            self.outcome = "completed" if state in ("bridged", "held") else "abandoned"
+        self._finish_recording("caller")
+        if self.agent is None:
+            self._finish_recording("agent")
+        self._summary()
+        self.w.forget(self)
+
+    # ------------------------------------------------------------------ records
+    def _finish_recording(self, leg: str) -> None:
+        """Close a recorder (dropping it writes the WAV header) and store path and duration."""
+        if self.recorders.pop(leg, None) is None or not self.recorded.get(leg):
+            return
+        path, agent_id = self.rec_paths[leg], self.agent_id
+        # The bridge removes a port on its next clock tick, and only then is the file closed.
+        self.w.schedule(0.3, lambda: self._report_recording(leg, path, agent_id))
+
+    def _report_recording(self, leg: str, path: Path, agent_id: str | None) -> None:
+        try:
+            with wave.open(str(path), "rb") as w:
+                duration = round(w.getnframes() / float(w.getframerate()), 3)
+        except (OSError, wave.Error, EOFError):
+            duration = None
+        files = [{"leg": leg, "path": str(path), "duration_s": duration}]
+        self.w.fact(self.id, "voice.recording", {"files": files}, agent_id=agent_id)
+
+    def _summary(self) -> None:
+        now = self.w.clock()
+        data = {
+            "outcome": self.outcome,
+            "contained": bool(self.ivr.result and self.ivr.result.contained),
+            "duration_s": round(now - self.answered_at, 3),
+            "answer_to_agent_s": _rounded(self.bridged_at, self.answered_at),
+            "talk_s": _rounded(self.agent_end or now, self.bridged_at),
+            "survey_score": self.score,
+        }
+        self.w.fact(self.id, "voice.call", data, agent_id=self.agent_id)
+
+
+def _rounded(end: float | None, start: float | None) -> float | None:
+    return None if end is None or start is None else round(end - start, 3)
+
+
+def _user_part(uri: str) -> str | None:
+    """`"Bob" <sip:13800000000@host>` -> 13800000000 (the caller's number, if any)."""
+    inner = uri.split("<", 1)[-1].split(">", 1)[0]
+    user = inner.split(":", 1)[-1].split("@", 1)[0] if "@" in inner else ""
+    return user[:64] or None

@@ -1,0 +1,119 @@
+"""The voice gateway's own configuration file (gateway.yaml) and the IVR flow it names.
+
+Agents' phone addresses live here, not in the center configuration: which desk phone or
+softphone an agent uses is a fact about the telephony installation, and the core never needs it.
+
+Paths: `ivr` and prompt `file:` entries are relative to the file that names them;
+`prompts_dir` and `recordings_dir` are relative to the working directory (like `var/hotline.db`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hotline.ivr import Flow, FlowError, PromptSpec, parse_flow
+
+HERE = Path(__file__).parent
+DEMO_GATEWAY = HERE / "demo_gateway.yaml"
+# The PyPI pjsua2-python wheel is compiled with PJSUA_MAX_CALLS=4: a 5th leg gets 486 Busy.
+WHEEL_MAX_LEGS = 4
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CoreConfig(Strict):
+    url: str = "http://127.0.0.1:8000"
+    username: str = "channel"
+    password: str | None = None
+    password_env: str = "HOTLINE_CHANNEL_PASSWORD"
+
+    def secret(self) -> str:
+        value = os.environ.get(self.password_env) or self.password
+        if not value:
+            raise GatewayConfigError(f"core.password: set it or the {self.password_env} variable")
+        return value
+
+
+class SipConfig(Strict):
+    address: str = "127.0.0.1"  # SIP and RTP bind here and advertise it in SDP
+    port: int = Field(default=5060, ge=1, le=65535)
+    rtp_port: int = Field(default=20000, ge=1024, le=65000)
+    rtp_port_range: int = Field(default=40, ge=8, le=2000)  # per worker
+    max_call_legs: int = Field(default=WHEEL_MAX_LEGS, ge=2)
+    log_level: int = Field(default=1, ge=0, le=6)
+
+
+class FrontConfig(Strict):
+    """Kamailio dispatcher in front of several workers (used when `workers` > 1)."""
+
+    kamailio: str = "kamailio"
+    worker_port: int = Field(default=5100, ge=1, le=65000)  # workers use worker_port+1…+N
+    run_dir: str = "var/voice/kamailio"
+
+
+class GatewayConfig(Strict):
+    core: CoreConfig = CoreConfig()
+    sip: SipConfig = SipConfig()
+    workers: int = Field(default=1, ge=1, le=500)
+    front: FrontConfig = FrontConfig()
+    ivr: str = "demo_ivr.yaml"
+    prompts_dir: str = "var/voice/prompts"
+    recordings_dir: str = "var/voice/recordings"
+    agents: dict[str, str] = Field(default_factory=dict)  # agent id -> SIP URI of the phone
+    ring_grace_s: float = Field(default=3.0, ge=0)  # hang up a phone this long after expiry
+    source: str = Field(default="gateway.yaml", exclude=True)
+    base_dir: str = Field(default=".", exclude=True)
+
+    def ivr_path(self) -> Path:
+        return (Path(self.base_dir) / self.ivr).resolve()
+
+    def callers_per_worker(self) -> int:
+        """Each caller keeps a slot free for its agent leg, so a worker admits legs // 2."""
+        return max(1, self.sip.max_call_legs // 2)
+
+
+class GatewayConfigError(ValueError):
+    """The gateway file is wrong; the message names the file and the field."""
+
+
+def load_gateway_config(path: str | Path | None = None, **overrides: Any) -> GatewayConfig:
+    """Read gateway.yaml (the demo one by default); `overrides` replace top-level keys."""
+    path = Path(path) if path else DEMO_GATEWAY
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise GatewayConfigError(f"{path}: {exc}") from exc
+    data.update(overrides)
+    data["source"], data["base_dir"] = str(path), str(path.parent.resolve())
+    try:
+        return GatewayConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise GatewayConfigError(f"{path}: {where}: {first['msg']}") from exc
+
+
+def prompt_file(flow_path: Path, spec: PromptSpec) -> Path | None:
+    """Absolute path of a `file:` prompt (relative to the flow file), else None."""
+    return (flow_path.parent / spec.file).resolve() if spec.file else None
+
+
+def load_flow_file(path: Path) -> Flow:
+    """Parse and validate an IVR flow file; prompt files must exist next to it."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FlowError(str(path), [str(exc)]) from exc
+
+    def exists(spec: PromptSpec) -> bool:
+        file = prompt_file(path, spec)
+        return file is None or file.is_file()
+
+    return parse_flow(data, source=str(path), prompt_exists=exists)

@@ -1,0 +1,202 @@
+"""pjsua2 behind a small, poll-driven interface: legs, players, recorders, bridge.
+
+Facts learnt the hard way with the pjsua2-python 2.15.1 wheel (see the team's SIP notes):
+- polling model: no pjsua worker threads, `libHandleEvents(ms)` from the one loop thread, so
+  every callback runs on that thread; callbacks here only queue `MediaEvent`s;
+- `ci = call.getInfo()` must be kept in a variable before reading `ci.media`;
+- the audio port of a call can change on a re-INVITE: the caller of this module reconnects
+  its audio on every `media` event;
+- every Call/player/recorder must stay referenced while pjsua may use it, and all must be
+  dropped before `libDestroy()`; a Call whose `makeCall` failed must never be touched again
+  (kept in `graveyard` for good) and the process ends with `os._exit` after `libDestroy()`;
+- no sound card: `setNullDev()`; SIP and RTP bind to the configured address only.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+
+log = logging.getLogger(__name__)
+
+ACTIVE = pj.PJSUA_CALL_MEDIA_ACTIVE
+CONFIRMED = pj.PJSIP_INV_STATE_CONFIRMED
+DISCONNECTED = pj.PJSIP_INV_STATE_DISCONNECTED
+
+
+@dataclass(frozen=True, slots=True)
+class MediaEvent:
+    """kind: incoming (data: remote URI) · state (data: (state, status code)) · media · dtmf."""
+
+    kind: str
+    leg: Leg
+    data: Any = None
+
+
+class Leg(pj.Call):
+    """One SIP dialog. `role` is caller or agent; `owner` is the call it belongs to."""
+
+    def __init__(self, engine: Engine, call_id: int = pj.PJSUA_INVALID_ID, role: str = "caller"):
+        super().__init__(engine.account, call_id)
+        self.engine = engine
+        self.role = role
+        self.owner: Any = None
+        self.state = 0
+        self.status = 0
+        self.gone = False
+
+    def onCallState(self, prm: Any) -> None:
+        ci = self.getInfo()
+        self.state, self.status = ci.state, ci.lastStatusCode
+        self.gone = ci.state == DISCONNECTED
+        self.engine.events.append(MediaEvent("state", self, (ci.state, ci.lastStatusCode)))
+
+    def onCallMediaState(self, prm: Any) -> None:
+        self.engine.events.append(MediaEvent("media", self))
+
+    def onDtmfDigit(self, prm: Any) -> None:
+        self.engine.events.append(MediaEvent("dtmf", self, str(prm.digit)))
+
+    def audio(self) -> pj.AudioMedia | None:
+        """The call's active audio port, or None (held, not negotiated yet, ended)."""
+        if self.gone:
+            return None
+        try:
+            ci = self.getInfo()
+            media = ci.media
+            for i in range(len(media)):
+                if media[i].type == pj.PJMEDIA_TYPE_AUDIO and media[i].status == ACTIVE:
+                    return self.getAudioMedia(i)
+        except pj.Error:
+            return None
+        return None
+
+
+class _Account(pj.Account):
+    def __init__(self, engine: Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def onIncomingCall(self, prm: Any) -> None:
+        leg = Leg(self.engine, prm.callId, "caller")
+        ci = leg.getInfo()
+        self.engine.events.append(MediaEvent("incoming", leg, ci.remoteUri))
+
+
+class Engine:
+    """One pjsua endpoint: a UDP transport, one account, the conference bridge at 8 kHz."""
+
+    def __init__(self, address: str, port: int, rtp_port: int, rtp_range: int, log_level: int = 1):
+        self.address, self.port = address, port
+        self.events: collections.deque[MediaEvent] = collections.deque()
+        self.graveyard: list[Leg] = []
+        self.ep = pj.Endpoint()
+        self.ep.libCreate()
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = True
+        cfg.uaConfig.userAgent = "hotline-voice"
+        cfg.medConfig.threadCnt = 0
+        cfg.medConfig.clockRate = 8000  # prompts, G.711 and recordings are 8 kHz: no resampling
+        cfg.medConfig.sndClockRate = 8000
+        cfg.medConfig.noVad = True
+        cfg.medConfig.ecTailLen = 0
+        cfg.logConfig.level = log_level
+        cfg.logConfig.consoleLevel = log_level
+        self.ep.libInit(cfg)
+        tc = pj.TransportConfig()
+        tc.port, tc.boundAddress, tc.publicAddress = port, address, address
+        self.ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
+        self.ep.libStart()
+        self.ep.audDevManager().setNullDev()
+        ac = pj.AccountConfig()
+        ac.idUri = f"sip:hotline@{address}:{port}"
+        mt = ac.mediaConfig.transportConfig
+        mt.boundAddress, mt.publicAddress, mt.port, mt.portRange = (
+            address,
+            address,
+            rtp_port,
+            rtp_range,
+        )
+        ac.mediaConfig.lockCodecEnabled = False  # avoids an extra re-INVITE after answer
+        self.account = _Account(self)
+        self.account.create(ac)
+
+    def poll(self, ms: int) -> None:
+        self.ep.libHandleEvents(ms)
+
+    # ------------------------------------------------------------------ legs
+    def answer(self, leg: Leg, code: int = 200) -> None:
+        prm = pj.CallOpParam()
+        prm.statusCode = code
+        try:
+            leg.answer(prm)
+        except pj.Error as exc:
+            log.warning("answer %s failed: %s", code, exc.info())
+
+    def hangup(self, leg: Leg | None, code: int = 0) -> None:
+        if leg is None or leg.gone or leg.state == DISCONNECTED:
+            return
+        prm = pj.CallOpParam()
+        if code:
+            prm.statusCode = code
+        try:
+            leg.hangup(prm)
+        except pj.Error as exc:
+            log.debug("hangup failed: %s", exc.info())
+
+    def dial(self, uri: str) -> Leg | None:
+        """Call `uri`; None when pjsua has no free slot (`PJ_ETOOMANY`) or refuses the URI."""
+        leg = Leg(self, role="agent")
+        try:
+            leg.makeCall(uri, pj.CallOpParam(True))
+        except pj.Error as exc:
+            log.info("dial %s refused: %s", uri, exc.info())
+            self.graveyard.append(leg)  # never touch or destroy it again
+            return None
+        return leg
+
+    # ------------------------------------------------------------------ media
+    def player(self, files: list[Path], loop: bool) -> pj.AudioMediaPlayer:
+        p = pj.AudioMediaPlayer()
+        options = 0 if loop else pj.PJMEDIA_FILE_NO_LOOP
+        if len(files) == 1:
+            p.createPlayer(str(files[0]), options)
+        else:
+            p.createPlaylist(pj.StringVector([str(f) for f in files]), "", options)
+        return p
+
+    def recorder(self, path: Path) -> pj.AudioMediaRecorder:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        r = pj.AudioMediaRecorder()
+        r.createRecorder(str(path))
+        return r
+
+    @staticmethod
+    def connect(src: pj.AudioMedia | None, dst: pj.AudioMedia | None) -> None:
+        if src is not None and dst is not None:
+            try:
+                src.startTransmit(dst)
+            except pj.Error as exc:
+                log.debug("connect failed: %s", exc.info())
+
+    @staticmethod
+    def disconnect(src: pj.AudioMedia | None, dst: pj.AudioMedia | None) -> None:
+        if src is not None and dst is not None:
+            with contextlib.suppress(pj.Error):
+                src.stopTransmit(dst)
+
+    def shutdown(self) -> None:
+        """Hang up everything still up, let the BYEs go out, then destroy the library."""
+        self.ep.hangupAllCalls()
+        for _ in range(50):
+            self.ep.libHandleEvents(20)
+        self.events.clear()
+        self.account.shutdown()
+        self.ep.libDestroy()

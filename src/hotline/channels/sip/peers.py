@@ -1,0 +1,273 @@
+"""Real SIP peers on 127.0.0.1 for the gateway's tests and benchmark: sipp, baresip, processes.
+
+Every process runs under `timeout` (so nothing outlives a crashed test) and is stopped by its
+own PID, never by name: other people's servers share these machines.
+
+- `sipp_scenario` writes a `uac_pcap`-style caller: INVITE, ACK, then steps that play the
+  RTP / RFC 2833 pcaps Debian ships in /usr/share/sip-tester, then BYE (or wait for ours).
+- `Baresip` is a headless auto-answering phone that plays a WAV and is driven over ctrl_tcp
+  (netstring JSON). Its ctrl port must not be its SIP port + 1: baresip puts SIP-TLS there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+PCAPS = Path("/usr/share/sip-tester")
+_PCAP_KEYS = {"*": "star", "#": "pound"}
+
+_HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="hotline caller">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "caller" <sip:{user}@[local_ip]:[local_port]>;tag=[pid]SIPpTag09[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: sip:{user}@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[local_ip_type] [local_ip]
+      t=0 0
+      m=audio [auto_media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-11,16
+
+    ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rtd="true" rrs="true"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "caller" <sip:{user}@[local_ip]:[local_port]>;tag=[pid]SIPpTag09[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      [routes]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Contact: sip:{user}@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+"""
+_BYE = """  <send retrans="500"><![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "caller" <sip:{user}@[local_ip]:[local_port]>;tag=[pid]SIPpTag09[call_number]
+      To: [service] <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      [routes]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Contact: sip:{user}@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+_WAIT_BYE = """  <recv request="BYE" timeout="{ms}"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]></send>
+</scenario>
+"""
+
+Step = tuple[str, object]  # ("pause", ms) · ("dtmf", "0") · ("audio", None) · ("wait_bye", ms)
+
+
+def sipp_scenario(steps: Sequence[Step], user: str = "13800000001") -> str:
+    """A caller scenario; ends with our BYE unless the last step is ("wait_bye", ms)."""
+    body = [_HEAD.replace("{user}", user)]
+    end = _BYE.replace("{user}", user)
+    for kind, arg in steps:
+        if kind == "pause":
+            body.append(f'  <pause milliseconds="{int(arg)}"/>\n')  # type: ignore[call-overload]
+        elif kind in ("dtmf", "audio"):
+            key = _PCAP_KEYS.get(str(arg), str(arg))
+            name = f"dtmf_2833_{key}" if kind == "dtmf" else "g711a"
+            pcap = PCAPS / f"{name}.pcap"
+            body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n')
+        elif kind == "wait_bye":
+            end = _WAIT_BYE.replace("{ms}", str(int(arg)))  # type: ignore[call-overload]
+        else:
+            raise ValueError(f"unknown step {kind!r}")
+    return "".join(body) + end
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 (SIP uses one, ctrl_tcp the other)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        other = socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM
+        with contextlib.suppress(OSError), socket.socket(socket.AF_INET, other) as s:
+            s.bind(("127.0.0.1", port))
+            return port
+    raise RuntimeError("no free port")
+
+
+def free_port_block(size: int, start: int = 30000, end: int = 60000) -> int:
+    """The first port of `size` consecutive UDP ports all free now (for an RTP range)."""
+    base = start + (os.getpid() * 97) % (end - start - size)
+    for _ in range(200):
+        ok = True
+        for p in range(base, base + size):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+        base = start + (base + size * 3 - start) % (end - start - size)
+    raise RuntimeError("no free RTP port block")
+
+
+class Proc:
+    """A child process under `timeout`, logging to a file, stopped by PID."""
+
+    def __init__(self, argv: list[str], log: Path, limit_s: int = 600, **popen) -> None:
+        self.log = log
+        self.fh = log.open("ab")
+        self.p = subprocess.Popen(
+            ["timeout", "-k", "5", str(limit_s), *argv],
+            stdout=self.fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            **popen,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.p.pid
+
+    def wait_for(self, text: str, timeout_s: float = 30.0) -> None:
+        end = time.time() + timeout_s
+        while time.time() < end:
+            if text in self.log.read_text(errors="replace"):
+                return
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError(f"{text!r} not seen; log {self.log}:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self, grace_s: float = 8.0) -> int | None:
+        """SIGTERM the process group this child leads (timeout + the real program)."""
+        if self.p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.p.pid, signal.SIGTERM)
+            try:
+                self.p.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.p.pid, signal.SIGKILL)
+                self.p.wait(5)
+        self.fh.close()
+        return self.p.returncode
+
+
+def tone_wav(path: Path, freq: int, seconds: float = 120) -> Path:
+    """A sine tone at 8 kHz mono: what an agent's phone "says" in the tests."""
+    cmd = ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path)]
+    subprocess.run([*cmd, "synth", str(seconds), "sine", str(freq), "vol", "0.5"], check=True)
+    return path
+
+
+class Baresip:
+    """A headless baresip phone: auto-answers as `user`, sends `tone`, dumps what it hears."""
+
+    def __init__(self, workdir: Path, user: str, tone: Path, rtp_base: int) -> None:
+        self.dir = workdir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.user = user
+        self.sip_port = free_port()
+        self.ctrl_port = free_port(socket.SOCK_STREAM)
+        self.uri = f"sip:{user}@127.0.0.1:{self.sip_port}"
+        conf = {
+            "poll_method": "epoll",
+            "sip_listen": f"127.0.0.1:{self.sip_port}",
+            "sip_transports": "udp",
+            "net_interface": "127.0.0.1",
+            "audio_player": "alsa,null",
+            "audio_alert": "alsa,null",
+            "audio_source": f"aufile,{tone}",
+            "audio_srate": "8000",
+            "audio_channels": "1",
+            "rtp_ports": f"{rtp_base}-{rtp_base + 19}",
+            "module_path": "/usr/lib/baresip/modules",
+            "ctrl_tcp_listen": f"127.0.0.1:{self.ctrl_port}",
+            "snd_path": str(self.dir),
+        }
+        lines = [f"{k}\t{v}" for k, v in conf.items()]
+        lines += [f"module\t{m}.so" for m in ("g711", "alsa", "aufile", "sndfile")]
+        lines += [f"module_app\t{m}.so" for m in ("account", "menu", "ctrl_tcp")]
+        (self.dir / "config").write_text("\n".join(lines) + "\n")
+        account = f"<{self.uri}>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA\n"
+        (self.dir / "accounts").write_text(account)
+        self.proc: Proc | None = None
+
+    def start(self) -> Baresip:
+        self.proc = Proc(["baresip", "-f", str(self.dir)], self.dir / "baresip.log")
+        end = time.time() + 15
+        while time.time() < end:
+            with contextlib.suppress(OSError):
+                self.command("listcalls")
+                return self
+            time.sleep(0.2)
+        raise RuntimeError(
+            f"baresip did not start: {(self.dir / 'baresip.log').read_text()[-2000:]}"
+        )
+
+    def command(self, command: str, params: str = "") -> dict:
+        """One ctrl_tcp command; returns its response (events that come first are skipped)."""
+        msg = json.dumps({"command": command, "params": params, "token": "t"}).encode()
+        with socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=5) as s:
+            s.sendall(str(len(msg)).encode() + b":" + msg + b",")
+            buf = b""
+            end = time.time() + 5
+            while time.time() < end:
+                buf += s.recv(65536)
+                while b":" in buf:
+                    size, rest = buf.split(b":", 1)
+                    n = int(size)
+                    if len(rest) < n + 1:
+                        break
+                    item, buf = json.loads(rest[:n]), rest[n + 1 :]
+                    if item.get("response"):
+                        return item
+        raise TimeoutError(f"baresip gave no answer to {command}")
+
+    def dumps(self, kind: str = "dec") -> list[Path]:
+        """What the phone heard (`dec`) or sent (`enc`), one WAV per call, oldest first."""
+        return sorted(self.dir.glob(f"dump-*-{kind}.wav"))
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.stop()

@@ -1,0 +1,212 @@
+"""A media worker: one pjsua endpoint, its calls, and the poll loop that drives them all.
+
+One thread does everything pjsua-related (the polling model that proved reliable with the
+wheel): it polls pjsua for 10 ms, handles the media events the callbacks queued, drains the
+inbox the core client fills (facts from the stream, answers to requests) and fires due timers
+(prompt ends, IVR time-outs, announcements). No lock is needed because nothing else touches a
+call.
+
+A worker admits `max_call_legs // 2` callers (2 with the PyPI wheel): every caller keeps a leg
+free for the agent it will be bridged to, so a bridge never fails for want of a slot.
+
+Run one directly with `python -m hotline.channels.sip.worker --config gateway.yaml`; `hotline
+voice serve` does that for a single worker, or starts N of them behind Kamailio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import itertools
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hotline.channels.sip.calls import PhoneCall
+from hotline.channels.sip.config import GatewayConfig, load_flow_file, load_gateway_config
+from hotline.channels.sip.core import CoreClient, CoreFact, CoreReply
+from hotline.channels.sip.media import DISCONNECTED, Engine, Leg
+from hotline.channels.sip.prompts import build_prompts
+
+log = logging.getLogger(__name__)
+POLL_MS = 10
+
+
+class Worker:
+    """Owns the endpoint, the calls, the timers and the link to the core."""
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        name: str = "w0",
+        port: int | None = None,
+        rtp_port: int | None = None,
+    ) -> None:
+        self.config, self.name = config, name
+        self.port = port or config.sip.port
+        self.rtp_port = rtp_port or config.sip.rtp_port
+        self.flow = load_flow_file(config.ivr_path())
+        self.prompts = build_prompts(self.flow, Path(config.prompts_dir), config.ivr_path())
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.core = CoreClient(
+            config.core.url, config.core.username, config.core.secret(), self.inbox
+        )
+        self.engine: Engine = None  # type: ignore[assignment]  # created in run()
+        self.calls: dict[str, PhoneCall] = {}
+        self.legs: set[Leg] = set()  # every live leg stays referenced until DISCONNECTED
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = itertools.count()
+        self.stop = threading.Event()
+        self.stats = {"offered": 0, "admitted": 0, "rejected": 0, "ended": 0}
+        self.clock = time.time
+
+    # ------------------------------------------------------------------ services for calls
+    def schedule(self, delay: float, fn: Callable[[], None]) -> None:
+        heapq.heappush(self._timers, (self.clock() + delay, next(self._seq), fn))
+
+    def fact(
+        self, call_id: str, kind: str, data: dict[str, Any], agent_id: str | None = None
+    ) -> None:
+        body = {"kind": kind, "agent_id": agent_id, "data": data}
+        self.core.post(call_id, f"/api/voice/{call_id}/facts", body)
+
+    def forget(self, call: PhoneCall) -> None:
+        self.calls.pop(call.id, None)
+        self.stats["ended"] += 1
+
+    # ------------------------------------------------------------------ loop
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        self.core.start()
+        sip = self.config.sip
+        self.engine = Engine(
+            sip.address, self.port, self.rtp_port, sip.rtp_port_range, sip.log_level
+        )
+        log.info("%s: SIP on %s:%d, RTP from %d", self.name, sip.address, self.port, self.rtp_port)
+        if ready:
+            ready()
+        try:
+            while not self.stop.is_set():
+                self.step()
+        finally:
+            self._shutdown()
+
+    def step(self) -> None:
+        self.engine.poll(POLL_MS)
+        events = self.engine.events
+        while events:
+            self._media(events.popleft())
+        while True:
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            self._from_core(item)
+        now = self.clock()
+        while self._timers and self._timers[0][0] <= now:
+            _, _, fn = heapq.heappop(self._timers)
+            try:
+                fn()
+            except Exception:  # one call's bug must not take the others down
+                log.exception("timer failed")
+
+    def _media(self, e: Any) -> None:
+        leg: Leg = e.leg
+        try:
+            if e.kind == "incoming":
+                self._incoming(leg, e.data)
+                return
+            if e.kind == "state" and e.data[0] == DISCONNECTED:
+                self.legs.discard(leg)
+            call: PhoneCall | None = leg.owner
+            if call is None:
+                return
+            if e.kind == "state":
+                call.on_state(leg, *e.data)
+            elif e.kind == "media":
+                call.on_media(leg)
+            elif e.kind == "dtmf":
+                call.on_digit(leg, e.data)
+        except Exception:
+            log.exception("media event %s failed", e.kind)
+
+    def _incoming(self, leg: Leg, remote_uri: str) -> None:
+        self.legs.add(leg)
+        self.stats["offered"] += 1
+        if self.stop.is_set() or len(self.calls) >= self.config.callers_per_worker():
+            self.stats["rejected"] += 1
+            self.engine.answer(leg, 486)  # Kamailio (or the caller) tries elsewhere
+            return
+        call = PhoneCall(self, uuid.uuid4().hex, leg, remote_uri)
+        self.calls[call.id] = call
+        self.stats["admitted"] += 1
+        self.engine.answer(leg, 200)
+
+    def _from_core(self, item: Any) -> None:
+        try:
+            if isinstance(item, CoreReply):
+                call = self.calls.get(item.call_id)
+                if call is not None:
+                    call.on_reply(item.tag, item.status, item.body)
+            elif isinstance(item, CoreFact):
+                f = item.fact
+                call = self.calls.get(f.get("contact_id") or "")
+                if call is not None:
+                    call.on_fact(f["kind"], f.get("agent_id"), f.get("data") or {})
+        except Exception:
+            log.exception("core item failed: %r", item)
+
+    def _shutdown(self) -> None:
+        """Hang up, let BYEs out, drop every pjsua object, then destroy the library."""
+        for call in list(self.calls.values()):
+            call.drop_agent()
+            call.hang_up_caller()
+        end = self.clock() + 2.0
+        while (self.calls or self.legs) and self.clock() < end:
+            self.step()
+        self.calls.clear()
+        self.legs.clear()
+        self._timers.clear()
+        self.engine.shutdown()
+        self.core.close()
+
+
+def setup_logging(name: str) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of one worker process (also used by `hotline voice serve`)."""
+    ap = argparse.ArgumentParser(description="hotline voice media worker")
+    ap.add_argument("--config", default=None)
+    ap.add_argument("--name", default="w0")
+    ap.add_argument("--port", type=int, default=None)
+    ap.add_argument("--rtp-port", type=int, default=None)
+    args = ap.parse_args(argv)
+    setup_logging(args.name)
+    worker = Worker(load_gateway_config(args.config), args.name, args.port, args.rtp_port)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: worker.stop.set())
+    try:
+        worker.run(ready=lambda: print(f"READY {worker.name} {worker.port}", flush=True))
+        code = 0
+    except Exception:
+        log.exception("worker failed")
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # pjsua's atexit handlers may assert after libDestroy: skip them
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""What the voice gateway tells the core about a phone call (role `channel`).
+
+A phone-only agent has no desktop to click "accept": picking up the phone *is* the accept, so the
+gateway reports it here on the agent's behalf, as it reports the phone refusing the call and the
+agent hanging up. Everything else the gateway knows about a call - IVR path and containment,
+recording files, survey score - is stored as `voice.*` facts on the contact's timeline (for a
+call contained in the IVR, under the call's id, which is the contact id it would have had).
+
+Facts written here (`EventRecord.kind`):
+- `voice.bridged`: the agent's phone answered and the call is bridged; data: uri
+- `voice.hangup`: who hung up; data: by (agent/caller), leg
+- `voice.answered`: the gateway answered the call; data: from, worker
+- `voice.ivr`: data: outcome (contained/transferred/callback/hangup/abandoned), path, digits,
+  contained, ivr_s
+- `voice.recording`: data: files [{leg, path, duration_s}]
+- `voice.survey`: data: question, score (agent_id on the record)
+- `voice.call`: one summary per call; data: outcome, contained, answer_to_agent_s, talk_s
+- `voice.callback_requested`: the caller pressed the callback key while waiting
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.domain.records import EventRecord
+from hotline.routing import RoutingError
+from hotline.routing import events as ev
+from hotline.web.deps import Creator, Service, Supervisor
+from hotline.web.routes.views import event_view
+
+router = APIRouter(prefix="/api/voice", tags=["voice"])
+
+FACT_KINDS = frozenset(
+    {
+        "voice.answered",
+        "voice.ivr",
+        "voice.recording",
+        "voice.survey",
+        "voice.call",
+        "voice.hangup",
+        "voice.callback_requested",
+    }
+)
+AgentId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
+class PhoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agent_id: str = AgentId
+    uri: str | None = Field(default=None, max_length=256)
+    reason: str | None = Field(default=None, max_length=64)
+
+
+class FactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    agent_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **data: Any) -> int:
+    snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
+    record = EventRecord(
+        at=service.clock(),
+        kind=kind,
+        contact_id=cid,
+        agent_id=agent_id,
+        queue=getattr(snap, "queue", None),
+        channel="voice",
+        data=data,
+    )
+    return service.annotate(record).seq
+
+
+def _live_agent(service: Service, cid: str) -> str | None:
+    snap = service.read(lambda r: r.contact(cid))
+    return getattr(snap, "agent_id", None) if snap is not None else None
+
+
+@router.post("/{contact_id}/answered")
+async def phone_answered(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
+    """The agent's phone picked up: accept the offer for them, then note the bridge.
+
+    Idempotent: if the agent already accepted on the desktop, the phone answering is fine.
+    """
+    snap = service.read(lambda r: r.contact(contact_id))
+    already = snap is not None and snap.agent_id == body.agent_id and snap.answered_at
+    if not already:
+        service.apply(ev.OfferAccepted(body.agent_id, contact_id))
+    _fact(service, contact_id, "voice.bridged", body.agent_id, uri=body.uri)
+    return {"ok": True}
+
+
+@router.post("/{contact_id}/declined")
+async def phone_declined(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
+    """The agent's phone refused the call (busy, rejected, unreachable): the core re-routes."""
+    try:
+        service.apply(ev.OfferDeclined(body.agent_id, contact_id))
+    except RoutingError as exc:  # the offer already ended (timeout, caller left): nothing to do
+        return {"ok": False, "detail": exc.reason}
+    return {"ok": True}
+
+
+@router.post("/{contact_id}/hangup")
+async def agent_hung_up(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
+    """The agent hung up the phone: the contact is completed (after-call work follows)."""
+    ok = True
+    if _live_agent(service, contact_id) == body.agent_id:
+        try:
+            service.apply(ev.ContactCompleted(body.agent_id, contact_id))
+        except RoutingError:  # completed on the desktop meanwhile
+            ok = False
+    _fact(service, contact_id, "voice.hangup", body.agent_id, by="agent", leg="agent")
+    return {"ok": ok}
+
+
+@router.post("/{contact_id}/facts", status_code=201)
+async def add_fact(contact_id: str, body: FactIn, service: Service, _u: Creator) -> dict:
+    """Store one `voice.*` fact on the call's timeline (IVR path, recording, survey…)."""
+    if body.kind not in FACT_KINDS:
+        raise HTTPException(422, f"kind must be one of {sorted(FACT_KINDS)}")
+    return {"seq": _fact(service, contact_id, body.kind, body.agent_id, **body.data)}
+
+
+@router.get("/{call_id}/events")
+def call_events(call_id: str, service: Service, _u: Supervisor) -> list[dict[str, Any]]:
+    """The whole timeline of a call, including calls that never became a contact."""
+    return [event_view(r) for r in service.store.events_for_contact(call_id)]
