@@ -7,7 +7,8 @@ lost revocation, "ring no answer"/"busy" reported to the core, hold with music.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hotline.channels.sip.media import Leg
@@ -30,8 +31,7 @@ class AgentPhone:
     agent_dropped: bool
     offer_expires: float | None
 
-    def play(self, prompts: tuple[str, ...], loop: bool = False, after: Any = None) -> None:
-        raise NotImplementedError
+    play: Callable[..., None]  # PhoneCall.play(prompts, loop=False, after=None)
 
     def _hold(self) -> None:
         """The agent put the caller on hold (desktop): cut the bridge, play the hold music."""
