@@ -105,14 +105,6 @@ def _parse_time(value: str | None, tz: ZoneInfo, default: float) -> float:
     return (dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp()
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1%}"
-
-
-def _sec(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1f}"
-
-
 @app.command()
 def report(
     database_url: DbOption = None,
@@ -125,6 +117,7 @@ def report(
 ) -> None:
     """Print KPIs per queue and for the whole center from the stored timeline."""
     from hotline.kpi import KpiOptions, compute_kpis, kpis_by_queue
+    from hotline.sim.report import kpi_table
     from hotline.store import open_store
 
     tz = ZoneInfo("Asia/Shanghai")
@@ -144,37 +137,7 @@ def report(
         f"{datetime.fromtimestamp(t0, tz):%Y-%m-%d %H:%M} – "
         f"{datetime.fromtimestamp(t1, tz):%Y-%m-%d %H:%M} (Asia/Shanghai)"
     )
-    table = Table(title=title)
-    for col in (
-        "queue",
-        "offered",
-        "answered",
-        "abandoned",
-        "short ab.",
-        "SL",
-        "abandon %",
-        "ASA s",
-        "AHT s",
-        "occupancy",
-        "callbacks",
-        "cb done",
-    ):
-        table.add_column(col, justify="left" if col == "queue" else "right")
-    for name, k in [*rows.items(), ("ALL", total)]:
-        table.add_row(
-            name,
-            str(k.offered),
-            str(k.answered),
-            str(k.abandoned),
-            str(k.short_abandoned),
-            _pct(k.service_level),
-            _pct(k.abandon_rate),
-            _sec(k.asa_s),
-            _sec(k.aht_s),
-            _pct(k.occupancy),
-            str(k.callbacks_created),
-            _pct(k.callback_completion_rate),
-        )
+    table = kpi_table(title, [*rows.items(), ("ALL", total)], first="queue")
     wide = Console(width=max(console.width, 150))  # a report is read whole, even in a pipe
     wide.print(table)
     for line in total.describe().splitlines():

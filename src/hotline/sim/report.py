@@ -63,26 +63,21 @@ def interval_table(result: SimResult) -> Table:
     return table
 
 
-def day_table(result: SimResult) -> Table:
-    """Each day, each queue and the whole run."""
-    sc = result.scenario
-    table = Table(title=f"{sc.name}: days and queues (seed {result.seed})")
-    cols = ["scope", "offered", "answered", "abandon", "SL", "abandon %", "ASA s", "AHT s"]
-    cols += ["occupancy", "callbacks", "cb done %"]
+def kpi_table(title: str, rows: list[tuple[str, Kpis]], first: str = "scope") -> Table:
+    """One row of headline KPIs per scope: shared by `hotline simulate` and `hotline report`,
+    so a simulated day and a real one read the same way."""
+    table = Table(title=title)
+    cols = [first, "offered", "answered", "abandon", "short ab.", "SL", "abandon %", "ASA s"]
+    cols += ["AHT s", "occupancy", "callbacks", "cb done %"]
     for col in cols:
-        table.add_column(col, justify="left" if col == "scope" else "right")
-    rows: list[tuple[str, Kpis]] = []
-    if sc.days > 1:
-        rows += [(f"day {d + 1}", k) for d, k in enumerate(result.per_day)]
-    rows += [(f"queue {q}", k) for q, k in result.by_queue.items()]
-    rows += [(f"channel {c}", k) for c, k in result.by_channel.items()]
-    rows.append(("ALL", result.total))
+        table.add_column(col, justify="left" if col == first else "right")
     for name, k in rows:
         table.add_row(
             name,
             str(k.offered),
             str(k.answered),
             str(k.abandoned),
+            str(k.short_abandoned),
             _pct(k.service_level),
             _pct(k.abandon_rate),
             _sec(k.asa_s),
@@ -92,6 +87,18 @@ def day_table(result: SimResult) -> Table:
             _pct(k.callback_completion_rate),
         )
     return table
+
+
+def day_table(result: SimResult) -> Table:
+    """Each day, each queue and the whole run."""
+    sc = result.scenario
+    rows: list[tuple[str, Kpis]] = []
+    if sc.days > 1:
+        rows += [(f"day {d + 1}", k) for d, k in enumerate(result.per_day)]
+    rows += [(f"queue {q}", k) for q, k in result.by_queue.items()]
+    rows += [(f"channel {c}", k) for c, k in result.by_channel.items()]
+    rows.append(("ALL", result.total))
+    return kpi_table(f"{sc.name}: days and queues (seed {result.seed})", rows)
 
 
 def summary_line(result: SimResult) -> str:
