@@ -7,7 +7,8 @@ audited `POST /api/contacts/{id}/reveal`).
 * `GET /api/ui/desk` - the agent desktop: my state, my offer (with its deadline), my contacts,
   callback tasks I could be given, handled today.
 * `GET /api/ui/directory` - queue and agent names, for transfers and labels.
-* `GET /api/ui/contacts/{id}/card` - the contact card: customer history, repeat-caller flag.
+* `GET /api/ui/contacts/{id}/card` - the contact card: customer history, repeat-caller flag,
+  the customer's open work orders and the categories a new order may take.
 * `GET /api/ui/wallboard/live` - queues, agents and waiting contacts now (router only, cheap).
 * `GET /api/ui/wallboard/stats` - SL/abandon/ASA today and last 30 min per queue, handled
   today per agent, and the intraday series for the charts (one read of today's timeline).
@@ -28,9 +29,11 @@ from hotline.kpi import KpiOptions, compute_kpis, intervals
 from hotline.routing import Router
 from hotline.routing.matching import meets
 from hotline.routing.snapshot import ContactSnapshot
+from hotline.store import User
 from hotline.web.deps import AgentUser, Service, Supervisor, agent_of
 from hotline.web.routes.contacts import _visible
 from hotline.web.routes.queues import queue_status
+from hotline.web.routes.tickets_common import Tickets, order_view
 from hotline.web.routes.views import agent_view, contact_view
 
 router = APIRouter(prefix="/api/ui", tags=["ui"])
@@ -173,6 +176,31 @@ def _customer_contacts(service: Service, customer: str) -> list[ContactSnapshot]
     return [c for c in service.store.contacts(limit=HISTORY_SCAN) if c.customer == customer]
 
 
+def _open_orders(tickets: Tickets, user: User, snap: ContactSnapshot) -> dict[str, Any]:
+    """The customer's open work orders (and any linked to this contact), most urgent SLA first,
+    and the categories a new order may take. Agents read them through a contact routed to them,
+    as the portrait does (`/api/customers/portrait/{id}`)."""
+    actor = tickets.actor_for(user.username, user.role, user.agent_id)
+    cfg, now = tickets.config(), tickets.clock()
+    found = {o.id: o for o in tickets.repo.orders_for_contact(snap.id)}
+    if snap.customer:
+        found.update((o.id, o) for o in tickets.repo.orders_for_customer([snap.customer], None))
+    views = [order_view(o, cfg, now, actor) for o in found.values() if o.state.open]
+
+    def due(v: dict[str, Any]) -> float:
+        clocks = [(v["sla"] or {}).get(k) or {} for k in ("first_action", "resolution")]
+        dues = [c["due_at"] for c in clocks if c.get("due_at") and not c.get("done_at")]
+        return min(dues, default=float("inf"))
+
+    return {
+        "work_orders": sorted(views, key=lambda v: (due(v), v["created_at"])),
+        "order_categories": [
+            {"id": c.id, "name": c.name, "required": list(c.required)}
+            for c in cfg.categories.values()
+        ],
+    }
+
+
 def _notes(service: Service, contact_id: str) -> list[dict[str, Any]]:
     return [
         {
@@ -190,10 +218,12 @@ def _notes(service: Service, contact_id: str) -> list[dict[str, Any]]:
 def contact_card(
     contact_id: str,
     service: Service,
+    tickets: Tickets,
     user: AgentUser,
     repeat_days: float = Query(default=REPEAT_WINDOW_DAYS, gt=0, le=365),
 ) -> dict[str, Any]:
-    """The contact card: the contact, its customer's earlier contacts and the repeat flag."""
+    """The contact card: the contact, its customer's earlier contacts, the repeat flag and the
+    customer's open work orders."""
     snap = _visible(service, user, contact_id)
     now = service.clock()
     queue_names, agent_names = service.read(_names)  # type: ignore[misc]
@@ -233,10 +263,10 @@ def contact_card(
         "repeat": repeat,
         "repeat_days": repeat_days,
         "notes": _notes(service, contact_id),
-        # Plug points for later issues: the IVR path (IVR issue), open work orders and the
-        # last satisfaction rating (work-order and survey issues). None = not known yet.
+        # Plug points for later issues: the IVR path (IVR issue) and the last satisfaction
+        # rating (survey issue). None = not known yet.
         "ivr_path": snap.data.get("ivr_path") if isinstance(snap.data, dict) else None,
-        "work_orders": None,
+        **_open_orders(tickets, user, snap),
         "last_csat": None,
     }
 

@@ -32,6 +32,9 @@ function desk() {
     kbSearched: "",
     kbHits: [],
     offerTotal: 15,
+    orderOpen: false,
+    orderBusy: false,
+    orderDraft: { category: "", title: "", fields: {} },
 
     get agent() { return this.desk.agent || {}; },
     get state() { return this.agent.state || "offline"; },
@@ -130,6 +133,52 @@ function desk() {
         this.cards[id] = { ...card, loaded: true };
       } catch (e) {
         this.cards[id] = { loaded: true, history: [] };
+        return;
+      }
+      // The predicted intent (rules, then the model) only fills in what the channel did not say.
+      try {
+        const p = await Hotline.api("GET", `/api/customers/portrait/${encodeURIComponent(id)}`);
+        if (p.intent && p.intent.intent && this.cards[id]) this.cards[id].predicted = p.intent;
+      } catch (e) { /* optional */ }
+    },
+
+    /** When the running SLA clock of an order runs out: first action, then resolution. */
+    orderDue(o) {
+      const s = o.sla || {};
+      const running = ["first_action", "resolution"].map((k) => s[k]).filter((c) => c && !c.done_at);
+      return running.length ? running[0].due_at : null;
+    },
+
+    /** The fields the chosen category requires (e.g. a lost item's description and place). */
+    orderFields(contactId) {
+      const card = this.cards[contactId] || {};
+      const cat = (card.order_categories || []).find((c) => c.id === this.orderDraft.category);
+      return (cat && cat.required) || [];
+    },
+    fieldLabel(name) { const k = "ofield." + name, v = T(k); return v === k ? name : v; },
+    orderReady(contactId) {
+      const d = this.orderDraft;
+      return !!(d.category && d.title.trim() && this.orderFields(contactId).every((f) => (d.fields[f] || "").trim()));
+    },
+
+    async createOrder(contactId) {
+      const d = this.orderDraft;
+      if (!this.orderReady(contactId) || this.orderBusy) return;
+      const fields = {};
+      for (const f of this.orderFields(contactId)) fields[f] = d.fields[f].trim();
+      this.orderBusy = true;
+      try {
+        const body = { category: d.category, title: d.title.trim(), contact_id: contactId, fields };
+        const o = await Hotline.api("POST", "/api/tickets", body);
+        const card = this.cards[contactId];
+        if (card) card.work_orders = [o, ...(card.work_orders || []).filter((x) => x.id !== o.id)];
+        this.orderDraft = { category: "", title: "", fields: {} };
+        this.orderOpen = false;
+        Hotline.toast(T("order.created", { id: o.id }), "ok");
+      } catch (e) {
+        Hotline.toast(`${T("error.generic")}: ${e.message}`, "error");
+      } finally {
+        this.orderBusy = false;
       }
     },
 

@@ -1,7 +1,8 @@
 /* Supervisor wallboard (Alpine.js component). Pushed, not polled: every fact on the WebSocket
  * stream schedules one re-read of the live snapshot (at most every 250 ms); KPI figures and the
  * intraday chart are re-read when contacts arrive, are answered or end (at most every 5 s),
- * and once a minute so the "last 30 minutes" window slides. */
+ * and once a minute so the "last 30 minutes" window slides. Work orders at SLA risk are re-read
+ * with the KPI figures (same cadence: no polling of their own). */
 document.addEventListener("alpine:init", () => {
   Alpine.store("live", { on: false });
 });
@@ -15,6 +16,8 @@ function wallboard() {
     live: { queues: [], agents: [], waiting: [] },
     stats: { queues: {}, total: null, handled_today: null, intraday: [] },
     loaded: false,
+    atRisk: [],
+    atRiskLoaded: false,
     skew: 0,
     tick: 0,
     updatedAt: 0,
@@ -51,10 +54,23 @@ function wallboard() {
     },
 
     async loadStats() {
+      this.loadAtRisk();
       try {
         this.stats = await Hotline.api("GET", `/api/ui/wallboard/stats?step_s=${this.step}`);
         this.drawChart();
       } catch (e) { /* keep the last figures */ }
+    },
+
+    async loadAtRisk() {
+      try {
+        this.atRisk = await Hotline.api("GET", "/api/tickets/at-risk");
+        this.atRiskLoaded = true;
+      } catch (e) { /* keep the last list */ }
+    },
+    /** The worst SLA clock of an order: its share used and when it runs out. */
+    riskClock(o) {
+      const s = o.sla || {};
+      return s[s.worst] || s.resolution || {};
     },
 
     drawChart() {
