@@ -6,6 +6,7 @@ run a real `hotline serve` process with production argon2 (test_login_timing.py)
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from hotline.bootstrap import DEMO_PASSWORD
 from hotline.cli import app as cli
+from hotline.web.login_guard import Busy, HashPool
 
 from .api_client import login, running_app
 
@@ -179,3 +181,20 @@ def test_the_cli_applies_the_policy_and_unlocks_a_name(db_url):
         assert run("user", "unlock", "nobody", "--database-url", db_url).exit_code == 2
         unlocks = audit(c, "unlock_user")
         assert [(e.user, e.target) for e in unlocks] == [("hotline user unlock", "user:a05")]
+
+
+def test_password_checks_beyond_the_pool_and_its_queue_are_refused_at_once():
+    pool = HashPool(workers=1, queue=1)
+
+    async def three_at_once():
+        async def slow():
+            return await pool.run(lambda: time.sleep(0.3) or "checked")
+
+        return await asyncio.gather(slow(), slow(), slow(), return_exceptions=True)
+
+    try:
+        results = asyncio.run(three_at_once())
+    finally:
+        pool.close()
+    assert results.count("checked") == 2
+    assert sum(isinstance(r, Busy) for r in results) == 1

@@ -24,4 +24,6 @@ class Settings(BaseSettings):
     login_address_failures: int = 30  # failures per client address within the window below
     login_address_window_s: float = 300.0
     login_hash_workers: int = 0  # concurrent argon2 checks; 0 = half the CPUs (at least 1)
-    login_hash_queue: int = 64  # logins waiting for a check beyond this answer 503
+    # Logins waiting for a check beyond this answer 503: room for a whole shift (and the load
+    # generators' 200 bots) logging in at once; a flood beyond it is refused at once.
+    login_hash_queue: int = 256
