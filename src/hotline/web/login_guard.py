@@ -111,7 +111,7 @@ class HashPool:
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="login-argon2")
         self._admitted = 0
         self._lock = threading.Lock()
-        self._slots: dict[int, asyncio.Semaphore] = {}
+        self._slots: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Semaphore]] = {}
 
     async def run(self, fn: Callable[[], T]) -> T:
         with self._lock:
@@ -120,7 +120,9 @@ class HashPool:
             self._admitted += 1
         try:
             loop = asyncio.get_running_loop()
-            slots = self._slots.setdefault(id(loop), asyncio.Semaphore(self.workers))
+            # One semaphore per event loop (a semaphore belongs to the loop it first waits
+            # on); the loop is kept with it so its id cannot be reused by another loop.
+            _loop, slots = self._slots.setdefault(id(loop), (loop, asyncio.Semaphore(self.workers)))
             async with slots:
                 return await loop.run_in_executor(self._pool, fn)
         finally:
