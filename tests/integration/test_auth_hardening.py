@@ -130,7 +130,7 @@ def test_a_new_login_with_a_weak_password_is_refused_naming_field_and_rule(clien
     assert r.status_code == 422, r.text
     (problem,) = r.json()["detail"]
     assert problem["loc"] == ["body", "password"] and problem["type"] == f"password_policy.{rule}"
-    assert problem["msg"].startswith("password: ")
+    assert problem["msg"].startswith("password ")
     names = {u["username"] for u in client.get("/api/admin/users", headers=client.admin).json()}
     assert "zhangwei" not in names
 

@@ -60,7 +60,7 @@ def _checked_hash(password: str, username: str) -> str:
             [
                 {
                     "loc": ["body", "password"],
-                    "msg": f"password: {exc.message}",
+                    "msg": f"password {exc.message}",
                     "type": f"password_policy.{exc.rule}",
                 }
             ],
