@@ -98,7 +98,7 @@ def measure(
         ]
     queues = [q.id for q in scenario.center.queues]
     if len(queues) == 1:  # the same figures as `total`: skip a second fold of the timeline
-        by_queue = {queues[0]: dataclasses.replace(total, queue=queues[0])}
+        by_queue = {queues[0]: dataclasses.replace(total, queue=queues[0], occupancy=None)}
     else:
         by_queue = kpis_by_queue(records, start, end, options=opts)
     channels = sorted({c.value for f in scenario.spec.flows for c, w in f.channel_mix.items() if w})
@@ -174,11 +174,18 @@ def time_average(
     changes: list[tuple[float, int]], start: float, step: float, n: int
 ) -> tuple[list[float], list[float]]:
     """Time-average and maximum, per bucket [start + k·step, +step), of a counter that starts
-    at 0 and moves by the given (time, delta) changes (in time order)."""
+    at 0 and moves by the given (time, delta) changes (in time order).
+
+    All changes at one instant are applied together before the maximum is taken: a contact
+    queued and offered in the same event is never "in the queue" (it made `max q` 1 where the
+    queue was always empty).
+    """
     area, peak = [0.0] * n, [0.0] * n
     value, last = 0, start
-    for t, delta in [*changes, (start + n * step, 0)]:
-        t = max(t, start)
+    points = [*changes, (start + n * step, 0)]
+    i = 0
+    while i < len(points):
+        t = max(points[i][0], start)
         while last < t:
             k = int((last - start) // step)
             if k >= n:
@@ -187,7 +194,9 @@ def time_average(
             area[k] += value * (edge - last)
             peak[k] = max(peak[k], value)
             last = edge
-        value += delta
+        while i < len(points) and max(points[i][0], start) == t:
+            value += points[i][1]
+            i += 1
         k = int((t - start) // step)
         if 0 <= k < n:
             peak[k] = max(peak[k], value)
