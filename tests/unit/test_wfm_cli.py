@@ -185,3 +185,20 @@ def test_forecast_from_a_short_csv_history_warns_and_repeats_the_average_day(
     result = run("forecast", "--history", str(history_csv), "--days", "1")
     assert result.exit_code == 0, result.output
     assert "runs 5 days" in result.output and "it has 5." in result.output
+
+
+def test_schedule_prints_shifts_by_clock_time_with_breaks_and_a_total(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("- name: day\n  length: 12h\n  starts: ['08:00']\n- name: night\n"
+                    "  length: 12h\n  starts: ['20:00']\n")  # fmt: skip
+    out = tmp_path / "s.csv"
+    result = run("schedule", "--agents", ",".join(["2"] * 96), "--week", "--templates", str(path),
+                 "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "+12h" not in result.output and "d0 " not in result.output
+    assert "08:00–20:00" in result.output and "20:00–08:00 (next day)" in result.output
+    total = next(line for line in result.output.splitlines() if "total" in line)
+    assert total.split("│")[-3].strip() == "8"  # 2 day + 2 night agents on each of 2 days
+    roster = pd.read_csv(out)
+    assert sorted(roster.day.unique()) == [1, 2] and roster["count"].sum() == 8
+    assert set(roster.start) == {"08:00", "20:00"} and set(roster.end) == {"20:00", "08:00"}

@@ -145,13 +145,19 @@ def plan_command(
     shrinkage: Annotated[float, typer.Option(help="share of paid time off the phones")] = 0.0,
     iterations: Annotated[int, typer.Option(help="simulate-and-fix rounds")] = 4,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+    intervals: Annotated[
+        bool, typer.Option(help="print required vs scheduled vs simulated per interval")
+    ] = True,
+    out: Annotated[Path | None, typer.Option(help="write the roster (shifts) as CSV")] = None,
 ) -> None:
     """Forecast -> Erlang A staffing -> HiGHS shifts -> simulate the shifts -> add staff where
     the simulated day misses the target -> repeat."""
     from rich.table import Table
 
     from hotline.sim.plan import PlanTarget, plan
+    from hotline.sim.plan_view import interval_view
     from hotline.wfm.cli import quiet_highs
+    from hotline.wfm.roster import roster_rows, roster_table
 
     checks = [
         ("--target", target, 0 < target <= 1),
@@ -192,19 +198,32 @@ def plan_command(
             f"{len(it.missed)} intervals missed"
         )
 
+    goal = PlanTarget(target, threshold, max_abandon, shrinkage)
     rounds = plan(
         sc,
-        PlanTarget(target, threshold, max_abandon, shrinkage),
+        goal,
         iterations=iterations,
         seed=seed,
         on_iteration=show,
     )
     console.print(table)
     best = rounds[-1]
-    shifts = Table("shift", "agents", "paid h", title="shifts of the last round")
-    for s in best.schedule.shifts:
-        shifts.add_row(s.label(), str(s.count), f"{s.paid_hours:.1f}")
-    console.print(shifts)
+    title = f"roster: shifts of the last round ({best.paid_hours:g} paid hours)"
+    console.print(roster_table(best.schedule.shifts, title))
+    if intervals:
+        console.print(interval_view(sc, rounds, goal))
+    if out is not None:
+        import csv
+
+        rows = roster_rows(best.schedule.shifts)
+        try:
+            with out.open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["template"])
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            raise _fail(f"--out: cannot write {out}: {exc}") from exc
+        console.print(f"roster written to {out}")
     if best.missed:
         from datetime import datetime
 

@@ -57,8 +57,8 @@ def default_templates(interval_min: int) -> list[ShiftTemplate]:
     part-time shifts, starting on every interval boundary that ends by midnight."""
     meal = BreakRule(30, 180, 300 - 30)
     return [
-        ShiftTemplate.every("full", 480, 0, DAY_MIN - 480, interval_min, breaks=(meal,)),
-        ShiftTemplate.every("part", 240, 6 * 60, DAY_MIN - 240, interval_min),
+        ShiftTemplate.every("full-time", 480, 0, DAY_MIN - 480, interval_min, breaks=(meal,)),
+        ShiftTemplate.every("part-time", 240, 6 * 60, DAY_MIN - 240, interval_min),
     ]
 
 

@@ -221,28 +221,16 @@ def schedule(
         raise _bad("--templates" if "template" in str(exc) else "--requirement", str(exc)) from exc
     _print_schedule(plan, values, interval_min)
     if out:
-        _write_csv([_shift_row(c) for c in plan.shifts], out)
+        from hotline.wfm.roster import roster_rows
 
-
-def _shift_row(s: Any) -> dict[str, Any]:
-    return {
-        "template": s.template,
-        "day": s.day,
-        "start": _clock(s.start_min % 1440),
-        "hours": s.length_min / 60,
-        "breaks": " ".join(_clock(b % 1440) for b, _ in s.breaks),
-        "count": s.count,
-        "paid_hours": s.paid_hours,
-    }
+        _write_csv(roster_rows(plan.shifts), out)
 
 
 def _print_schedule(plan: Any, required: list[float], interval_min: int) -> None:
-    table = Table(title=f"Shifts ({plan.status}, gap {plan.gap:.2%}, {plan.seconds:.1f} s)")
-    for name in ("template", "shift", "agents", "paid h"):
-        table.add_column(name, justify="right")
-    for s in plan.shifts:
-        table.add_row(s.template, s.label(), str(s.count), f"{s.paid_hours:g}")
-    console.print(table)
+    from hotline.wfm.roster import roster_table
+
+    title = f"Shifts ({plan.status}, gap {plan.gap:.2%}, {plan.seconds:.1f} s)"
+    console.print(roster_table(plan.shifts, title, with_day=len(required) * interval_min > 1440))
     slack = plan.on_duty - [math.ceil(v) for v in required]
     console.print(
         f"paid hours {plan.paid_hours:,.1f}, headcount {plan.headcount}, required agent-hours "
