@@ -162,7 +162,7 @@ def plan_command(
     checks = [
         ("--target", target, 0 < target <= 1),
         ("--threshold", threshold, threshold > 0),
-        ("--max-abandon", max_abandon, 0 <= max_abandon <= 1),
+        ("--max-abandon", max_abandon, 0 < max_abandon < 1),  # Erlang A needs it inside
         ("--shrinkage", shrinkage, 0 <= shrinkage < 1),
         ("--iterations", iterations, 1 <= iterations <= 20),
     ]
