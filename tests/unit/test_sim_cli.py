@@ -84,3 +84,57 @@ def test_required_agents_are_erlang_a_for_each_intervals_offered_load() -> None:
         assert erlang_a(n, rate, 180, 120, 20).service_level >= 0.8
         assert erlang_a(n - 1, rate, 180, 120, 20).service_level < 0.8
     assert need[20] == need[21] > need[19] == need[22]  # the 10:00-11:00 surge, ×3
+
+
+def test_replications_run_different_seeds_and_print_an_interval_around_the_mean(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    doc = single_queue(3, 600, {"dist": "exponential", "mean_s": 300},
+                       {"dist": "exponential", "mean_s": 90}, seed=11)  # fmt: skip
+    result = runner.invoke(app, ["simulate", str(write_scenario(tmp_path, doc)),
+                                 "--replications", "2"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d worker process", result.output)  # one per core, at most 2 here
+    runs = re.findall(r"replication seed (\d+): offered (\d+), SL ([\d.]+)%", result.output)
+    assert sorted(int(seed) for seed, _, _ in runs) == [11, 12]
+    assert len({(offered, sl) for _, offered, sl in runs}) == 2  # two different days
+    (row,) = [line for line in result.output.splitlines() if line.startswith("│ ALL")]
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    offered_mean = float(cells[1].split(" ± ")[0].replace(",", ""))
+    assert offered_mean == pytest.approx(sum(int(o) for _, o, _ in runs) / 2)
+    mean, half = (float(v.rstrip("%")) for v in cells[4].split(" ± "))
+    assert mean == pytest.approx(sum(float(sl) for _, _, sl in runs) / 2, abs=0.06)
+    assert half > 0
+    assert mean - half <= min(float(sl) for _, _, sl in runs)
+    assert max(float(sl) for _, _, sl in runs) <= mean + half
+
+
+def test_a_replication_in_a_worker_process_is_the_same_day_as_in_process() -> None:
+    from hotline.sim import scenario_from_dict, simulate
+    from hotline.sim.replications import replicate
+
+    sc = scenario_from_dict(single_queue(3, 300, {"dist": "exponential", "mean_s": 300}, seed=4))
+    parallel = replicate(sc, [4, 5], workers=2)
+    assert [r.seed for r in parallel] == [4, 5]
+    assert parallel[0].total == simulate(sc, seed=4, with_intervals=False).total
+    assert parallel[0].total != parallel[1].total
+
+
+def test_the_confidence_interval_is_student_t_around_the_mean() -> None:
+    from hotline.sim.replications import confidence_interval
+
+    iv = confidence_interval([1.0, 2.0, 3.0])
+    assert iv is not None and iv.mean == 2.0 and iv.n == 3
+    assert iv.half_width == pytest.approx(4.3027 / 3**0.5, rel=1e-4)  # t(0.975, 2) · s / √n
+    assert confidence_interval([]) is None
+    assert confidence_interval([5.0]).half_width == 0
+
+
+def test_replications_refuse_a_plot_and_out_of_range_counts(tmp_path: Path) -> None:
+    path = write_scenario(tmp_path, single_queue(1, 10, {"dist": "fixed", "value_s": 60}))
+    result = runner.invoke(app, ["simulate", str(path), "--replications", "0"])
+    assert result.exit_code == 2 and "--replications" in result.output
+    result = runner.invoke(app, ["simulate", str(path), "--replications", "2", "--plot", "x.png"])
+    assert result.exit_code == 2 and "--plot" in result.output

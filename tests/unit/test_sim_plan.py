@@ -119,3 +119,9 @@ def test_the_plan_shows_per_interval_required_scheduled_and_simulated(airport):
     assert all(int(row[3]) >= int(row[2]) for row in rows)
     verdicts = {row[-1] for row in rows}
     assert "ok" in verdicts and verdicts <= {"ok", "missed", "too few to judge", ""}
+
+
+@pytest.mark.parametrize("cap", ["0", "1"])
+def test_the_plan_refuses_an_abandon_cap_erlang_a_cannot_plan_for(cap: str):
+    r = CliRunner().invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--max-abandon", cap])
+    assert r.exit_code == 2 and "--max-abandon" in r.output

@@ -46,6 +46,9 @@ def simulate_command(
     interval: Annotated[int | None, typer.Option(help="KPI interval in minutes: 15 or 30")] = None,
     intervals: Annotated[bool, typer.Option(help="print the per-interval table")] = True,
     hours: Annotated[float | None, typer.Option(help="run only the first hours")] = None,
+    replications: Annotated[
+        int, typer.Option(help="independent runs (seeds seed, seed+1, ...), one process per core")
+    ] = 1,
 ) -> None:
     """Run a scenario through the real routing engine on a virtual clock and print its KPIs."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -54,7 +57,14 @@ def simulate_command(
     from hotline.sim.report import plot as draw
     from hotline.sim.report import print_report
 
+    if not 1 <= replications <= 1000:
+        raise _fail(f"--replications: {replications} is out of range (1 to 1000)")
+    if replications > 1 and plot is not None:
+        raise _fail("--plot draws one run: leave out --replications to draw it")
     sc = _load(scenario, days, seed, interval, hours)
+    if replications > 1:
+        _replicate(sc, replications)
+        return
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -72,6 +82,30 @@ def simulate_command(
             console.print(f"plot written to {draw(result, plot)}")
         except (OSError, ValueError) as exc:
             raise _fail(f"--plot: {exc}") from exc
+
+
+def _replicate(sc, n: int) -> None:
+    """`--replications N`: N seeds in parallel, one line per run, then the interval table."""
+    import os
+
+    from hotline.sim.replications import ci_table, replicate
+
+    base = sc.spec.seed
+    seeds = [base + i for i in range(n)]
+    workers = min(n, os.cpu_count() or 1)
+    console.print(f"{n} replications of {sc.name}, seeds {seeds[0]}–{seeds[-1]}, "
+                  f"{workers} worker process{'es' if workers > 1 else ''}")  # fmt: skip
+
+    def done(run) -> None:
+        t = run.total
+        sl = "-" if t.service_level is None else f"{t.service_level:.1%}"
+        ab = "-" if t.abandon_rate is None else f"{t.abandon_rate:.1%}"
+        asa = "-" if t.asa_s is None else f"{t.asa_s:.1f}"
+        console.print(f"replication seed {run.seed}: offered {t.offered}, SL {sl}, "
+                      f"abandon {ab}, ASA {asa} s")  # fmt: skip
+
+    runs = replicate(sc, seeds, workers=workers, done=done)
+    console.print(ci_table(f"{sc.name}: days and queues over {n} replications", runs))
 
 
 def drive_command(
