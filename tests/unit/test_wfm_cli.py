@@ -202,3 +202,28 @@ def test_schedule_prints_shifts_by_clock_time_with_breaks_and_a_total(tmp_path: 
     roster = pd.read_csv(out)
     assert sorted(roster.day.unique()) == [1, 2] and roster["count"].sum() == 8
     assert set(roster.start) == {"08:00", "20:00"} and set(roster.end) == {"20:00", "08:00"}
+
+
+def test_forecast_leaves_out_the_unfinished_today_when_two_weeks_came_before(
+    tmp_path: Path,
+) -> None:
+    import time
+
+    zone = ZoneInfo("Asia/Shanghai")
+    now = time.time()
+    today = datetime.fromtimestamp(now, zone).date()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=zone).timestamp()
+    stamps = [midnight - d * 86400 + 600 * k for d in range(1, 16) for k in range(144)]
+    stamps += [midnight + (now - midnight) * k / 10 for k in range(10)]  # today so far
+    url = f"sqlite:///{tmp_path / 'weeks.db'}"
+    _store_contacts(url, stamps)
+    result = run("forecast", "--database-url", url, "--days", "1")
+    assert result.exit_code == 0, result.output
+    assert f"left out {today}: the day is not over" in result.output
+    assert "the forecast starts with it" in result.output
+    assert "warning" not in result.output
+    assert "not scored: holding back 7 days needs 21 whole days of history, it has 15" in (
+        result.output
+    )
+    (day_row,) = [line for line in result.output.splitlines() if line.startswith("│ 20")]
+    assert day_row.split("│")[1].strip() == today.isoformat()

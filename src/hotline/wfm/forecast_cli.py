@@ -127,8 +127,11 @@ def _run_forecast(
     try:
         if have >= MIN_SEASONAL_DAYS:
             if len(complete) < len(series):
-                console.print(f"[dim]left out {series.index[-1].date()}: the day is not over, "
-                              "a partial day would read as a quiet one[/dim]")  # fmt: skip
+                day = series.index[-1].date()
+                console.print(
+                    f"[dim]left out {day}: the day is not over (a partial day would read as a "
+                    "quiet one); the forecast starts with it[/dim]"
+                )
             predicted = forecast_contacts(complete, days)
         else:
             _warn_short(series, have)
