@@ -125,3 +125,29 @@ def test_the_plan_shows_per_interval_required_scheduled_and_simulated(airport):
 def test_the_plan_refuses_an_abandon_cap_erlang_a_cannot_plan_for(cap: str):
     r = CliRunner().invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--max-abandon", cap])
     assert r.exit_code == 2 and "--max-abandon" in r.output
+
+
+def test_with_replications_a_round_fixes_only_the_intervals_that_miss_beyond_doubt(airport):
+    target = PlanTarget(0.9, 20, 0.02)
+    (it,) = plan(airport, target, iterations=1, seed=3, replications=3)
+    assert it.spread is not None and len(it.spread) == 48 and len(it.totals) == 3
+    assert it.totals[0] == it.result.total and len({k.offered for k in it.totals}) == 3
+    for i, s in enumerate(it.spread):
+        sl, ab = s.service_level, s.abandon_rate
+        beyond = s.offered >= 10 and (
+            (sl is not None and sl.high < 0.9) or (ab is not None and ab.low > 0.02)
+        )
+        assert (i in it.missed) == beyond, i
+        if sl is not None:
+            assert sl.low <= sl.mean <= sl.high
+
+
+def test_the_plan_command_prints_intervals_over_replications():
+    r = CliRunner().invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--iterations", "1",
+                                 "--replications", "3"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    (round_row,) = _cells(r.output, "1")
+    assert " ± " in round_row[3] and " ± " in round_row[4]  # the day's SL and abandon
+    assert "over 3 replications" in " ".join(r.output.split())
+    rows = _cells(r.output, r"\d\d:\d\d")
+    assert len(rows) == 48 and all(" ± " in row[6] or row[6] == "-" for row in rows)

@@ -183,13 +183,14 @@ def plan_command(
         bool, typer.Option(help="print required vs scheduled vs simulated per interval")
     ] = True,
     out: Annotated[Path | None, typer.Option(help="write the roster (shifts) as CSV")] = None,
+    replications: Annotated[
+        int, typer.Option(help="seeds per round; > 1 fixes only intervals that miss beyond doubt")
+    ] = 1,
 ) -> None:
     """Forecast -> Erlang A staffing -> HiGHS shifts -> simulate the shifts -> add staff where
     the simulated day misses the target -> repeat."""
-    from rich.table import Table
-
     from hotline.sim.plan import PlanTarget, plan
-    from hotline.sim.plan_view import interval_view
+    from hotline.sim.plan_view import add_round, interval_view, rounds_table
     from hotline.wfm.cli import quiet_highs
     from hotline.wfm.roster import roster_rows, roster_table
 
@@ -199,34 +200,18 @@ def plan_command(
         ("--max-abandon", max_abandon, 0 < max_abandon < 1),  # Erlang A needs it inside
         ("--shrinkage", shrinkage, 0 <= shrinkage < 1),
         ("--iterations", iterations, 1 <= iterations <= 20),
+        ("--replications", replications, 1 <= replications <= 200),
     ]
     for name, value, ok in checks:
         if not ok:
             raise _fail(f"{name}: {value} is out of range")
     sc = _load(scenario, seed=seed)
     quiet_highs()
-    table = Table(
-        "round",
-        "paid hours",
-        "agents",
-        "SL",
-        "abandon",
-        "ASA s",
-        "intervals missed",
-        title=f"plan for {sc.name}: {target:.0%} in {threshold:g} s, abandon ≤ {max_abandon:.0%}",
-    )
+    table = rounds_table(f"plan for {sc.name}: {target:.0%} in {threshold:g} s, "
+                         f"abandon ≤ {max_abandon:.0%}")  # fmt: skip
 
     def show(it) -> None:
-        k = it.result.total
-        table.add_row(
-            str(len(table.rows) + 1),
-            f"{it.paid_hours:.1f}",
-            str(it.schedule.headcount),
-            f"{k.service_level or 0:.1%}",
-            f"{k.abandon_rate or 0:.1%}",
-            f"{k.asa_s or 0:.1f}",
-            str(len(it.missed)),
-        )
+        add_round(table, it)
         console.print(
             f"round {len(table.rows)}: {it.paid_hours:.1f} paid hours, "
             f"{len(it.missed)} intervals missed"
@@ -238,6 +223,7 @@ def plan_command(
         goal,
         iterations=iterations,
         seed=seed,
+        replications=replications,
         on_iteration=show,
     )
     console.print(table)
@@ -265,7 +251,11 @@ def plan_command(
         console.print(
             "[yellow]still missed in intervals starting:[/yellow] "
             + ", ".join(f"{t:%H:%M}" for t in clock)
-            + " (rerun with more --iterations, or read them as this day's noise)"
+            + (
+                " (beyond doubt over the replications: rerun with more --iterations)"
+                if replications > 1
+                else " (rerun with more --iterations, or --replications to tell misses from noise)"
+            )
         )
 
 

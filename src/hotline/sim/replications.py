@@ -47,6 +47,7 @@ class RunSummary:
     per_day: list[Kpis]
     by_queue: dict[str, Kpis]
     by_channel: dict[str, Kpis]
+    intervals: list[Kpis]  # per KPI interval; empty unless asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +64,11 @@ class Interval:
         return (self.high - self.low) / 2
 
 
-def run_one(scenario: Scenario, seed: int) -> RunSummary:
+def run_one(scenario: Scenario, seed: int, intervals: bool = False) -> RunSummary:
     """One replication (module level, so a worker process can unpickle the call)."""
-    r = simulate(scenario, seed=seed, with_intervals=False)
-    return RunSummary(r.seed, r.total, r.per_day, r.by_queue, r.by_channel)
+    r = simulate(scenario, seed=seed, with_intervals=intervals)
+    rows = [row.kpis for row in r.intervals]
+    return RunSummary(r.seed, r.total, r.per_day, r.by_queue, r.by_channel, rows)
 
 
 def replicate(
@@ -74,21 +76,27 @@ def replicate(
     seeds: Sequence[int],
     *,
     workers: int | None = None,
+    intervals: bool = False,
     done: Callable[[RunSummary], None] | None = None,
 ) -> list[RunSummary]:
     """Run one replication per seed, `workers` at a time (default: one per core), and return
-    them in seed order; `done` is called as each one finishes."""
+    them in seed order; `done` is called as each one finishes. `intervals` keeps the KPIs
+    of every interval (for `hotline plan`)."""
+    if not seeds:
+        return []
     workers = max(1, min(len(seeds), workers or os.cpu_count() or 1))
     if workers == 1:
         out = []
         for seed in seeds:
-            out.append(run_one(scenario, seed))
+            out.append(run_one(scenario, seed, intervals))
             if done:
                 done(out[-1])
         return out
     results: dict[int, RunSummary] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(run_one, scenario, seed): i for i, seed in enumerate(seeds)}
+        futures = {
+            pool.submit(run_one, scenario, seed, intervals): i for i, seed in enumerate(seeds)
+        }
         for future in as_completed(futures):
             results[futures[future]] = summary = future.result()
             if done:
