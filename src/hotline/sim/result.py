@@ -176,16 +176,13 @@ def time_average(
     """Time-average and maximum, per bucket [start + k·step, +step), of a counter that starts
     at 0 and moves by the given (time, delta) changes (in time order).
 
-    All changes at one instant are applied together before the maximum is taken: a contact
-    queued and offered in the same event is never "in the queue" (it made `max q` 1 where the
-    queue was always empty).
-    """
+    The maximum counts only values held for some time: a contact queued and offered to an idle
+    agent in the same instant never waited, so it must not show as a queue of 1 (it did, in
+    every quiet interval, next to an average of 0.0)."""
     area, peak = [0.0] * n, [0.0] * n
     value, last = 0, start
-    points = [*changes, (start + n * step, 0)]
-    i = 0
-    while i < len(points):
-        t = max(points[i][0], start)
+    for t, delta in [*changes, (start + n * step, 0)]:
+        t = max(t, start)
         while last < t:
             k = int((last - start) // step)
             if k >= n:
@@ -194,12 +191,7 @@ def time_average(
             area[k] += value * (edge - last)
             peak[k] = max(peak[k], value)
             last = edge
-        while i < len(points) and max(points[i][0], start) == t:
-            value += points[i][1]
-            i += 1
-        k = int((t - start) // step)
-        if 0 <= k < n:
-            peak[k] = max(peak[k], value)
+        value += delta
     return [a / step for a in area], peak
 
 
