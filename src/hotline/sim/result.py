@@ -98,7 +98,7 @@ def measure(
         ]
     queues = [q.id for q in scenario.center.queues]
     if len(queues) == 1:  # the same figures as `total`: skip a second fold of the timeline
-        by_queue = {queues[0]: dataclasses.replace(total, queue=queues[0])}
+        by_queue = {queues[0]: dataclasses.replace(total, queue=queues[0], occupancy=None)}
     else:
         by_queue = kpis_by_queue(records, start, end, options=opts)
     channels = sorted({c.value for f in scenario.spec.flows for c, w in f.channel_mix.items() if w})
