@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from hotline.store import Store
 
 app = typer.Typer(help="hotline: an open-source contact-center platform.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage logins.", no_args_is_help=True)
@@ -95,52 +97,73 @@ def serve(
     )
 
 
-def _parse_time(value: str | None, tz: ZoneInfo, default: float) -> float:
+def _parse_time(value: str | None, tz: ZoneInfo, default: float, flag: str) -> float:
+    from hotline.kpi import RangeError, parse_time
+
     if value is None:
         return default
     try:
-        dt = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise _fail(f"--from/--to: {value!r} is not an ISO date or datetime") from exc
-    return (dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp()
+        return parse_time(value, tz)
+    except RangeError as exc:
+        raise _fail(f"{flag}: {exc}") from exc
+
+
+def _center_zone(store: Store) -> ZoneInfo:
+    """The stored center's time zone: report dates are the center's dates, not the reader's."""
+    latest = store.latest_config()
+    name = (latest[1].get("center") or {}).get("timezone") if latest else None
+    return ZoneInfo(name or "Asia/Shanghai")
 
 
 @app.command()
 def report(
     database_url: DbOption = None,
-    start: Annotated[str | None, typer.Option("--from", help="ISO date/time, local")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="ISO date/time, local")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="ISO date/time in the center's zone; default: --to − 24 h"),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="ISO date/time in the center's zone (excluded); default: now"),
+    ] = None,
     queue: str | None = None,
     channel: str | None = None,
     sl_threshold_s: float = 20.0,
     short_abandon_s: float = 5.0,
 ) -> None:
-    """Print KPIs per queue and for the whole center from the stored timeline."""
-    from hotline.kpi import KpiOptions, compute_kpis, kpis_by_queue
+    """Print KPIs per queue and for the whole center from the stored timeline.
+
+    Dates are read and printed in the center's time zone (named in the header); a range that
+    runs into the future is cut at now. Occupancy is a center figure: it is printed once, on
+    the ALL row and under the table, not repeated under every queue.
+    """
+    from hotline.kpi import KpiOptions, clip_to_now, compute_kpis, format_range, kpis_by_queue
     from hotline.sim.report import kpi_table
     from hotline.store import open_store
 
-    tz = ZoneInfo("Asia/Shanghai")
+    store = open_store(_url(database_url))
+    tz = _center_zone(store)
     now = time.time()
-    t1 = _parse_time(end, tz, now)
-    t0 = _parse_time(start, tz, t1 - 86400)
+    t1 = _parse_time(end, tz, now, "--to")
+    t0 = _parse_time(start, tz, t1 - 86400, "--from")
     if t0 >= t1:
         raise _fail("--from must be before --to")
-    store = open_store(_url(database_url))
+    cut = t1 > now
+    t0, t1 = clip_to_now(t0, t1, now)
     events = store.events_for_range(t0, t1)
     opts = KpiOptions(sl_threshold_s=sl_threshold_s, short_abandon_s=short_abandon_s)
     rows = kpis_by_queue(events, t0, t1, channel=channel, options=opts)
     if queue:
         rows = {q: k for q, k in rows.items() if q == queue}
     total = compute_kpis(events, t0, t1, queue=queue, channel=channel, options=opts)
-    title = (
-        f"{datetime.fromtimestamp(t0, tz):%Y-%m-%d %H:%M} – "
-        f"{datetime.fromtimestamp(t1, tz):%Y-%m-%d %H:%M} (Asia/Shanghai)"
-    )
+    center = compute_kpis(events, t0, t1, options=opts) if queue or channel else total
+    title = format_range(t0, t1, tz) + (" (cut at now)" if cut else "")
     table = kpi_table(title, [*rows.items(), ("ALL", total)], first="queue")
     wide = Console(width=max(console.width, 150))  # a report is read whole, even in a pipe
     wide.print(table)
-    for line in total.describe().splitlines():
+    occupancy = "-" if center.occupancy is None else f"{center.occupancy:.1%}"
+    wide.print(f"occupancy (center, all agents): {occupancy}")
+    for line in total.describe(tz).splitlines():
         console.print(f"[dim]{line}[/dim]")
     from hotline.tickets.cli import print_order_report
 
