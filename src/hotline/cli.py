@@ -193,7 +193,9 @@ def user_add(
 
 @users_app.command("list")
 def user_list(database_url: DbOption = None) -> None:
-    """List logins (never their passwords)."""
+    """List logins (never their passwords) and any lockout after failed logins."""
+    from datetime import datetime
+
     from hotline.store import open_store
 
     store = open_store(_url(database_url))
