@@ -178,16 +178,12 @@ def user_add(
     agent_id: str | None = None,
     database_url: DbOption = None,
 ) -> None:
-    """Create a login."""
+    """Create a login (the password must pass the policy: length, not the name, not common)."""
     from hotline.store import ROLES, DuplicateError, open_store
-    from hotline.web.security import hash_password
 
     if role not in ROLES:
         raise _fail(f"--role: must be one of {', '.join(sorted(ROLES))}")
-    try:
-        hashed = hash_password(password)
-    except ValueError as exc:
-        raise _fail(f"--password: {exc}") from exc
+    hashed = _policy_hash(password, username)
     try:
         open_store(_url(database_url)).create_user(username, hashed, role, agent_id, username)
     except DuplicateError as exc:
@@ -197,12 +193,19 @@ def user_add(
 
 @users_app.command("list")
 def user_list(database_url: DbOption = None) -> None:
-    """List logins (never their passwords)."""
+    """List logins (never their passwords) and any lockout after failed logins."""
+    from datetime import datetime
+
     from hotline.store import open_store
 
-    table = Table("id", "username", "role", "agent", "active")
-    for u in open_store(_url(database_url)).list_users():
-        table.add_row(str(u.id), u.username, u.role, u.agent_id or "-", "yes" if u.active else "no")
+    store = open_store(_url(database_url))
+    locks = store.login_locks(time.time())
+    table = Table("id", "username", "role", "agent", "active", "locked until")
+    for u in store.list_users():
+        until = locks.get(u.username)
+        shown = datetime.fromtimestamp(until).isoformat(" ", "seconds") if until else "-"
+        active = "yes" if u.active else "no"
+        table.add_row(str(u.id), u.username, u.role, u.agent_id or "-", active, shown)
     console.print(table)
 
 
@@ -214,18 +217,38 @@ def user_passwd(
 ) -> None:
     """Set a new password (existing sessions of that login end)."""
     from hotline.store import open_store
-    from hotline.web.security import hash_password
 
     store = open_store(_url(database_url))
     user = store.user_by_name(username)
     if user is None:
         raise _fail(f"username: no login {username!r}")
-    try:
-        store.set_password(user.id, hash_password(password))
-    except ValueError as exc:
-        raise _fail(f"--password: {exc}") from exc
+    store.set_password(user.id, _policy_hash(password, username))
     store.revoke_user_tokens(user.id)
+    store.audit("hotline user passwd", "update_user", username, {"password": True})
     console.print(f"password of {username} changed")
+
+
+@users_app.command("unlock")
+def user_unlock(username: str, database_url: DbOption = None) -> None:
+    """Lift the lockout after too many failed logins (audited), before it expires."""
+    from hotline.store import open_store
+
+    store = open_store(_url(database_url))
+    if store.user_by_name(username) is None:
+        raise _fail(f"username: no login {username!r}")
+    had = store.clear_login_failures(username)
+    store.audit("hotline user unlock", "unlock_user", f"user:{username}", {"had_failures": had})
+    console.print(f"{username} unlocked" if had else f"{username} was not locked")
+
+
+def _policy_hash(password: str, username: str) -> str:
+    from hotline.passwords import PasswordRejected, check_policy, hash_password
+
+    try:
+        check_policy(password, username)
+    except PasswordRejected as exc:
+        raise _fail(f"--password: {exc.message} (rule: {exc.rule})") from exc
+    return hash_password(password)
 
 
 @config_app.command("check")
