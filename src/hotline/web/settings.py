@@ -16,3 +16,12 @@ class Settings(BaseSettings):
     reconcile_every_s: float = 30.0
     max_tick_sleep_s: float = 1.0
     stream_backlog: int = 5000  # most events replayed to a reconnecting client
+    # Edges (hotline.web.edges): refused with 413 before the body is parsed.
+    max_body_bytes: int = 1024 * 1024  # any request body
+    max_upload_bytes: int = 8 * 1024 * 1024  # upload routes only (chat images)
+    # Origins besides the server's own that may send cookie-authenticated writes, e.g. the
+    # public https://desk.example.com when a proxy in front does not pass the Host through.
+    trusted_origins: str = ""  # space- or comma-separated
+    # Believe X-Forwarded-Proto from any peer (a TLS proxy in front): marks cookies Secure and
+    # makes https://host this server's own origin. uvicorn already trusts it from 127.0.0.1.
+    trust_forwarded_proto: bool = False
