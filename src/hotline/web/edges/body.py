@@ -20,8 +20,6 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.routing import Match
-
 Loc = list[str | int]
 UPLOAD_PATHS = (re.compile(r"^/api/chat/sessions/[^/]+/images$"),)
 
@@ -89,17 +87,28 @@ def nul_in_pairs(encoded: bytes) -> str | None:
 
 
 def nul_in_path(scope: dict) -> Loc | None:
-    """`["path", <param>]` for a NUL in the (decoded) path; the param named from the route."""
-    if "\x00" not in scope.get("path", ""):
+    """`["path", <param>]` for a NUL in the (decoded) path, the param named from the OpenAPI
+    path templates (the public view of the routes); `["path"]` for a route not listed there."""
+    path = scope.get("path", "")
+    if "\x00" not in path:
         return None
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", ()):
-        match, child = route.matches(scope)
-        if match == Match.FULL:
-            for name, value in child.get("path_params", {}).items():
-                if isinstance(value, str) and "\x00" in value:
+    openapi = getattr(scope.get("app"), "openapi", None)
+    templates = openapi().get("paths", {}) if callable(openapi) else {}
+    for template in templates:
+        found = _template_regex(template).fullmatch(path)
+        if found:
+            for name, value in found.groupdict().items():
+                if "\x00" in value:
                     return ["path", name]
     return ["path"]
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{([^}:]+)(?::path)?\}", template)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+    )
+    return re.compile(pattern, re.DOTALL)
 
 
 def nul_error(loc: Loc) -> dict[str, Any]:
