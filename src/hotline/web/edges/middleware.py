@@ -102,7 +102,9 @@ class EdgeMiddleware:
             loc = ["query", name]
         if loc is not None:
             return await refuse(422, bodies.nul_error(loc))
-        reason = origins.csrf_refusal(scope["method"], path, headers, self._allowed(scope, headers))
+        reason = origins.csrf_refusal(
+            scope["method"], path, headers, lambda: self._allowed(scope, headers)
+        )
         if reason is not None:
             return await refuse(403, {"detail": reason})
         limit = bodies.body_limit(path, self.max_body, self.max_upload)
