@@ -73,6 +73,9 @@ def test_every_kind_of_response_carries_the_security_headers(client):
             assert script_src is None or "'unsafe-inline'" not in script_src.group(1), where
     json_csp = client.get("/api/health").headers["content-security-policy"]
     assert json_csp.startswith("default-src 'none'")
+    # other sites may load the widget's script, nothing else
+    assert client.get("/chat/widget.js").headers["cross-origin-resource-policy"] == "cross-origin"
+    assert client.get("/login").headers["cross-origin-resource-policy"] == "same-origin"
 
 
 def test_pages_contain_no_inline_script_or_inline_event_handler(client):

@@ -15,6 +15,9 @@ Policies, and why each looks the way it does:
 * Nothing may frame any page (`frame-ancestors 'none'` + `X-Frame-Options: DENY`): the chat
   widget is a script that draws into the host page, not an iframe, so embedding it needs no
   framing. A route that sets its own `Content-Security-Policy` (the chat demo page) keeps it.
+* `Cross-Origin-Resource-Policy`: other sites may load only the widget's script and API (which
+  `HOTLINE_CHAT_ORIGINS` governs through CORS); nothing else of the desk - an agent's chat
+  image, a page - can be pulled into another site's page.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ DOCS_CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+WIDGET_PATHS = ("/chat/widget.js", "/api/chat/sessions")
 
 COMMON = (
     (b"x-content-type-options", b"nosniff"),
@@ -61,6 +65,9 @@ def secure_headers(
     if b"content-security-policy" not in present:
         out.append((b"content-security-policy", csp_for(path, ctype).encode()))
     out.extend(h for h in COMMON if h[0] not in present)
+    if b"cross-origin-resource-policy" not in present:
+        corp = b"cross-origin" if path.startswith(WIDGET_PATHS) else b"same-origin"
+        out.append((b"cross-origin-resource-policy", corp))
     if ctype.startswith(b"text/html") and b"cross-origin-opener-policy" not in present:
         out.append((b"cross-origin-opener-policy", b"same-origin"))
     if tls and b"strict-transport-security" not in present:
