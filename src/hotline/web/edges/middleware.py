@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -30,6 +31,12 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    body: dict[str, Any]
 
 
 class BodyTooLarge(HTTPException):
@@ -73,6 +80,38 @@ class EdgeMiddleware:
             return
         await self.app(scope, receive, send)
 
+    async def _screen(
+        self, scope: Scope, headers: dict[bytes, bytes], receive: Receive
+    ) -> Refusal | Receive:
+        """Steps 1-4: a refusal, or the `receive` the app reads the (checked) body from."""
+        path = scope["path"]
+        loc = bodies.nul_in_path(scope)
+        name = bodies.nul_in_pairs(scope.get("query_string", b""))
+        if loc is None and name is not None:
+            loc = ["query", name]
+        if loc is not None:
+            return Refusal(422, bodies.nul_error(loc))
+        reason = origins.csrf_refusal(
+            scope["method"], path, headers, lambda: self._allowed(scope, headers)
+        )
+        if reason is not None:
+            return Refusal(403, {"detail": reason})
+        limit = bodies.body_limit(path, self.max_body, self.max_upload)
+        declared = bodies.declared_length(headers)
+        if declared is not None and declared > limit:
+            detail = f"request body of {declared} bytes is over the limit of {limit} bytes"
+            return Refusal(413, {"detail": f"{detail} for {path}"})
+        content_type = headers.get(b"content-type", b"")
+        bodiless = scope["method"] in origins.SAFE_METHODS and not declared
+        if bodiless or not bodies.inspects_body(content_type):  # images, XML: count, pass on
+            return _counting(receive, limit)
+        try:
+            data, replay = await _buffer(receive, limit)
+        except BodyTooLarge as exc:
+            return Refusal(413, {"detail": f"{exc.detail} for {path}"})
+        loc = bodies.nul_in_body(content_type, data)
+        return replay if loc is None else Refusal(422, bodies.nul_error(loc))
+
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
         path = scope["path"]
@@ -96,39 +135,10 @@ class EdgeMiddleware:
             )
             await send_secured({"type": "http.response.body", "body": payload})
 
-        loc = bodies.nul_in_path(scope)
-        name = bodies.nul_in_pairs(scope.get("query_string", b""))
-        if loc is None and name is not None:
-            loc = ["query", name]
-        if loc is not None:
-            return await refuse(422, bodies.nul_error(loc))
-        reason = origins.csrf_refusal(
-            scope["method"], path, headers, lambda: self._allowed(scope, headers)
-        )
-        if reason is not None:
-            return await refuse(403, {"detail": reason})
-        limit = bodies.body_limit(path, self.max_body, self.max_upload)
-        declared = bodies.declared_length(headers)
-        if declared is not None and declared > limit:
-            return await refuse(
-                413,
-                {
-                    "detail": f"request body of {declared} bytes is over the "
-                    f"limit of {limit} bytes for {path}"
-                },
-            )
-        if scope["method"] in origins.SAFE_METHODS and not declared:
-            receive = _counting(receive, limit)
-        elif bodies.inspects_body(headers.get(b"content-type", b"")):
-            try:
-                data, receive = await _buffer(receive, limit)
-            except BodyTooLarge as exc:
-                return await refuse(413, {"detail": f"{exc.detail} for {path}"})
-            loc = bodies.nul_in_body(headers.get(b"content-type", b""), data)
-            if loc is not None:
-                return await refuse(422, bodies.nul_error(loc))
-        else:
-            receive = _counting(receive, limit)
+        screened = await self._screen(scope, headers, receive)
+        if isinstance(screened, Refusal):
+            return await refuse(screened.status, screened.body)
+        receive = screened
         started = False
 
         async def send_tracked(message: Message) -> None:
