@@ -156,3 +156,17 @@ def test_a_422_never_echoes_a_large_input(server):
     assert error["loc"] == ["body", "username"] and "500000 characters" in error["input"]
     r = httpx.post(f"{server}/api/auth/login", json=[big] * 2)  # a body of the wrong type
     assert r.status_code == 422 and len(r.content) < 1000, r.text[:300]
+
+
+def test_a_config_error_quoting_a_huge_value_stays_short(server):
+    admin = httpx.Client(base_url=server)
+    token = admin.post(
+        "/api/auth/login", json={"username": "admin", "password": "hotline-demo"}
+    ).json()["token"]
+    admin.cookies.clear()
+    headers = {"Authorization": f"Bearer {token}"}
+    config = admin.get("/api/admin/config", headers=headers).json()["config"]
+    config["center"]["priority_weight_s"] = ["x" * 400_000]
+    r = admin.put("/api/admin/config", json=config, headers=headers)
+    assert r.status_code == 422, r.text[:300]
+    assert len(r.content) < 2000 and r.json()["field"], r.text[:300]

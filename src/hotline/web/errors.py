@@ -33,6 +33,11 @@ def shown_input(value: Any) -> tuple[bool, Any]:
     return len(json.dumps(encoded, ensure_ascii=False, default=str)) <= 4 * MAX_ECHO, encoded
 
 
+def _cut(text: str, limit: int = 8 * MAX_ECHO) -> str:
+    """A message quoting the input (a config's wrong value) stays short."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 def validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     shown = []
     for error in errors:
@@ -56,7 +61,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ConfigError)
     async def _config(_req: Request, exc: ConfigError) -> JSONResponse:
-        body = {"detail": str(exc), "field": exc.field, "reason": exc.message}
+        body = {"detail": _cut(str(exc)), "field": _cut(exc.field), "reason": _cut(exc.message)}
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(DuplicateError)

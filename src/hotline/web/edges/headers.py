@@ -45,6 +45,9 @@ COMMON = (
 )
 
 
+_ENCODED = {p: p.encode() for p in (PAGE_CSP, OTHER_CSP, DOCS_CSP)}
+
+
 def csp_for(path: str, content_type: bytes) -> str:
     if path in DOCS_PATHS:
         return DOCS_CSP
@@ -63,7 +66,7 @@ def secure_headers(
         out.append((k, v))
     ctype = next((v.lower() for k, v in headers if k.lower() == b"content-type"), b"")
     if b"content-security-policy" not in present:
-        out.append((b"content-security-policy", csp_for(path, ctype).encode()))
+        out.append((b"content-security-policy", _ENCODED[csp_for(path, ctype)]))
     out.extend(h for h in COMMON if h[0] not in present)
     if b"cross-origin-resource-policy" not in present:
         corp = b"cross-origin" if path.startswith(WIDGET_PATHS) else b"same-origin"
