@@ -19,7 +19,7 @@ from hotline import __version__
 from hotline.channels.chat.settings import ChatSettings, WeChatSettings
 from hotline.runtime import CenterService
 from hotline.store import open_store
-from hotline.web import errors, ui
+from hotline.web import edges, errors, ui
 from hotline.web.routes import (
     admin,
     agents,
@@ -106,6 +106,7 @@ def create_app(
     app = FastAPI(title="hotline", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
+    edges.install(app, settings)  # size limits, NUL, CSRF, security headers
     routers = (
         auth,
         contacts,

@@ -27,3 +27,12 @@ class Settings(BaseSettings):
     # Logins waiting for a check beyond this answer 503: room for a whole shift (and the load
     # generators' 200 bots) logging in at once; a flood beyond it is refused at once.
     login_hash_queue: int = 256
+    # Edges (hotline.web.edges): refused with 413 before the body is parsed.
+    max_body_bytes: int = 1024 * 1024  # any request body
+    max_upload_bytes: int = 8 * 1024 * 1024  # upload routes only (chat images)
+    # Origins besides the server's own that may send cookie-authenticated writes, e.g. the
+    # public https://desk.example.com when a proxy in front does not pass the Host through.
+    trusted_origins: str = ""  # space- or comma-separated
+    # Believe X-Forwarded-Proto from any peer (a TLS proxy in front): marks cookies Secure and
+    # makes https://host this server's own origin. uvicorn already trusts it from 127.0.0.1.
+    trust_forwarded_proto: bool = False

@@ -16,7 +16,9 @@ class ChatSettings(BaseSettings):
     max_image_bytes: int = 2_000_000
     messages_per_minute: float = 30.0  # per chat session (burst 10)
     sessions_per_minute: float = 10.0  # per client address (burst 5)
-    origins: str = "*"  # Access-Control-Allow-Origin for the widget API (no cookies are used)
+    # Websites that embed the widget: "*" (any; its API uses no cookie, only the chat token)
+    # or their origins, space/comma-separated - others get no CORS grant and a 403.
+    origins: str = "*"
     sweep_every_s: float = 5.0
 
 

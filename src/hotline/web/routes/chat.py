@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from hotline.channels.wechat.adapter import BadSignature
 from hotline.channels.wechat.protocol import ProtocolError
 from hotline.store.kb import ChatMessageRec, ChatSessionRec
 from hotline.web.deps import SUPERVISORS, AnyUser, Service, Supervisor
+from hotline.web.edges.origin import normalise_origin, widget_allow_origin
 from hotline.web.security import mask
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ IMAGE_TYPES = {
     "image/webp": b"RIFF",
 }
 MAX_WAIT_S = 25.0
+DEMO_LANGS = ("zh-CN", "en")
 
 widget = APIRouter(prefix="/api/chat/sessions", tags=["chat widget"])
 agents = APIRouter(prefix="/api/chat", tags=["chat"])
@@ -83,8 +86,13 @@ def _chat(request: Request) -> ChatService:
 
 
 def _cors(request: Request, response: Response) -> None:
-    response.headers["Access-Control-Allow-Origin"] = _channels(request).chat_settings.origins
+    """Let the embedding sites (`HOTLINE_CHAT_ORIGINS`) call the widget API; refuse others."""
+    origin = request.headers.get("origin")
+    allowed = widget_allow_origin(_channels(request).chat_settings.origins, origin)
     response.headers["Vary"] = "Origin"
+    if allowed is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"origin {origin} may not embed the chat")
+    response.headers["Access-Control-Allow-Origin"] = allowed
 
 
 def _client(request: Request) -> str:
@@ -152,7 +160,10 @@ class FeedbackIn(BaseModel):
 @widget.options("{rest:path}", include_in_schema=False)
 def preflight(request: Request) -> Response:
     r = Response(status_code=204)
-    _cors(request, r)
+    try:
+        _cors(request, r)
+    except HTTPException as exc:  # a refused site gets no CORS headers: the browser stops it
+        return Response(exc.detail, status_code=exc.status_code, headers={"Vary": "Origin"})
     r.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     r.headers["Access-Control-Allow-Headers"] = "Content-Type, X-Chat-Token"
     r.headers["Access-Control-Max-Age"] = "600"
@@ -415,13 +426,28 @@ def widget_js() -> FileResponse:
 
 
 @static.get("/chat/demo", response_class=HTMLResponse, include_in_schema=False)
-def demo_page(request: Request) -> str:
-    """A stand-in customer website with the one-line embed (also used by the browser test)."""
-    api = request.query_params.get("api", str(request.base_url).rstrip("/"))
+def demo_page(request: Request) -> Response:
+    """A stand-in customer website with the one-line embed (also used by the browser test).
+
+    `?api=` (another hotline's origin) and `?lang=` are written into the page: `api` must be
+    a bare http(s) origin and `lang` one of the widget's languages (422 otherwise), both are
+    HTML-escaped, and the page's CSP lets scripts come only from here and from that origin.
+    """
+    raw_api = request.query_params.get("api")
+    api = normalise_origin(raw_api or str(request.base_url))
+    if api is None or (raw_api is not None and raw_api.rstrip("/").lower() != api):
+        raise HTTPException(422, "api must be an http(s) origin such as https://hotline.example")
     lang = request.query_params.get("lang", "zh-CN")
-    return (
-        (STATIC / "demo.html").read_text("utf-8").replace("{{API}}", api).replace("{{LANG}}", lang)
+    if lang not in DEMO_LANGS:
+        raise HTTPException(422, f"lang must be one of {', '.join(DEMO_LANGS)}")
+    page = (STATIC / "demo.html").read_text("utf-8")
+    page = page.replace("{{API}}", html.escape(api)).replace("{{LANG}}", html.escape(lang))
+    csp = (
+        f"default-src 'self'; script-src 'self' {api}; connect-src 'self' {api}; "
+        f"img-src 'self' {api} data: blob:; style-src 'self' 'unsafe-inline'; "
+        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp})
 
 
 # ---------------------------------------------------------------------------- mounting
