@@ -53,6 +53,26 @@ def _names(r: Router) -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
+def customer_kind(c: ContactSnapshot) -> str:
+    """What the customer identifier is, so the desk labels it: a phone number (masked, with an
+    audited reveal), a WeChat user, or a web visitor (a session, nothing to reveal or call)."""
+    who = c.customer or ""
+    if who.startswith("wechat:"):
+        return "wechat"
+    if who.startswith("chat:") or (not who and c.id.startswith("chat-")):
+        return "web"
+    return "phone" if who else "none"
+
+
+def _desk_view(c: ContactSnapshot, now: float, queue_names: dict[str, str]) -> dict[str, Any]:
+    kind = customer_kind(c)
+    view = {**contact_view(c, now), "queue_name": queue_names.get(c.queue, c.queue)}
+    if kind in ("web", "wechat"):
+        view["customer"] = None  # a session id or openid is no number: never shown masked
+    # a chat, or a callback task made from one, has a transcript in the chat service
+    return view | {"customer_kind": kind, "has_chat": c.id.startswith("chat-")}
+
+
 def _midnight(now: float, tz: str) -> float:
     local = dt.datetime.fromtimestamp(now, ZoneInfo(tz))
     return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
@@ -144,7 +164,7 @@ def desk(service: Service, user: AgentUser) -> dict[str, Any]:
     queue_names, _agent_names = got["names"]
 
     def view(c: ContactSnapshot) -> dict[str, Any]:
-        return {**contact_view(c, now), "queue_name": queue_names.get(c.queue, c.queue)}
+        return _desk_view(c, now, queue_names)
 
     offer = None
     if got["offer"] is not None:
@@ -157,6 +177,7 @@ def desk(service: Service, user: AgentUser) -> dict[str, Any]:
         "now": now,
         "agent": {
             **agent_view(got["agent"], now),
+            "wrap_until": got["agent"].wrap_until,
             "name": got["name"],
             "chat_capacity": got["chat_capacity"],
         },
@@ -243,9 +264,12 @@ def contact_card(
         )
         for c in earlier[:HISTORY_SHOWN]:
             notes = _notes(service, c.id)
+            survey = tickets.repo.survey(c.id)
             history.append(
                 {
                     **contact_view(c, now),
+                    "rating": survey.rating if survey and survey.answered_at else None,
+                    "rated_at": survey.answered_at if survey else None,
                     "queue_name": queue_names.get(c.queue, c.queue),
                     "agent_name": agent_names.get(c.agent_id or "", c.agent_id),
                     "disposition": next(
@@ -267,8 +291,18 @@ def contact_card(
         # rating (survey issue). None = not known yet.
         "ivr_path": snap.data.get("ivr_path") if isinstance(snap.data, dict) else None,
         **_open_orders(tickets, user, snap),
-        "last_csat": None,
+        "customer_kind": customer_kind(snap),
+        "last_csat": _last_rating(history),
     }
+
+
+def _last_rating(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The customer's most recent satisfaction answer among the earlier contacts shown."""
+    rated = [h for h in history if h.get("rating")]
+    if not rated:
+        return None
+    h = max(rated, key=lambda h: h["rated_at"] or 0)
+    return {"rating": h["rating"], "at": h["rated_at"], "contact_id": h["id"]}
 
 
 @router.get("/wallboard/live")

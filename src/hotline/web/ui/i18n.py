@@ -7,6 +7,8 @@ The language is a cookie (`hotline_lang`), switched from the top bar or the logi
 
 from __future__ import annotations
 
+from hotline.web.ui.i18n_more import MORE
+
 LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
 LANG_COOKIE = "hotline_lang"
@@ -350,6 +352,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ad.callback_retry_s": ("回拨重试间隔（秒）", "Callback retry gap (s)"),
     "ad.callback_max_attempts": ("回拨最多尝试次数", "Callback attempts"),
     "ad.field_error": ("字段 {f}：{r}", "Field {f}: {r}"),
+    **MORE,
 }
 
 
