@@ -110,7 +110,8 @@ def test_an_agent_reads_and_answers_two_chats_from_the_desk(server, new_page):
 
     # a message to the other chat marks it unread, it does not land in this transcript
     second.say("<b>急</b> 我赶时间")
-    unread = page.locator(f"[data-testid=contact-item][data-id='{second.cid}'] [data-testid=unread]")
+    item = page.locator(f"[data-testid=contact-item][data-id='{second.cid}']")
+    unread = item.get_by_test_id("unread")
     expect(unread).to_have_text("1")
     expect(transcript).not_to_contain_text("赶时间")
 
