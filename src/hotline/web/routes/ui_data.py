@@ -312,7 +312,12 @@ async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
 
     def read(r: Router) -> dict[str, Any]:
         queue_names, agent_names = _names(r)
-        waiting = [c for c in r.contacts() if c.status in WAITING]
+        # the same set the queue rows count (queued for an agent), so the tile, the rows and
+        # the list agree; ringing offers and scheduled callbacks are counted beside it
+        contacts = r.contacts()
+        waiting = [c for c in contacts if c.status is ContactStatus.QUEUED]
+        ringing = sum(1 for c in contacts if c.status is ContactStatus.OFFERED)
+        scheduled = sum(1 for c in contacts if c.status is ContactStatus.SCHEDULED)
         return {
             "queues": queue_status(r, now),
             "agents": [
@@ -323,6 +328,8 @@ async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
                 {**contact_view(c, now), "queue_name": queue_names.get(c.queue, c.queue)}
                 for c in sorted(waiting, key=lambda c: c.enqueued_at)
             ],
+            "ringing": ringing,
+            "scheduled_callbacks": scheduled,
         }
 
     return {"now": now, **service.read(read)}  # type: ignore[dict-item]
@@ -360,9 +367,23 @@ def wallboard_stats(
         queues[q.id] = {"today": _kpi_row(today), "last_30m": _kpi_row(recent)}
     total = compute_kpis(events, start, now + 1)
     series = [
-        {"t": t, "offered": k.offered, "answered": k.answered, "abandoned": k.abandoned}
+        {
+            "t": t,
+            "offered": k.offered,
+            "answered": k.answered,
+            "abandoned": k.abandoned,
+            "service_level": k.service_level,
+        }
         for t, k in intervals(events, start, now + 1, step_s)
     ]
+    # one target line for the center: each queue's target weighted by its contacts today
+    weights = [(q.sl_target, queues[q.id]["today"]["offered"]) for q in config.queues]  # type: ignore[attr-defined]
+    total_w = sum(w for _, w in weights)
+    target = (
+        sum(t * w for t, w in weights) / total_w
+        if total_w
+        else sum(t for t, _ in weights) / max(1, len(weights))
+    )
     return {
         "now": now,
         "day_start": start,
@@ -371,4 +392,5 @@ def wallboard_stats(
         "total": _kpi_row(total),
         "handled_today": dict(handled),
         "intraday": series,
+        "sl_target": round(target, 4),
     }

@@ -75,6 +75,12 @@ MORE: dict[str, tuple[str, str]] = {
     ),
     "wrap.unsaved": ("有未保存的修改", "Unsaved changes"),
     "wrap.note_needed": ("请填写备注后再保存", "Write a note before saving"),
+    # -- wallboard --------------------------------------------------------------------------------
+    "wb.sl_target_line": ("服务水平目标", "SL target"),
+    "wb.axis_time": ("时间", "Time"),
+    "wb.axis_contacts": ("联系量", "Contacts"),
+    "wb.axis_sl": ("服务水平", "Service level"),
+    "wb.also_waiting": ("另有 {r} 个振铃中 · {s} 个预约回拨", "+{r} ringing · {s} callbacks due later"),
     # -- admin -------------------------------------------------------------------------------------
     "ad.sl_target_pct": ("服务水平目标（%）", "Service level target (%)"),
 }
