@@ -113,7 +113,8 @@ def test_codes_show_as_words_and_history_has_dates(server, new_page):
         _call(server, page)
         expect(page.get_by_test_id("intent")).to_have_text(words[0])
         table = page.get_by_test_id("history")
-        assert page.evaluate("(t) => t.scrollWidth <= t.parentElement.clientWidth", table.element_handle())
+        fits = "(t) => t.scrollWidth <= t.parentElement.clientWidth"
+        assert page.evaluate(fits, table.element_handle())  # no column cut off
         expect(page.get_by_test_id("language")).to_have_text(words[1])
         card = page.get_by_test_id("contact-card")
         expect(card).not_to_contain_text("lost_item")

@@ -80,7 +80,10 @@ MORE: dict[str, tuple[str, str]] = {
     "wb.axis_time": ("时间", "Time"),
     "wb.axis_contacts": ("联系量", "Contacts"),
     "wb.axis_sl": ("服务水平", "Service level"),
-    "wb.also_waiting": ("另有 {r} 个振铃中 · {s} 个预约回拨", "+{r} ringing · {s} callbacks due later"),
+    "wb.also_waiting": (
+        "另有 {r} 个振铃中 · {s} 个预约回拨",
+        "+{r} ringing · {s} callbacks due later",
+    ),
     # -- admin -------------------------------------------------------------------------------------
     "ad.sl_target_pct": ("服务水平目标（%）", "Service level target (%)"),
 }
