@@ -390,7 +390,7 @@ def test_callback_tasks_are_listed_with_their_due_time_and_worked_like_contacts(
     page.get_by_test_id("offer-accept").click()
     expect(page.get_by_test_id("contact-card")).to_contain_text("回拨")
     page.get_by_test_id("btn-not-reached").click()  # nobody answered: retried later
-    expect(page.get_by_test_id("idle")).to_be_visible()
+    expect(page.get_by_test_id("contact-card")).to_be_hidden()  # after-call work, then idle
     expect(callbacks.first).to_contain_text("已拨 1 次")
     expect(callbacks.first).to_contain_text("到期")
     assert page.errors == []
