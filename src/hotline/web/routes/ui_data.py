@@ -34,6 +34,7 @@ from hotline.web.deps import AgentUser, Service, Supervisor, agent_of
 from hotline.web.routes.contacts import _visible
 from hotline.web.routes.queues import queue_status
 from hotline.web.routes.tickets_common import Tickets, order_view
+from hotline.web.routes.ui_card import hold_times, ivr_summary, last_rating
 from hotline.web.routes.views import agent_view, contact_view
 
 router = APIRouter(prefix="/api/ui", tags=["ui"])
@@ -173,6 +174,10 @@ def desk(service: Service, user: AgentUser) -> dict[str, Any]:
     callbacks = sorted(
         (view(c) for c in got["callbacks"]), key=lambda v: (v["due_at"] or 0, v["created_at"])
     )
+    active = [view(c) for c in got["active"] if c is not None]
+    for v in active:
+        if v["channel"] != "chat":
+            v["hold_done_s"], v["held_since"] = hold_times(service, v["id"])
     return {
         "now": now,
         "agent": {
@@ -182,7 +187,7 @@ def desk(service: Service, user: AgentUser) -> dict[str, Any]:
             "chat_capacity": got["chat_capacity"],
         },
         "offer": offer,
-        "active": [view(c) for c in got["active"] if c is not None],
+        "active": active,
         "callbacks": callbacks,
         "queues": got["queues"],
     }
@@ -287,22 +292,12 @@ def contact_card(
         "repeat": repeat,
         "repeat_days": repeat_days,
         "notes": _notes(service, contact_id),
-        # Plug points for later issues: the IVR path (IVR issue) and the last satisfaction
-        # rating (survey issue). None = not known yet.
-        "ivr_path": snap.data.get("ivr_path") if isinstance(snap.data, dict) else None,
+        "ivr": ivr_summary(service, snap),
         **_open_orders(tickets, user, snap),
         "customer_kind": customer_kind(snap),
-        "last_csat": _last_rating(history),
+        "last_csat": last_rating(history),
     }
 
-
-def _last_rating(history: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The customer's most recent satisfaction answer among the earlier contacts shown."""
-    rated = [h for h in history if h.get("rating")]
-    if not rated:
-        return None
-    h = max(rated, key=lambda h: h["rated_at"] or 0)
-    return {"rating": h["rating"], "at": h["rated_at"], "contact_id": h["id"]}
 
 
 @router.get("/wallboard/live")

@@ -149,6 +149,11 @@ function deskChatMixin() {
         this.wrapBusy = false;
       }
     },
+    /** Hold time of a contact: the holds that ended plus the one running now. */
+    holdNow(c) {
+      if (!c) return 0;
+      return (c.hold_done_s || 0) + (c.held_since ? this.serverNow() - c.held_since : 0);
+    },
     /** Timer colour: amber when near a limit, red past it. */
     level(seconds, warn, bad) {
       if (seconds === null || seconds === undefined) return "";
