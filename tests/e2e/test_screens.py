@@ -334,6 +334,8 @@ def test_the_admin_console_shows_the_api_validation_next_to_the_field(server, ne
     login(page, "admin")
     expect(page).to_have_url(f"{server.base}/admin")
     expect(page.locator("[data-testid=user-row][data-user=a01]")).to_be_visible()
+    # agents' logins carry their names, not the login again
+    expect(page.locator("[data-testid=user-row][data-user=a01]")).to_contain_text("王静")
 
     # a new login: the API's 422 (password too short) is shown next to the password
     page.get_by_test_id("new-username").fill("a09")

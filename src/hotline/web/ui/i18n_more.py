@@ -66,6 +66,8 @@ MORE: dict[str, tuple[str, str]] = {
     "ivr.callback": ("预约回拨", "Callback request"),
     "ivr.goodbye": ("挂机", "Goodbye"),
     "ivr.survey": ("满意度评价", "Survey"),
+    "order.left": ("剩 {d}", "{d} left"),
+    "order.overdue": ("超时 {d}", "{d} overdue"),
     # -- desk chat -------------------------------------------------------------------------------
     "chat.me": ("我", "Me"),
     "chat.sender.customer": ("客户", "Customer"),
