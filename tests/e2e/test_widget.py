@@ -204,3 +204,15 @@ def test_the_widget_shows_the_wait_the_agent_typing_and_asks_for_a_rating(browse
     ]
     assert page.errors == []
     ctx.close()
+
+
+def test_the_widget_speaks_english_with_the_same_queue_facts(browser, chat_server):
+    ctx, page = _widget(browser, chat_server, lang="en")
+    page.click("[data-testid=chat-agent]")
+    status = page.locator("[data-testid=chat-status]")
+    status.filter(has_text="You are next in line").wait_for()
+    assert "not known yet" in status.inner_text()  # nobody serves the queue: no estimate
+    assert page.locator("[data-testid=chat-minimise]").get_attribute("aria-label") == "Minimise"
+    screenshot(page, "chat-widget-en")
+    assert page.errors == []
+    ctx.close()

@@ -21,7 +21,6 @@
     },
     agentOn: function (a) { return a + " is with you."; }, ended: "Chat ended.", newChat: "New chat",
     failed: "Connection problem, retrying…", typing: "The agent is typing…", minimise: "Minimise",
-    you: "You", bot: "Bot", agentLabel: "Agent",
     surveyQ: "How was our service?", rate: { satisfied: "Satisfied", neutral: "Neutral", unsatisfied: "Unsatisfied" },
     comment: "Anything to add? (optional)", submit: "Send rating", thanks: "Thank you for your rating."
   } : {
@@ -33,7 +32,6 @@
     },
     agentOn: function (a) { return "客服" + a + "为您服务"; }, ended: "会话已结束", newChat: "新会话",
     failed: "网络异常，正在重试…", typing: "客服正在输入…", minimise: "最小化",
-    you: "我", bot: "智能助手", agentLabel: "客服",
     surveyQ: "请您对本次服务进行评价", rate: { satisfied: "满意", neutral: "一般", unsatisfied: "不满意" },
     comment: "其他意见（选填）", submit: "提交评价", thanks: "感谢您的评价！"
   };
