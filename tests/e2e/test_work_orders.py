@@ -10,7 +10,6 @@ the orders at SLA risk.
 from __future__ import annotations
 
 import re
-
 import time
 
 from playwright.sync_api import expect
