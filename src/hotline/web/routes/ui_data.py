@@ -320,7 +320,7 @@ async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
                 for a in sorted(r.agents(), key=lambda a: a.id)
             ],
             "waiting": [
-                {**contact_view(c, now), "queue_name": queue_names.get(c.queue, c.queue)}
+                _desk_view(c, now, queue_names)
                 for c in sorted(waiting, key=lambda c: c.enqueued_at)
             ],
             "ringing": ringing,
