@@ -356,6 +356,7 @@ def test_the_admin_console_shows_the_api_validation_next_to_the_field(server, ne
     error = target.locator("xpath=following-sibling::small[@data-testid='field-error']")
     expect(error).to_be_visible()
     expect(target).to_have_class("invalid")
+    expect(error).to_contain_text("百分比")  # said in the form's unit, not as a 0-1 fraction
     expect(page.get_by_test_id("save-status")).to_contain_text("queues[1].service_level.target")
     page.mouse.move(0, 0)
     screenshot(page, "admin-console")

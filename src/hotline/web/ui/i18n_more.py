@@ -109,4 +109,8 @@ MORE: dict[str, tuple[str, str]] = {
     ),
     # -- admin -------------------------------------------------------------------------------------
     "ad.sl_target_pct": ("服务水平目标（%）", "Service level target (%)"),
+    "ad.sl_target_err": (
+        "请输入大于 0、不超过 100 的百分比，如 80",
+        "A percentage above 0 and up to 100, e.g. 80",
+    ),
 }

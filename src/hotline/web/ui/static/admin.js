@@ -217,7 +217,9 @@ function admin() {
       } catch (e) {
         this.statusKind = "err";
         if (e.status === 422 && e.field !== null) {
-          this.error = { field: e.field, reason: e.reason || e.message };
+          // the API speaks of the stored fraction; the form shows a percentage
+          const pct = /service_level\.target$/.test(e.field || "");
+          this.error = { field: e.field, reason: pct ? T("ad.sl_target_err") : (e.reason || e.message) };
           this.status = T("ad.refused", { msg: T("ad.field_error", { f: e.field || "—", r: this.error.reason }) });
           this.reveal(e.field);
         } else {
