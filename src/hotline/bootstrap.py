@@ -43,6 +43,8 @@ def init_center(
             Login("channel", DEMO_PASSWORD, "channel"),
         ]
         wanted += [Login(a.id, DEMO_PASSWORD, "agent", a.id) for a in config.agents]
+    # agents are shown by their name (王静), not their login (a01)
+    names = {a.id: a.name for a in config.agents}
     created = []
     for login in wanted:
         if store.user_by_name(login.username) is None:
@@ -51,7 +53,7 @@ def init_center(
                 hash_password(login.password),
                 login.role,
                 login.agent_id,
-                login.username,
+                names.get(login.agent_id or "", login.username),
             )
             created.append(login)
     return created

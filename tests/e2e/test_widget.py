@@ -9,6 +9,7 @@ and chat routers) until the core app mounts them itself.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,7 +98,9 @@ def test_customer_chats_with_the_bot_then_an_agent_in_the_widget(browser, chat_s
     assert page.locator("[data-testid=chat-solved]").is_visible()
 
     page.click("[data-testid=chat-agent]")
-    page.locator("[data-testid=chat-status]", has_text="前面还有 1 位").wait_for()
+    # alone in line: nobody is ahead (position 1 is not "1 ahead")
+    page.locator("[data-testid=chat-status]", has_text="您是下一位").wait_for()
+    assert "前面还有" not in page.locator("[data-testid=chat-status]").inner_text()
 
     a01 = srv.api("a01")
     a01.post("/api/agents/me/state", json={"state": "login"})
@@ -108,7 +111,7 @@ def test_customer_chats_with_the_bot_then_an_agent_in_the_widget(browser, chat_s
     assert "我的行李丢了怎么办？" in [m["body"] for m in transcript]
     a01.post(f"/api/chat/contacts/{cid}/messages", json={"text": "您好，请提供您的行李牌号。"})
     page.locator("[data-testid=chat-msg-agent]", has_text="请提供您的行李牌号").wait_for()
-    page.locator("[data-testid=chat-status]", has_text="客服 a01 为您服务").wait_for()
+    page.locator("[data-testid=chat-status]", has_text="客服王静为您服务").wait_for()  # a name
 
     page.locator("[data-testid=chat-file]").set_input_files(
         files=[{"name": "tag.png", "mimeType": "image/png", "buffer": PNG}]
@@ -128,4 +131,88 @@ def test_customer_chats_with_the_bot_then_an_agent_in_the_widget(browser, chat_s
     page.click("[data-testid=chat-open]")
     page.locator("[data-testid=chat-msg-agent]", has_text="请提供您的行李牌号").wait_for()
     assert errors == []
+    ctx.close()
+
+
+def _widget(browser, srv, lang: str = "zh-CN"):
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(f"http://localhost:{srv.port}/chat/demo?api={srv.base}&lang={lang}")
+    page.click("[data-testid=chat-open]")
+    page.locator("[data-testid=chat-msg-bot]").first.wait_for()
+    return ctx, page
+
+
+def test_the_widget_shows_the_wait_the_agent_typing_and_asks_for_a_rating(browser, chat_server):
+    srv = chat_server
+    channel, a01 = srv.api("channel"), srv.api("a01")
+    a01.post("/api/agents/me/state", json={"state": "login"})
+    a01.post("/api/agents/me/state", json={"state": "available"})
+    call = channel.post("/api/contacts", json={"queue": "general", "customer": "13900001111"})
+    a01.post(f"/api/contacts/{call.json()['id']}/accept").raise_for_status()  # a01 is on a call
+
+    ctx, page = _widget(browser, srv)
+    status = page.locator("[data-testid=chat-status]")
+    page.fill("[data-testid=chat-input]", "转人工")
+    page.click("[data-testid=chat-send]")
+    # one agent serves the queue but is busy: the wait can be estimated
+    status.filter(has_text="预计等待约").wait_for()
+    assert "您是下一位" in status.inner_text()
+    # every message carries its time
+    times = page.locator("[data-testid=chat-msg-customer] [data-testid=chat-time]")
+    assert re.fullmatch(r"\d\d:\d\d", times.first.inner_text())
+
+    a01.post(f"/api/contacts/{call.json()['id']}/complete", json={"wrap_up_s": 0})
+    cid = a01.get("/api/agents/me").json()["offer"]["id"]
+    a01.post(f"/api/contacts/{cid}/accept").raise_for_status()
+    status.filter(has_text="客服王静为您服务").wait_for()
+
+    # minimised, the widget keeps the chat and counts what the agent wrote meanwhile
+    page.click("[data-testid=chat-minimise]")
+    assert not page.locator("[data-testid=chat-input]").is_visible()
+    assert a01.post(f"/api/chat/contacts/{cid}/typing").status_code == 204
+    a01.post(f"/api/chat/contacts/{cid}/messages", json={"text": "您好，请讲。"})
+    page.locator("[data-testid=chat-unread]", has_text="1").wait_for()
+    page.click("[data-testid=chat-open]")
+    page.locator("[data-testid=chat-msg-agent]", has_text="您好，请讲。").wait_for()
+    assert page.locator("[data-testid=chat-unread]").count() == 0
+
+    # the agent starts typing: the customer sees it while the agent writes
+    assert a01.post(f"/api/chat/contacts/{cid}/typing").status_code == 204
+    page.locator("[data-testid=chat-typing]", has_text="客服正在输入").wait_for()
+    screenshot(page, "chat-widget-typing")
+    a01.post(f"/api/chat/contacts/{cid}/messages", json={"text": "已为您登记。"})
+    page.locator("[data-testid=chat-msg-agent]", has_text="已为您登记").wait_for()
+    page.locator("[data-testid=chat-typing]").wait_for(state="hidden")
+
+    # the agent completes: the chat ends and the customer rates it
+    a01.post(f"/api/contacts/{cid}/complete", json={"wrap_up_s": 0}).raise_for_status()
+    survey = page.locator("[data-testid=chat-survey]")
+    survey.wait_for()
+    page.click("[data-testid=rate-unsatisfied]")
+    page.fill("[data-testid=survey-comment]", "等太久了")
+    screenshot(page, "chat-widget-survey")
+    page.click("[data-testid=survey-submit]")
+    status.filter(has_text="感谢您的评价").wait_for()
+    survey.wait_for(state="hidden")
+    rows = srv.api("supervisor").get("/api/surveys", params={"agent_id": "a01"}).json()
+    assert [(r["contact_id"], r["rating"], r["comment"]) for r in rows] == [
+        (cid, "unsatisfied", "等太久了")
+    ]
+    assert page.errors == []
+    ctx.close()
+
+
+def test_the_widget_speaks_english_with_the_same_queue_facts(browser, chat_server):
+    ctx, page = _widget(browser, chat_server, lang="en")
+    page.click("[data-testid=chat-agent]")
+    status = page.locator("[data-testid=chat-status]")
+    status.filter(has_text="You are next in line").wait_for()
+    assert "not known yet" in status.inner_text()  # nobody serves the queue: no estimate
+    assert page.locator("[data-testid=chat-minimise]").get_attribute("aria-label") == "Minimise"
+    screenshot(page, "chat-widget-en")
+    assert page.errors == []
     ctx.close()

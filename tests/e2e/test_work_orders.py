@@ -9,6 +9,7 @@ the orders at SLA risk.
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import expect
@@ -68,6 +69,8 @@ def test_an_agent_creates_a_work_order_and_the_wallboard_lists_orders_at_risk(se
     expect(row).to_contain_text("投诉")
     expect(row).to_contain_text("新建")
     expect(page.get_by_test_id("work-orders-count")).to_have_text("1")
+    # the SLA clock runs on the card: time left until the first action is due
+    expect(row.get_by_test_id("order-left")).to_have_text(re.compile(r"^剩 \d+:\d\d(:\d\d)?$"))
     screenshot(page, "agent-work-order")
 
     # The card read again (e.g. after a reload) still lists the order.

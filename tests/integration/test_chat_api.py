@@ -176,7 +176,7 @@ def test_hand_over_queues_a_chat_contact_with_the_transcript_for_the_agent(clien
 
 
 def test_a_chat_nobody_answers_becomes_a_callback_task_with_its_transcript(client):
-    c = Customer(client)
+    c = Customer(client, phone="13812345678")  # an anonymous chat has no number to call back
     c.say("我要投诉")  # asks for a person in words
     cid = f"chat-{c.sid}"
     c.post("close")  # leaves while still waiting: no agent was free
@@ -202,7 +202,7 @@ def test_a_chat_nobody_answers_becomes_a_callback_task_with_its_transcript(clien
 
 def test_a_customer_who_goes_quiet_is_not_lost_either(db_url):
     with chat_app(db_url, idle_timeout_s=0.3) as client:
-        c = Customer(client)
+        c = Customer(client, phone="13812345678")
         c.post("agent")
         cid = f"chat-{c.sid}"
         sup = client.as_["supervisor"]

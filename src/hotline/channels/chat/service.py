@@ -5,10 +5,12 @@ customer asks for a person (button or words such as 转人工), then the chat be
 in the same queues as calls - `ContactArrived(channel=chat, customer=...)` through the core -
 with the transcript a click away for the agent (`chat.handover` fact on the timeline).
 
-Never lost: the contact always carries a `customer` (phone if the customer gave one, else
-`chat:<session>` or `wechat:<openid>`), so when the customer leaves while waiting - closes the
-widget, or stops polling for `idle_timeout_s` - the core's `CustomerLeft` rule turns it into a
-callback/message task in the queue's callback queue; agents answer it into the same session.
+Never lost when it can be reached: the contact carries the phone the customer gave, or
+`wechat:<openid>` (WeChat can be answered later), so when such a customer leaves while waiting -
+closes the widget, or stops polling for `idle_timeout_s` - the core's `CustomerLeft` rule turns
+it into a callback/message task in the queue's callback queue; agents answer it into the same
+session. An anonymous web chat (no phone left) reaches the queue without a customer: there is
+no number to call back, so no callback task is made for it.
 
 Router facts about chat contacts (answered, transferred, ended, callback created) arrive
 through `on_records` (a `CenterService` subscriber) and are worked off a queue by `drain`, so
@@ -39,10 +41,11 @@ log = logging.getLogger(__name__)
 BOT, QUEUED, AGENT, ENDED = "bot", "queued", "agent", "ended"
 SOLVED, HANDED_OVER, LEFT_IN_BOT = "bot_solved", "handed_over", "left_in_bot"
 PREFIX = "chat-"
+TYPING_S = 5.0  # how long one "agent is typing" signal lasts
 NOTICE = {
     "zh": {
         "queued": "正在为您转接人工客服，请稍候。",
-        "answered": "客服 {agent} 为您服务。",
+        "answered": "客服{agent}为您服务。",
         "transferred": "正在为您转接其他客服，请稍候。",
         "ended": "本次会话已结束，感谢您的咨询。",
         "callback": "暂时没有客服接待，我们已为您登记，客服会尽快回复您。",
@@ -73,6 +76,12 @@ class Conflict(ChatError):
     status = 409
 
 
+def reachable(customer: str | None) -> str | None:
+    """The customer a contact may carry: a phone or a WeChat openid, not a web session id
+    (`chat:<session>` names nobody who could be called back)."""
+    return None if not customer or customer.startswith("chat:") else customer
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -95,6 +104,10 @@ class ChatService:
         self._lock = threading.RLock()
         self._seen: dict[str, float] = {s.id: s.updated_at for s in store.open_sessions()}
         self._inbox: queue.SimpleQueue[list[EventRecord] | None] = queue.SimpleQueue()
+        #: session id -> until when the agent counts as typing (shown in the widget)
+        self._typing: dict[str, float] = {}
+        #: called with a session id when only the typing state changed (wakes long-polls)
+        self.typing_listeners: list[Callable[[str], None]] = []
 
     # ------------------------------------------------------------------ customer side
     def start(
@@ -195,7 +208,7 @@ class ChatService:
                 contact_id=cid,
                 queue=rec.queue,
                 channel=Channel.CHAT,
-                customer=rec.customer,
+                customer=reachable(rec.customer),
                 language="en" if lang_key(rec.language) == "en" else None,
                 intent="chat",
             )
@@ -255,11 +268,19 @@ class ChatService:
     def state(self, rec: ChatSessionRec) -> dict[str, Any]:
         """Status for the widget: where the customer is in line and the estimated wait."""
         rec = self._fresh(rec)
+        served_by = rec.agent_id or rec.data.get("served_by")
         out: dict[str, Any] = {
             "status": rec.status,
             "agent_id": rec.agent_id,
-            "position": None,
+            "agent_name": self.agent_name(served_by) if served_by else None,
+            "agent_typing": rec.status == AGENT and self._typing.get(rec.id, 0) > self.clock(),
+            "position": None,  # 1 = next in line
+            "ahead": None,  # people in line before this customer
             "ewt_s": None,
+            # a customer an agent served may rate the chat once it has ended
+            "survey": rec.status == ENDED
+            and bool(rec.data.get("served_by"))
+            and not rec.data.get("surveyed"),
         }
         if rec.status == QUEUED and rec.contact_id:
             cid = rec.contact_id
@@ -274,7 +295,18 @@ class ChatService:
                 return line.index(cid) + 1, r.estimated_wait(snap.queue, cid)
 
             out["position"], out["ewt_s"] = self.center.read(where)  # type: ignore[misc]
+            if out["position"] is not None:
+                out["ahead"] = max(0, out["position"] - 1)
         return out
+
+    def agent_name(self, agent_id: str) -> str:
+        """The agent's display name from the center config (the customer never sees ids)."""
+        agents = self.center.read(lambda r: r.config.agents)  # type: ignore[attr-defined]
+        return next((a.name for a in agents if a.id == agent_id), agent_id)  # type: ignore[attr-defined]
+
+    def mark_surveyed(self, rec: ChatSessionRec) -> ChatSessionRec:
+        rec = self._fresh(rec)
+        return self.store.update_session(rec.id, data=rec.data | {"surveyed": True})
 
     def messages(self, rec: ChatSessionRec, after: int = 0) -> list[ChatMessageRec]:
         return self.store.messages(rec.id, after)
@@ -297,7 +329,21 @@ class ChatService:
         snap = self.center.read(lambda r: r.contact(contact_id))
         if snap is None or (agent_id is not None and snap.agent_id != agent_id):  # type: ignore[attr-defined]
             raise Forbidden("only the agent handling this contact may write to the customer")
+        self._typing.pop(rec.id, None)
         return self._say(rec, "agent", text, agent_id=agent_id, data={"by": by})
+
+    def agent_typing(self, contact_id: str, agent_id: str | None) -> None:
+        """The agent is writing a reply: the widget shows it for a few seconds."""
+        rec = self.session_for_contact(contact_id)
+        snap = self.center.read(lambda r: r.contact(contact_id))
+        if snap is None or (agent_id is not None and snap.agent_id != agent_id):  # type: ignore[attr-defined]
+            raise Forbidden("only the agent handling this contact may write to the customer")
+        self._typing[rec.id] = self.clock() + TYPING_S
+        for fn in list(self.typing_listeners):
+            try:
+                fn(rec.id)
+            except Exception:
+                log.exception("chat typing listener failed")
 
     # ------------------------------------------------------------------ router facts
     def on_records(self, records: list[EventRecord]) -> None:
@@ -343,8 +389,11 @@ class ChatService:
                     self.store.update_session(rec.id, data=data)
                 return
             if r.kind == "contact.answered":
-                rec = self.store.update_session(rec.id, status=AGENT, agent_id=r.agent_id)
-                self._notice(rec, "answered", agent=r.agent_id)
+                data = rec.data | {"served_by": r.agent_id}
+                rec = self.store.update_session(
+                    rec.id, status=AGENT, agent_id=r.agent_id, data=data
+                )
+                self._notice(rec, "answered", agent=self.agent_name(r.agent_id or ""))
             elif r.kind == "contact.transferred":
                 rec = self.store.update_session(rec.id, status=QUEUED, agent_id=None)
                 self._notice(rec, "transferred")

@@ -15,7 +15,7 @@ import html
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
@@ -30,6 +30,7 @@ from hotline.channels.wechat.protocol import ProtocolError
 from hotline.store.kb import ChatMessageRec, ChatSessionRec
 from hotline.web.deps import SUPERVISORS, AnyUser, Service, Supervisor
 from hotline.web.edges.origin import normalise_origin, widget_allow_origin
+from hotline.web.routes.tickets_common import Tickets, refusals
 from hotline.web.security import mask
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ class Waiters:
 
     def notify(self, rec: ChatSessionRec, _msg: ChatMessageRec) -> None:
         self.loop.call_soon_threadsafe(self._wake, rec.id)
+
+    def notify_id(self, session_id: str) -> None:
+        self.loop.call_soon_threadsafe(self._wake, session_id)
 
     def _wake(self, session_id: str) -> None:
         for e in self.by_session.get(session_id, ()):
@@ -155,6 +159,11 @@ class TextIn(BaseModel):
 
 class FeedbackIn(BaseModel):
     solved: bool
+
+
+class SurveyIn(BaseModel):
+    rating: Literal["satisfied", "neutral", "unsatisfied"]
+    comment: str | None = Field(default=None, max_length=2000)
 
 
 @widget.options("{rest:path}", include_in_schema=False)
@@ -273,6 +282,28 @@ def feedback(
     return _reply(request, _call(_chat(request).feedback, rec, body.solved), [])
 
 
+@widget.post("/{session_id}/survey", status_code=201)
+def survey(
+    session_id: str,
+    body: SurveyIn,
+    request: Request,
+    response: Response,
+    tickets: Tickets,
+    token: str | None = Token,
+) -> dict[str, Any]:
+    """The end-of-chat rating, stored by the surveys service (`/api/surveys`) against the chat
+    contact, its agent and queue. Only after an agent served the chat, once per chat."""
+    _cors(request, response)
+    rec = _session(request, session_id, token)
+    if not _chat(request).state(rec)["survey"] or rec.contact_id is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "rating: this chat cannot be rated (now)")
+    comment = (body.comment or "").strip() or None
+    with refusals():
+        answered, _escalated = tickets.answer_survey(rec.contact_id, None, body.rating, comment)
+    rec = _chat(request).mark_surveyed(rec)
+    return _reply(request, rec, []) | {"rating": answered.rating}
+
+
 @widget.post("/{session_id}/close")
 def close(
     session_id: str, request: Request, response: Response, token: str | None = Token
@@ -298,9 +329,15 @@ def _visible_chat(request: Request, service: Service, user: Any, contact_id: str
 
 
 @agents.get("/contacts/{contact_id}/messages")
-def transcript(contact_id: str, request: Request, service: Service, user: AnyUser) -> dict:
+def transcript(
+    contact_id: str,
+    request: Request,
+    service: Service,
+    user: AnyUser,
+    after: int = Query(default=0, ge=0, description="only messages with a greater id"),
+) -> dict:
     rec = _visible_chat(request, service, user, contact_id)
-    msgs = _chat(request).messages(rec)
+    msgs = _chat(request).messages(rec, after)
     return {
         "session_id": rec.id,
         "contact_id": rec.contact_id,
@@ -311,6 +348,15 @@ def transcript(contact_id: str, request: Request, service: Service, user: AnyUse
         "bot_outcome": rec.bot_outcome,
         "messages": [message_view(m) for m in msgs],
     }
+
+
+@agents.post("/contacts/{contact_id}/typing", status_code=204)
+def agent_typing(contact_id: str, request: Request, service: Service, user: AnyUser) -> Response:
+    """The agent is writing: the customer's widget shows "客服正在输入…" for a few seconds."""
+    _visible_chat(request, service, user, contact_id)
+    agent_id = user.agent_id if user.role == "agent" else None
+    _call(_chat(request).agent_typing, contact_id, agent_id)
+    return Response(status_code=204)
 
 
 class AgentTextIn(BaseModel):
@@ -473,6 +519,7 @@ def install(
             )
             waiters = Waiters(asyncio.get_running_loop())
             channels.chat.listeners.append(waiters.notify)
+            channels.chat.typing_listeners.append(waiters.notify_id)
             a.state.channels, a.state.chat_waiters = channels, waiters
             a.state.chat_limits = {
                 "messages": RateLimiter(settings.messages_per_minute, 10),

@@ -34,6 +34,7 @@ from hotline.web.deps import AgentUser, Service, Supervisor, agent_of
 from hotline.web.routes.contacts import _visible
 from hotline.web.routes.queues import queue_status
 from hotline.web.routes.tickets_common import Tickets, order_view
+from hotline.web.routes.ui_card import hold_times, ivr_summary, last_rating
 from hotline.web.routes.views import agent_view, contact_view
 
 router = APIRouter(prefix="/api/ui", tags=["ui"])
@@ -51,6 +52,26 @@ def _names(r: Router) -> tuple[dict[str, str], dict[str, str]]:
         {q.id: q.name for q in r.config.queues},
         {a.id: a.name for a in r.config.agents},
     )
+
+
+def customer_kind(c: ContactSnapshot) -> str:
+    """What the customer identifier is, so the desk labels it: a phone number (masked, with an
+    audited reveal), a WeChat user, or a web visitor (a session, nothing to reveal or call)."""
+    who = c.customer or ""
+    if who.startswith("wechat:"):
+        return "wechat"
+    if who.startswith("chat:") or (not who and c.id.startswith("chat-")):
+        return "web"
+    return "phone" if who else "none"
+
+
+def _desk_view(c: ContactSnapshot, now: float, queue_names: dict[str, str]) -> dict[str, Any]:
+    kind = customer_kind(c)
+    view = {**contact_view(c, now), "queue_name": queue_names.get(c.queue, c.queue)}
+    if kind in ("web", "wechat"):
+        view["customer"] = None  # a session id or openid is no number: never shown masked
+    # a chat, or a callback task made from one, has a transcript in the chat service
+    return view | {"customer_kind": kind, "has_chat": c.id.startswith("chat-")}
 
 
 def _midnight(now: float, tz: str) -> float:
@@ -144,7 +165,7 @@ def desk(service: Service, user: AgentUser) -> dict[str, Any]:
     queue_names, _agent_names = got["names"]
 
     def view(c: ContactSnapshot) -> dict[str, Any]:
-        return {**contact_view(c, now), "queue_name": queue_names.get(c.queue, c.queue)}
+        return _desk_view(c, now, queue_names)
 
     offer = None
     if got["offer"] is not None:
@@ -153,15 +174,20 @@ def desk(service: Service, user: AgentUser) -> dict[str, Any]:
     callbacks = sorted(
         (view(c) for c in got["callbacks"]), key=lambda v: (v["due_at"] or 0, v["created_at"])
     )
+    active = [view(c) for c in got["active"] if c is not None]
+    for v in active:
+        if v["channel"] != "chat":
+            v["hold_done_s"], v["held_since"] = hold_times(service, v["id"])
     return {
         "now": now,
         "agent": {
             **agent_view(got["agent"], now),
+            "wrap_until": got["agent"].wrap_until,
             "name": got["name"],
             "chat_capacity": got["chat_capacity"],
         },
         "offer": offer,
-        "active": [view(c) for c in got["active"] if c is not None],
+        "active": active,
         "callbacks": callbacks,
         "queues": got["queues"],
     }
@@ -243,9 +269,12 @@ def contact_card(
         )
         for c in earlier[:HISTORY_SHOWN]:
             notes = _notes(service, c.id)
+            survey = tickets.repo.survey(c.id)
             history.append(
                 {
                     **contact_view(c, now),
+                    "rating": survey.rating if survey and survey.answered_at else None,
+                    "rated_at": survey.answered_at if survey else None,
                     "queue_name": queue_names.get(c.queue, c.queue),
                     "agent_name": agent_names.get(c.agent_id or "", c.agent_id),
                     "disposition": next(
@@ -263,12 +292,12 @@ def contact_card(
         "repeat": repeat,
         "repeat_days": repeat_days,
         "notes": _notes(service, contact_id),
-        # Plug points for later issues: the IVR path (IVR issue) and the last satisfaction
-        # rating (survey issue). None = not known yet.
-        "ivr_path": snap.data.get("ivr_path") if isinstance(snap.data, dict) else None,
+        "ivr": ivr_summary(service, snap),
         **_open_orders(tickets, user, snap),
-        "last_csat": None,
+        "customer_kind": customer_kind(snap),
+        "last_csat": last_rating(history),
     }
+
 
 
 @router.get("/wallboard/live")
@@ -278,7 +307,12 @@ async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
 
     def read(r: Router) -> dict[str, Any]:
         queue_names, agent_names = _names(r)
-        waiting = [c for c in r.contacts() if c.status in WAITING]
+        # the same set the queue rows count (queued for an agent), so the tile, the rows and
+        # the list agree; ringing offers and scheduled callbacks are counted beside it
+        contacts = r.contacts()
+        waiting = [c for c in contacts if c.status is ContactStatus.QUEUED]
+        ringing = sum(1 for c in contacts if c.status is ContactStatus.OFFERED)
+        scheduled = sum(1 for c in contacts if c.status is ContactStatus.SCHEDULED)
         return {
             "queues": queue_status(r, now),
             "agents": [
@@ -286,9 +320,11 @@ async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
                 for a in sorted(r.agents(), key=lambda a: a.id)
             ],
             "waiting": [
-                {**contact_view(c, now), "queue_name": queue_names.get(c.queue, c.queue)}
+                _desk_view(c, now, queue_names)
                 for c in sorted(waiting, key=lambda c: c.enqueued_at)
             ],
+            "ringing": ringing,
+            "scheduled_callbacks": scheduled,
         }
 
     return {"now": now, **service.read(read)}  # type: ignore[dict-item]
@@ -326,9 +362,23 @@ def wallboard_stats(
         queues[q.id] = {"today": _kpi_row(today), "last_30m": _kpi_row(recent)}
     total = compute_kpis(events, start, now + 1)
     series = [
-        {"t": t, "offered": k.offered, "answered": k.answered, "abandoned": k.abandoned}
+        {
+            "t": t,
+            "offered": k.offered,
+            "answered": k.answered,
+            "abandoned": k.abandoned,
+            "service_level": k.service_level,
+        }
         for t, k in intervals(events, start, now + 1, step_s)
     ]
+    # one target line for the center: each queue's target weighted by its contacts today
+    weights = [(q.sl_target, queues[q.id]["today"]["offered"]) for q in config.queues]  # type: ignore[attr-defined]
+    total_w = sum(w for _, w in weights)
+    target = (
+        sum(t * w for t, w in weights) / total_w
+        if total_w
+        else sum(t for t, _ in weights) / max(1, len(weights))
+    )
     return {
         "now": now,
         "day_start": start,
@@ -337,4 +387,5 @@ def wallboard_stats(
         "total": _kpi_row(total),
         "handled_today": dict(handled),
         "intraday": series,
+        "sl_target": round(target, 4),
     }

@@ -7,6 +7,8 @@ The language is a cookie (`hotline_lang`), switched from the top bar or the logi
 
 from __future__ import annotations
 
+from hotline.web.ui.i18n_more import MORE
+
 LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
 LANG_COOKIE = "hotline_lang"
@@ -155,7 +157,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "card.no_history": ("没有历史联系记录", "No earlier contacts"),
     "card.anonymous": ("未知号码（无法查询历史）", "Unknown number (no history)"),
     "card.ivr": ("IVR 路径", "IVR path"),
-    "card.ivr_none": ("IVR 接入后显示客户的按键路径", "Shown once the IVR is connected"),
+    "card.ivr_none": ("未经过 IVR（直接转入）", "Came in without the IVR"),
     "card.work_orders": ("未结工单", "Open work orders"),
     "card.work_orders_none": ("该客户没有未结工单", "No open work orders for this customer"),
     "card.predicted_intent": ("预测意图", "Predicted intent"),
@@ -350,6 +352,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ad.callback_retry_s": ("回拨重试间隔（秒）", "Callback retry gap (s)"),
     "ad.callback_max_attempts": ("回拨最多尝试次数", "Callback attempts"),
     "ad.field_error": ("字段 {f}：{r}", "Field {f}: {r}"),
+    **MORE,
 }
 
 

@@ -15,20 +15,31 @@
   var T = EN ? {
     open: "Chat with us", title: "Online service", send: "Send", agent: "Talk to an agent",
     solved: "That solved it", end: "End chat", image: "Image", placeholder: "Type your question…",
-    queued: function (p, m) { return "In line: " + p + " ahead of you" + (m != null ? ", about " + m + " min" : "") + ". An agent will answer."; },
-    agentOn: function (a) { return "Agent " + a + " is with you."; }, ended: "Chat ended.", newChat: "New chat",
-    failed: "Connection problem, retrying…"
+    queued: function (p, m) {
+      return (p > 0 ? p + (p === 1 ? " person" : " people") + " ahead of you" : "You are next in line") +
+        (m != null ? "; estimated wait about " + m + " min." : "; estimated wait: not known yet (no agent free).");
+    },
+    agentOn: function (a) { return a + " is with you."; }, ended: "Chat ended.", newChat: "New chat",
+    failed: "Connection problem, retrying…", typing: "The agent is typing…", minimise: "Minimise",
+    surveyQ: "How was our service?", rate: { satisfied: "Satisfied", neutral: "Neutral", unsatisfied: "Unsatisfied" },
+    comment: "Anything to add? (optional)", submit: "Send rating", thanks: "Thank you for your rating."
   } : {
     open: "在线客服", title: "在线客服", send: "发送", agent: "转人工", solved: "已解决", end: "结束会话",
     image: "图片", placeholder: "请输入您的问题…",
-    queued: function (p, m) { return "客服会尽快回复您：前面还有 " + p + " 位" + (m != null ? "，预计等待约 " + m + " 分钟" : "") + "。"; },
-    agentOn: function (a) { return "客服 " + a + " 为您服务"; }, ended: "会话已结束", newChat: "新会话",
-    failed: "网络异常，正在重试…"
+    queued: function (p, m) {
+      return (p > 0 ? "前面还有 " + p + " 位" : "您是下一位") +
+        (m != null ? "，预计等待约 " + m + " 分钟。" : "，预计等待时间暂无法估算（暂无空闲客服）。");
+    },
+    agentOn: function (a) { return "客服" + a + "为您服务"; }, ended: "会话已结束", newChat: "新会话",
+    failed: "网络异常，正在重试…", typing: "客服正在输入…", minimise: "最小化",
+    surveyQ: "请您对本次服务进行评价", rate: { satisfied: "满意", neutral: "一般", unsatisfied: "不满意" },
+    comment: "其他意见（选填）", submit: "提交评价", thanks: "感谢您的评价！"
   };
   var KEY = "hotline-chat:" + API;
   var saved = null;
   try { saved = JSON.parse(localStorage.getItem(KEY) || "null"); } catch (e) { saved = null; }
   var sid = saved && saved.sid, token = saved && saved.token, last = 0, polling = false, state = {};
+  var unread = 0, typingTimer = null, rated = false, choice = null;
 
   var host = document.createElement("div");
   host.id = "hotline-chat";
@@ -49,10 +60,23 @@
     '.msg img{max-width:200px;border-radius:6px;display:block}' +
     '.actions{display:flex;gap:6px;padding:6px 12px;flex-wrap:wrap}.actions button,.bar button{border:1px solid #1456d8;background:#fff;color:#1456d8;border-radius:14px;padding:3px 10px;cursor:pointer}' +
     '.bar{display:flex;gap:6px;padding:8px 10px;border-top:1px solid #e3e6ea}.bar input[type=text]{flex:1;padding:6px 8px;border:1px solid #c9ced6;border-radius:6px;font:inherit}' +
-    '.bar button.primary{background:#1456d8;color:#fff}</style>' +
+    '.bar button.primary{background:#1456d8;color:#fff}' +
+    '.time{display:block;font-size:11px;opacity:.7;margin-bottom:2px}.who{font-weight:600;margin-right:4px}' +
+    '.typing{padding:0 14px 4px;font-size:12px;color:#667;min-height:0}.typing[hidden]{display:none}' +
+    '.head .tools{display:flex;gap:6px}.fab .badge{display:inline-block;margin-left:6px;min-width:18px;padding:0 5px;border-radius:9px;background:#e5484d;color:#fff;font-size:12px}' +
+    '.survey{padding:8px 12px;border-top:1px solid #e3e6ea;display:flex;flex-direction:column;gap:6px}.survey[hidden]{display:none}' +
+    '.survey .rates{display:flex;gap:6px}.survey .rates button{flex:1;border:1px solid #1456d8;background:#fff;color:#1456d8;border-radius:14px;padding:4px 0;cursor:pointer}' +
+    '.survey .rates button.on{background:#1456d8;color:#fff}.survey input{padding:6px 8px;border:1px solid #c9ced6;border-radius:6px;font:inherit}' +
+    '.survey .submit{align-self:flex-end;border:0;background:#1456d8;color:#fff;border-radius:6px;padding:4px 12px;cursor:pointer}.survey .submit:disabled{opacity:.5}</style>' +
     '<button class="fab" data-testid="chat-open"></button>' +
-    '<div class="panel" role="dialog"><div class="head"><span class="title"></span><button data-testid="chat-end" class="end"></button></div>' +
+    '<div class="panel" role="dialog"><div class="head"><span class="title"></span><span class="tools">' +
+    '<button data-testid="chat-minimise" class="min" type="button">—</button><button data-testid="chat-end" class="end"></button></span></div>' +
     '<div class="status" data-testid="chat-status" aria-live="polite"></div><div class="log" data-testid="chat-log"></div>' +
+    '<div class="typing" data-testid="chat-typing" hidden></div>' +
+    '<div class="survey" data-testid="chat-survey" hidden><span class="q"></span><div class="rates">' +
+    '<button type="button" data-rate="satisfied" data-testid="rate-satisfied"></button><button type="button" data-rate="neutral" data-testid="rate-neutral"></button>' +
+    '<button type="button" data-rate="unsatisfied" data-testid="rate-unsatisfied"></button></div>' +
+    '<input type="text" maxlength="2000" data-testid="survey-comment"><button type="button" class="submit" data-testid="survey-submit" disabled></button></div>' +
     '<div class="actions"><button data-testid="chat-agent" class="agentbtn"></button><button data-testid="chat-solved" class="solvedbtn" hidden></button></div>' +
     '<form class="bar"><input type="text" data-testid="chat-input" maxlength="4000"><input type="file" accept="image/png,image/jpeg,image/gif,image/webp" data-testid="chat-file" hidden>' +
     '<button type="button" class="imgbtn" data-testid="chat-image"></button><button class="primary" data-testid="chat-send"></button></form></div>';
@@ -61,6 +85,21 @@
   $(".agentbtn").textContent = T.agent; $(".solvedbtn").textContent = T.solved;
   $(".imgbtn").textContent = T.image; $("[data-testid=chat-send]").textContent = T.send;
   $("[data-testid=chat-input]").placeholder = T.placeholder;
+  $(".min").title = T.minimise; $(".min").setAttribute("aria-label", T.minimise);
+  $(".typing").textContent = T.typing; $(".survey .q").textContent = T.surveyQ;
+  $("[data-testid=survey-comment]").placeholder = T.comment; $(".survey .submit").textContent = T.submit;
+  ["satisfied", "neutral", "unsatisfied"].forEach(function (r) { $("[data-rate=" + r + "]").textContent = T.rate[r]; });
+  function fab() {
+    var f = $(".fab");
+    f.textContent = T.open;
+    if (unread > 0) {
+      var b = document.createElement("span");
+      b.className = "badge"; b.setAttribute("data-testid", "chat-unread"); b.textContent = String(unread);
+      f.appendChild(b);
+    }
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function hm(ts) { var d = new Date(ts * 1000); return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
 
   function api(method, path, body, type) {
     var headers = {};
@@ -82,6 +121,13 @@
     var el = document.createElement("div");
     el.className = "msg " + m.sender;
     el.setAttribute("data-testid", "chat-msg-" + m.sender);
+    if (m.sender !== "system") {
+      var meta = document.createElement("span");
+      meta.className = "time";
+      meta.setAttribute("data-testid", "chat-time");
+      meta.textContent = hm(m.at);
+      el.appendChild(meta);
+    }
     if (m.kind === "image" && m.media_id) {
       var img = document.createElement("img");
       img.alt = T.image;
@@ -89,8 +135,11 @@
       fetch(API + "/api/chat/sessions/" + sid + "/media/" + m.media_id, { headers: { "X-Chat-Token": token } })
         .then(function (r) { return r.blob(); }).then(function (b) { img.src = URL.createObjectURL(b); });
     } else {
-      el.textContent = m.body;
+      var body = document.createElement("span");
+      body.textContent = m.body;  // text only: what anyone typed is never markup
+      el.appendChild(body);
     }
+    if (m.sender === "agent") { $(".typing").hidden = true; if (!$(".panel").classList.contains("open")) { unread++; fab(); } }
     var log = $(".log");
     log.appendChild(el);
     log.scrollTop = log.scrollHeight;
@@ -101,9 +150,10 @@
     state = reply.state || state;
     var s = $(".status");
     if (state.status === "queued" && state.position != null) {
-      s.textContent = T.queued(state.position, state.ewt_s == null ? null : Math.max(1, Math.round(state.ewt_s / 60)));
+      var ahead = state.ahead != null ? state.ahead : Math.max(0, state.position - 1);
+      s.textContent = T.queued(ahead, state.ewt_s == null ? null : Math.max(1, Math.round(state.ewt_s / 60)));
     } else if (state.status === "agent") {
-      s.textContent = T.agentOn(state.agent_id);
+      s.textContent = T.agentOn(state.agent_name || state.agent_id);
     } else if (state.status === "ended") {
       s.textContent = T.ended;
     } else { s.textContent = ""; }
@@ -111,10 +161,17 @@
     $(".agentbtn").hidden = ended || state.status === "queued" || state.status === "agent";
     if (state.status !== "bot") $(".solvedbtn").hidden = true;
     $(".end").textContent = ended ? T.newChat : T.end;
+    var typing = $(".typing");
+    typing.hidden = !state.agent_typing;
+    clearTimeout(typingTimer);
+    if (state.agent_typing) typingTimer = setTimeout(function () { typing.hidden = true; }, 6000);
+    var wasHidden = $(".survey").hidden;
+    $(".survey").hidden = !(ended && state.survey && !rated);
+    if (wasHidden && !$(".survey").hidden) { var lg = $(".log"); lg.scrollTop = lg.scrollHeight; }
   }
   function start() {
     return api("POST", "", { language: LANG, queue: QUEUE }).then(function (r) {
-      sid = r.session_id; token = r.token; last = 0; $(".log").innerHTML = "";
+      sid = r.session_id; token = r.token; last = 0; $(".log").innerHTML = ""; rated = false; choice = null;
       localStorage.setItem(KEY, JSON.stringify({ sid: sid, token: token }));
       show(r); poll();
     });
@@ -135,9 +192,26 @@
     })();
   }
   function ensure() { return sid ? Promise.resolve() : start(); }
+  fab();
+  $(".min").addEventListener("click", function () { $(".panel").classList.remove("open"); });
+  $(".rates").addEventListener("click", function (e) {
+    var r = e.target.getAttribute && e.target.getAttribute("data-rate");
+    if (!r) return;
+    choice = r;
+    root.querySelectorAll(".rates button").forEach(function (b) { b.classList.toggle("on", b === e.target); });
+    $(".survey .submit").disabled = false;
+  });
+  $(".survey .submit").addEventListener("click", function () {
+    if (!choice || !sid) return;
+    var comment = $("[data-testid=survey-comment]").value.trim();
+    api("POST", "/" + sid + "/survey", { rating: choice, comment: comment || null }).then(function (r) {
+      rated = true; show(r); $(".status").textContent = T.thanks;
+    }).catch(function (err) { $(".status").textContent = String(err.message || err); });
+  });
   $(".fab").addEventListener("click", function () {
     var p = $(".panel");
     p.classList.toggle("open");
+    if (p.classList.contains("open")) { unread = 0; fab(); }
     if (p.classList.contains("open")) {
       ensure().then(function () { if (!polling) { last = 0; $(".log").innerHTML = ""; poll(); } });
       $("[data-testid=chat-input]").focus();

@@ -12,6 +12,16 @@ function numOrNull(v) {
   return v === "" || v === null || v === undefined ? null : v;
 }
 
+/** 0.8 -> 80 (rounded so 0.85 does not show as 85.00000000000001). */
+function toPct(fraction) {
+  return typeof fraction === "number" ? Math.round(fraction * 10000) / 100 : fraction;
+}
+
+/** 80 -> 0.8; anything that is not a number goes to the API as typed (it names the field). */
+function fromPct(pct) {
+  return typeof pct === "number" && !isNaN(pct) ? Math.round(pct * 100) / 10000 : pct;
+}
+
 /** API config -> what the form edits (rows for maps, "" for null selects, stable keys). */
 function toEdit(cfg) {
   const c = JSON.parse(JSON.stringify(cfg));
@@ -19,6 +29,8 @@ function toEdit(cfg) {
     q._key = ++KEY;
     q.skills = rowsOf(q.skills, "level");
     q.strategy = q.strategy || "";
+    // people type service-level targets as percentages (80), the config stores fractions (0.8)
+    q.service_level = { ...q.service_level, target: toPct(q.service_level.target) };
     q.callback_queue = q.callback_queue || "";
     q.overflow = q.overflow.map((r) => ({ target: r.target, after_s: r.after_s ?? "", ewt_over_s: r.ewt_over_s ?? "" }));
     const hours = q.hours;
@@ -48,6 +60,7 @@ function fromEdit(c) {
       delete out._key; delete out._hours;
       out.skills = skills(q.skills);
       out.strategy = q.strategy || null;
+      out.service_level = { ...q.service_level, target: fromPct(q.service_level.target) };
       out.callback_queue = q.callback_queue || null;
       out.overflow = q.overflow.map((r) => {
         const rule = { target: r.target };
@@ -176,7 +189,7 @@ function admin() {
     addQueue() {
       this.config.queues.push({
         _key: ++KEY, id: `queue${this.config.queues.length + 1}`, name: "", skills: [{ skill: "general", level: 1 }], priority: 0,
-        service_level: { threshold_s: 20, target: 0.8 }, _hours: { mode: "24x7", rows: [], extra: {} }, overflow: [], relax: [],
+        service_level: { threshold_s: 20, target: 80 }, _hours: { mode: "24x7", rows: [], extra: {} }, overflow: [], relax: [],
         offer_timeout_s: 15, wrap_up_s: 10, expected_aht_s: 180, callback_queue: "", strategy: "",
       });
       this.qsel = this.config.queues.length - 1;
@@ -204,7 +217,9 @@ function admin() {
       } catch (e) {
         this.statusKind = "err";
         if (e.status === 422 && e.field !== null) {
-          this.error = { field: e.field, reason: e.reason || e.message };
+          // the API speaks of the stored fraction; the form shows a percentage
+          const pct = /service_level\.target$/.test(e.field || "");
+          this.error = { field: e.field, reason: pct ? T("ad.sl_target_err") : (e.reason || e.message) };
           this.status = T("ad.refused", { msg: T("ad.field_error", { f: e.field || "—", r: this.error.reason }) });
           this.reveal(e.field);
         } else {

@@ -18,7 +18,7 @@ const SYSTEM_REASONS = ["break", "lunch", "training", "meeting", "coaching", "ot
   "ring_no_answer", "declined", "after_call_work", "supervisor"];
 
 function desk() {
-  return {
+  return Object.assign({
     desk: { agent: {}, offer: null, active: [], callbacks: [], queues: [] },
     dir: { queues: [], agents: [] },
     skew: 0,
@@ -47,11 +47,15 @@ function desk() {
       this.refreshSoon = Hotline.debounce(() => this.refresh(), 150);
       setInterval(() => { this.tick++; }, 500);
       setInterval(() => this.refresh(), 30000); // callback tasks of the queues are not pushed to agents
+      setInterval(() => this.pollChats(), 3000); // the stream pushes chat messages; this covers a drop
       window.addEventListener("keydown", (e) => this.onKey(e));
       try { this.dir = await Hotline.api("GET", "/api/ui/directory"); } catch (e) { /* labels only */ }
       await this.refresh();
       Hotline.stream({
-        onEvent: (ev) => (ev.kind === "contact.offered" ? this.refresh() : this.refreshSoon()),
+        onEvent: (ev) => {
+          if (ev.kind === "chat.message") return this.onChatEvent(ev);
+          return ev.kind === "contact.offered" ? this.refresh() : this.refreshSoon();
+        },
         onResync: () => this.refresh(),
         onStatus: (on) => { Alpine.store("live").on = on; },
       });
@@ -87,6 +91,7 @@ function desk() {
     reasonLabel(r) { return SYSTEM_REASONS.includes(r) ? T("reason." + r) : r; },
     idleHint() {
       if (this.state === "offline") return T("desk.idle_offline");
+      if (this.state === "wrap_up") return T("desk.idle_wrap_up");
       if (["available", "busy", "reserved"].includes(this.state)) return T("desk.idle_ready");
       return T("desk.idle_not_ready");
     },
@@ -116,12 +121,15 @@ function desk() {
       }
       const live = new Set(d.active.map((c) => c.id));
       for (const id of Object.keys(this.works)) if (!live.has(id)) delete this.works[id];
+      for (const id of Object.keys(this.chats)) if (!live.has(id)) delete this.chats[id];
+      if (this.wrap && d.agent.state !== "wrap_up" && !this.wrapDirty()) this.wrap = null;
       for (const c of d.active) {
         if (!this.works[c.id]) {
           this.works[c.id] = { disposition: "", note: "", transferOpen: false, transferMode: "queue",
             transferQueue: (this.dir.queues[0] || {}).id || "", transferAgent: "" };
         }
         if (!this.cards[c.id]) this.loadCard(c.id);
+        if (c.has_chat && !this.chats[c.id]) this.loadChat(c.id);
       }
       if (!this.current()) this.selectedId = d.active.length ? d.active[d.active.length - 1].id : null;
     },
@@ -182,7 +190,10 @@ function desk() {
       }
     },
 
-    select(id) { this.selectedId = id; },
+    select(id) {
+      this.selectedId = id;
+      if (this.chats[id]) { this.chats[id].unread = 0; this.scrollChat(); }
+    },
 
     async act(fn, okMessage) {
       try {
@@ -212,7 +223,11 @@ function desk() {
       return this.setState("available");
     },
     notReady() { return this.setState("not_ready", this.nrReason); },
-    acwDone() { return this.act(() => Hotline.api("POST", "/api/agents/me/wrap-up-done")); },
+    async acwDone() {
+      if (!(await this.saveWrap())) return undefined;
+      this.wrap = null;
+      return this.act(() => Hotline.api("POST", "/api/agents/me/wrap-up-done"));
+    },
 
     async accept() {
       const offer = this.desk.offer;
@@ -233,8 +248,13 @@ function desk() {
       const body = { reached: reached !== false };
       if (w.disposition) body.disposition = w.disposition;
       if (w.note && w.note.trim()) body.note = w.note.trim();
+      const c = this.desk.active.find((x) => x.id === id);
       const ok = await this.act(() => Hotline.api("POST", `/api/contacts/${encodeURIComponent(id)}/complete`, body), T("work.completed"));
-      if (ok !== undefined) { delete this.works[id]; delete this.cards[id]; }
+      if (ok !== undefined) {
+        if (c) this.startWrap(c, w);
+        if (this.state !== "wrap_up") this.wrap = null;
+        delete this.works[id]; delete this.cards[id]; delete this.chats[id];
+      }
     },
     toggleHold(c) {
       const verb = c.status === "held" ? "resume" : "hold";
@@ -278,5 +298,5 @@ function desk() {
       const fn = actions[e.code];
       if (fn) { e.preventDefault(); fn(); }
     },
-  };
+  }, deskChatMixin());
 }

@@ -124,6 +124,23 @@
     return day === today ? fmtHm.format(d) : `${day.slice(5)} ${fmtHm.format(d)}`;
   }
 
+  /** Epoch seconds -> "2026-11-24 14:05" always with the date (history, transcripts). */
+  function stamp(ts) {
+    if (!ts) return "—";
+    const d = new Date(ts * 1000);
+    const day = fmtDay.format(d), year = fmtDay.format(new Date()).slice(0, 4);
+    return `${day.startsWith(year) ? day.slice(5) : day} ${fmtHm.format(d)}`;
+  }
+
+  /** The UI word for a code (`label("intent", "lost_item")` -> 失物查找); unknown codes show
+   * as they are, so a new code is visible rather than blank. */
+  function label(prefix, code) {
+    if (code === null || code === undefined || code === "") return "—";
+    const key = `${prefix}.${code}`;
+    const text = T(key);
+    return text === key ? String(code) : text;
+  }
+
   function toast(message, kind) {
     const box = document.getElementById("toasts");
     if (!box) return;
@@ -189,5 +206,5 @@
   ["pointerdown", "keydown"].forEach((t) => window.addEventListener(t, () => ringer.unlock(), { once: true }));
 
   window.T = T;
-  window.Hotline = { T, api, ApiError, stream, debounce, dur, pct, secs, clock, toast, switchLang, logout, ringer, cfg };
+  window.Hotline = { T, api, ApiError, stream, debounce, dur, pct, secs, clock, stamp, label, toast, switchLang, logout, ringer, cfg };
 })();

@@ -73,52 +73,77 @@ function wallboard() {
       return s[s.worst] || s.resolution || {};
     },
 
+    /** The day's buckets from the first one with traffic (at least the last 4 hours), not
+     * from midnight: an empty night squeezes the day into a sliver. */
+    chartRows() {
+      const rows = this.stats.intraday || [];
+      const step = this.stats.step_s || 1800;
+      const first = rows.findIndex((r) => r.offered > 0);
+      const minStart = rows.length - Math.ceil((4 * 3600) / step);
+      const from = Math.max(0, Math.min(first < 0 ? rows.length : first - 1, minStart));
+      return rows.slice(from);
+    },
+
     drawChart() {
       const el = document.getElementById("intraday");
       if (!el || !window.Chart) return;
-      const rows = this.stats.intraday || [];
+      const rows = this.chartRows();
       const labels = rows.map((r) => Hotline.clock(r.t));
-      const series = [
+      const target = this.stats.sl_target;
+      const counts = [
         ["wb.arrivals", "offered", "#2563eb"],
         ["wb.answered", "answered", "#0f766e"],
         ["wb.abandoned", "abandoned", "#dc2626"],
       ];
+      const data = () => [
+        ...counts.map(([, key]) => rows.map((r) => r[key])),
+        rows.map((r) => (r.service_level === null || r.service_level === undefined ? null : 100 * r.service_level)),
+        rows.map(() => (target ? 100 * target : null)),
+      ];
       if (!chart) {
+        const sets = counts.map(([label, key, color], i) => ({
+          label: T(label),
+          backgroundColor: i === 0 ? "rgba(37,99,235,.18)" : color,
+          borderColor: color,
+          borderWidth: i === 0 ? 1.5 : 0,
+          borderRadius: 3,
+          type: i === 0 ? "line" : "bar",
+          tension: 0.3,
+          fill: i === 0,
+          pointRadius: 2,
+          order: i === 0 ? 1 : 2,
+          yAxisID: "y",
+        }));
+        sets.push({ label: T("wb.sl"), type: "line", borderColor: "#7c3aed", backgroundColor: "#7c3aed",
+          borderWidth: 2, pointRadius: 2, spanGaps: true, yAxisID: "y2", order: 0 });
+        sets.push({ label: T("wb.sl_target_line"), type: "line", borderColor: "#7c3aed", borderDash: [5, 4],
+          borderWidth: 1.5, pointRadius: 0, yAxisID: "y2", order: 0 });
+        const d = data();
+        sets.forEach((set, i) => { set.data = d[i]; });
+        const title = (text) => ({ display: true, text, font: { size: 11 }, padding: 2 });
         chart = new Chart(el, {
           type: "bar",
-          data: {
-            labels,
-            datasets: series.map(([label, key, color], i) => ({
-              label: T(label),
-              data: rows.map((r) => r[key]),
-              backgroundColor: i === 0 ? "rgba(37,99,235,.18)" : color,
-              borderColor: color,
-              borderWidth: i === 0 ? 1.5 : 0,
-              borderRadius: 3,
-              type: i === 0 ? "line" : "bar",
-              tension: 0.3,
-              fill: i === 0,
-              pointRadius: 2,
-              order: i === 0 ? 0 : 1,
-            })),
-          },
+          data: { labels, datasets: sets },
           options: {
             responsive: true,
             maintainAspectRatio: false,
             animation: false,
             interaction: { mode: "index", intersect: false },
             plugins: {
-              legend: { position: "top", align: "end", labels: { boxWidth: 10, boxHeight: 10, font: { size: 12 } } },
+              legend: { position: "top", align: "end", labels: { boxWidth: 10, boxHeight: 10, font: { size: 11 }, padding: 6 } },
             },
             scales: {
-              x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 12, font: { size: 11 } } },
-              y: { beginAtZero: true, ticks: { precision: 0, font: { size: 11 } }, grid: { color: "#eef2f6" } },
+              x: { grid: { display: false }, title: title(T("wb.axis_time")),
+                ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8, font: { size: 11 } } },
+              y: { beginAtZero: true, title: title(T("wb.axis_contacts")), ticks: { precision: 0, font: { size: 11 } }, grid: { color: "#eef2f6" } },
+              y2: { position: "right", min: 0, max: 100, title: title(T("wb.axis_sl")), grid: { display: false },
+                ticks: { stepSize: 25, font: { size: 11 }, callback: (v) => `${v}%` } },
             },
           },
         });
       } else {
         chart.data.labels = labels;
-        series.forEach(([, key], i) => { chart.data.datasets[i].data = rows.map((r) => r[key]); });
+        data().forEach((values, i) => { chart.data.datasets[i].data = values; });
         chart.update();
       }
     },
@@ -137,6 +162,7 @@ function wallboard() {
       return waits.length ? Math.max(...waits) : 0;
     },
     totalWaiting() { return this.live.queues.reduce((n, q) => n + q.waiting, 0); },
+    waitOf(c) { return this.serverNow() - c.enqueued_at; },
     longestWait() { return this.live.queues.reduce((m, q) => Math.max(m, this.longest(q)), 0); },
     countState(s) { return this.live.agents.filter((a) => a.state === s).length; },
     agentsOn() { return this.live.agents.filter((a) => a.state !== "offline").length; },
