@@ -8,10 +8,11 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from hotline.config import config_from_dict, dump_config
 from hotline.web.deps import Admin, Service
-from hotline.web.schemas import UserIn, UserPatch
+from hotline.web.responses import errors
+from hotline.web.schemas import RowId, UserIn, UserPatch
 from hotline.web.security import hash_password
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=errors(404, 409))
 
 
 @router.get("/config")
@@ -63,7 +64,7 @@ def create_user(body: UserIn, service: Service, user: Admin) -> dict[str, Any]:
 
 @router.patch("/users/{user_id}")
 def patch_user(
-    user_id: int, body: UserPatch, service: Service, admin: Admin, request: Request
+    user_id: RowId, body: UserPatch, service: Service, admin: Admin, request: Request
 ) -> dict[str, Any]:
     target = service.store.user_by_id(user_id)
     if target is None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from hotline.web.deps import COOKIE, LoggedIn, Service
+from hotline.web.responses import errors
 from hotline.web.schemas import LoginIn, LoginOut
 from hotline.web.security import new_token, token_hash, verify_password
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login")
+@router.post("/login", responses=errors(401))
 def login(body: LoginIn, service: Service, request: Request, response: Response) -> LoginOut:
     user = service.store.user_by_name(body.username)
     if user is None or not user.active or not verify_password(user.password_hash, body.password):
