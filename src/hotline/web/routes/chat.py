@@ -180,7 +180,7 @@ async def poll(
     session_id: str,
     request: Request,
     response: Response,
-    after: Offset = Query(default=0),
+    after: Offset = 0,
     wait: float = Query(default=0, ge=0, le=MAX_WAIT_S),
     token: str | None = Token,
 ) -> dict[str, Any]:

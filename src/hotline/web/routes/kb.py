@@ -147,7 +147,7 @@ def list_articles(
     category: str | None = None,
     archived: bool = False,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: Offset = Query(default=0),
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     store = request.app.state.channels.kb_store
     rows = store.articles(status=ARCHIVED if archived else "active")
