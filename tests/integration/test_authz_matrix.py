@@ -83,16 +83,17 @@ RULES: dict[tuple[str, str], Any] = {
     # contacts
     ("POST", "/api/contacts"): CREATORS,
     ("GET", "/api/contacts"): STAFF,  # a channel account creates contacts, never lists them
-    ("GET", "/api/contacts/{contact_id}"): CORE,
-    ("GET", "/api/contacts/{contact_id}/events"): CORE,
-    ("POST", "/api/contacts/{contact_id}/reveal"): STAFF,
+    # (the probe's contact waits in a queue, offered to nobody: an agent may not see it)
+    ("GET", "/api/contacts/{contact_id}"): SUPERVISORS,
+    ("GET", "/api/contacts/{contact_id}/events"): SUPERVISORS,
+    ("POST", "/api/contacts/{contact_id}/reveal"): SUPERVISORS,
     ("POST", "/api/contacts/{contact_id}/accept"): AGENT_LINKED,  # the agent offered it
     ("POST", "/api/contacts/{contact_id}/decline"): AGENT_LINKED,
     ("POST", "/api/contacts/{contact_id}/complete"): AGENT_LINKED,
-    ("POST", "/api/contacts/{contact_id}/note"): STAFF,
+    ("POST", "/api/contacts/{contact_id}/note"): SUPERVISORS,
     ("POST", "/api/contacts/{contact_id}/hold"): AGENT_LINKED,
     ("POST", "/api/contacts/{contact_id}/resume"): AGENT_LINKED,
-    ("POST", "/api/contacts/{contact_id}/transfer"): STAFF,
+    ("POST", "/api/contacts/{contact_id}/transfer"): AGENT_LINKED,  # the handling agent
     ("POST", "/api/contacts/{contact_id}/leave"): CREATORS,
     ("POST", "/api/contacts/{contact_id}/move"): SUPERVISORS,
     ("POST", "/api/contacts/{contact_id}/green"): SUPERVISORS,
@@ -119,21 +120,23 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/tickets/kpis"): SUPERVISORS,
     ("GET", "/api/tickets/config"): SUPERVISORS,
     ("PUT", "/api/tickets/config"): ONLY_ADMIN,
-    ("GET", "/api/tickets/{order_id}"): ORDERS,
-    ("GET", "/api/tickets/{order_id}/events"): ORDERS,
-    ("POST", "/api/tickets/{order_id}/reveal"): ORDERS,
-    ("POST", "/api/tickets/{order_id}/assign"): STAFF,
-    ("POST", "/api/tickets/{order_id}/dispatch"): STAFF,
-    ("POST", "/api/tickets/{order_id}/accept"): ORDERS,
-    ("POST", "/api/tickets/{order_id}/progress"): ORDERS,
-    ("POST", "/api/tickets/{order_id}/wait"): ORDERS,
-    ("POST", "/api/tickets/{order_id}/resume"): ORDERS,
-    ("POST", "/api/tickets/{order_id}/resolve"): ORDERS,
-    ("POST", "/api/tickets/{order_id}/answer"): ORDERS,
+    # (the probe's order was created by the supervisor and given to nobody: agents, the
+    # channel and the team may not see or move it; the service checks each order)
+    ("GET", "/api/tickets/{order_id}"): SUPERVISORS,
+    ("GET", "/api/tickets/{order_id}/events"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/reveal"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/assign"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/dispatch"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/accept"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/progress"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/wait"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/resume"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/resolve"): SUPERVISORS,
+    ("POST", "/api/tickets/{order_id}/answer"): CREATORS,  # the channel relays the customer
     ("POST", "/api/tickets/{order_id}/close"): SUPERVISORS,
     ("POST", "/api/tickets/{order_id}/cancel"): SUPERVISORS,
     ("POST", "/api/tickets/{order_id}/priority"): SUPERVISORS,
-    ("POST", "/api/tickets/{order_id}/contacts"): STAFF,
+    ("POST", "/api/tickets/{order_id}/contacts"): SUPERVISORS,  # agents: their own contacts
     # teams
     ("GET", "/api/teams"): STAFF,
     ("POST", "/api/teams"): SUPERVISORS,
@@ -148,7 +151,7 @@ RULES: dict[tuple[str, str], Any] = {
     # customers
     ("POST", "/api/customers"): STAFF,
     ("GET", "/api/customers/lookup"): CREATORS,  # the IVR looks the caller up
-    ("GET", "/api/customers/portrait/{contact_id}"): STAFF,
+    ("GET", "/api/customers/portrait/{contact_id}"): SUPERVISORS,
     ("GET", "/api/customers/intent/evaluation"): SUPERVISORS,
     ("POST", "/api/customers/intent/train"): SUPERVISORS,
     ("GET", "/api/customers/{customer_id}"): STAFF,
@@ -163,7 +166,7 @@ RULES: dict[tuple[str, str], Any] = {
     # desk and wallboard data
     ("GET", "/api/ui/directory"): STAFF,
     ("GET", "/api/ui/desk"): AGENT_LINKED,
-    ("GET", "/api/ui/contacts/{contact_id}/card"): STAFF,
+    ("GET", "/api/ui/contacts/{contact_id}/card"): SUPERVISORS,
     ("GET", "/api/ui/wallboard/live"): SUPERVISORS,
     ("GET", "/api/ui/wallboard/stats"): SUPERVISORS,
     # knowledge base: everyone in the center reads; supervisors (and owners) edit
@@ -195,8 +198,9 @@ RULES: dict[tuple[str, str], Any] = {
 }
 
 # Placeholder path values: ids nobody has, so no probe touches a real row - except the
-# resources whose access is decided per row (a team's queue, a supervisor's KB article and
-# an error report assigned to its owner), which the fixture creates.
+# resources whose access is decided per row, which the fixture creates: a waiting contact
+# nobody has been offered, a work order nobody has been given, a team the team login belongs
+# to, a supervisor's KB article and an error report about it (assigned to its owner).
 INT_PARAMS = {"user_id", "article_id", "report_id", "template_id", "group_id", "media_id"}
 PARAM = re.compile(r"{(\w+)(?::path)?}")
 TEAM_PASSWORD = "outside-team-login-2026"
@@ -207,6 +211,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/kb/articles/{article_id}"): {"title": "Refunds", "body": "Ask for the order."},
     ("POST", "/api/kb/articles/{article_id}/restore"): {"version": 1},
     ("POST", "/api/kb/reports/{report_id}/resolve"): {"fixed": True},
+    ("POST", "/api/contacts/{contact_id}/note"): {"note": "called back"},
+    ("POST", "/api/contacts/{contact_id}/transfer"): {"queue": "general"},
+    ("POST", "/api/tickets/{order_id}/assign"): {"agent_id": "a01"},
+    ("POST", "/api/tickets/{order_id}/dispatch"): {"team": "fixers"},
+    ("POST", "/api/tickets/{order_id}/progress"): {"note": "on it"},
+    ("POST", "/api/tickets/{order_id}/wait"): {"on": "customer"},
+    ("POST", "/api/tickets/{order_id}/resolve"): {"resolution": "refunded"},
+    ("POST", "/api/tickets/{order_id}/answer"): {"solved": True},
+    ("POST", "/api/tickets/{order_id}/contacts"): {"contact_id": "{contact_id}"},
 }
 
 
@@ -273,7 +286,27 @@ def _resources(client: TestClient, tokens: dict[str, dict[str, str]]) -> dict[st
         f"/api/kb/articles/{article}/reports", json={"reason": "outdated"}, headers=tokens[AGENT]
     )
     assert r.status_code == 201, r.text
-    return {"team_id": "fixers", "article_id": str(article), "report_id": str(r.json()["id"])}
+    report = r.json()["id"]
+    r = client.post(
+        "/api/contacts",
+        json={"queue": "general", "customer": "13812345678"},
+        headers=tokens[CHANNEL],
+    )
+    assert r.status_code == 201, r.text
+    contact = r.json()["id"]
+    r = client.post(
+        "/api/tickets",
+        json={"category": "complaint", "title": "Late refund", "customer": "13812345678"},
+        headers=sup,
+    )
+    assert r.status_code == 201, r.text
+    return {
+        "team_id": "fixers",
+        "article_id": str(article),
+        "report_id": str(report),
+        "contact_id": contact,
+        "order_id": r.json()["id"],
+    }
 
 
 def probe(client: TestClient, method: str, path: str, role: str | None) -> int:
@@ -293,7 +326,14 @@ def probe(client: TestClient, method: str, path: str, role: str | None) -> int:
         cookies = {"hotline_token": token} if token else {}
         r = client.request(method, url, cookies=cookies, follow_redirects=False)
         return r.status_code
-    body = {"json": BODIES.get((method, path), {})} if method in ("POST", "PUT", "PATCH") else {}
+    body = {}
+    if method in ("POST", "PUT", "PATCH"):
+        fields = BODIES.get((method, path), {})
+        body = {
+            "json": {
+                k: concrete(v, client.ids) if isinstance(v, str) else v for k, v in fields.items()
+            }
+        }
     return client.request(method, url, headers=headers, follow_redirects=False, **body).status_code
 
 

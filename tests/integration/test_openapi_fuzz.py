@@ -219,6 +219,8 @@ def client(db_url: str):
     [
         ("GET", f"/api/kb/articles/{BIG}", "article_id"),
         ("GET", f"/api/kb/articles/{BIG}/versions", "article_id"),
+        ("PUT", f"/api/kb/templates/{2**31}", "template_id"),  # PostgreSQL's INTEGER ends here
+        ("POST", f"/api/kb/articles/{2**31}/reports", "article_id"),
         ("PUT", f"/api/kb/synonyms/{BIG}", "group_id"),
         ("DELETE", f"/api/kb/synonyms/{BIG}", "group_id"),
         ("POST", f"/api/kb/templates/{BIG}/render", "template_id"),
@@ -234,7 +236,8 @@ def client(db_url: str):
 def test_out_of_range_ids_offsets_and_non_finite_times_are_a_422_naming_the_field(
     client, method, url, field
 ):
-    r = client.request(method, url, json={"terms": ["a", "b"], "values": {}})
+    body = {"terms": ["a", "b"], "values": {}, "name": "n", "body": "b", "reason": "r"}
+    r = client.request(method, url, json=body)
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field
 

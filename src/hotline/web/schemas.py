@@ -12,13 +12,13 @@ from hotline.domain.enums import Channel
 Identifier = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
 # Integer ids of stored rows (users, KB articles, reports, templates, synonym groups, chat
-# media) and row cursors (list offsets, chat's `after`). Unbounded, an id of 2^63 reached
-# SQLite and failed there with a 500. 2^53 - 1 is the largest integer a browser's JSON keeps
-# exact, an exact float (so the bound survives into the OpenAPI document), and far beyond any
-# autoincrement. One type for every route, so a new route cannot forget the bound. Give a
-# query parameter a plain default (`offset: Offset = 0`): `= Query(default=0)` makes FastAPI
-# drop the bounds of an aliased Annotated type (seen with FastAPI 0.165).
-MAX_ROW_ID = 2**53 - 1
+# media) and row cursors (list offsets, chat's `after`). Unbounded, an id of 2^63 failed in
+# SQLite and one of 2^31 in PostgreSQL, both as 500s: the store's id columns are INTEGER,
+# 32 bits on PostgreSQL, so 2^31 - 1 is the largest id that can exist on either database.
+# One type for every route, so a new route cannot forget the bound. Give a query parameter
+# a plain default (`offset: Offset = 0`): `= Query(default=0)` makes FastAPI drop the bounds
+# of an Annotated type (seen with FastAPI 0.165).
+MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Ge(1), Le(MAX_ROW_ID)]
 Offset = Annotated[int, Ge(0), Le(MAX_ROW_ID)]
 # A number that must be finite: JSON bodies may carry NaN/Infinity (Python's parser accepts
