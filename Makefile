@@ -5,16 +5,21 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install demo serve test lint bench clean
+.PHONY: install system-deps demo serve test lint bench clean
 
-$(BIN)/.installed: pyproject.toml src/hotline/web/ui/package.json
+# Debian packages (PostgreSQL, Chromium, npm, the SIP peers…): checked on every run, installed
+# when root, otherwise named and the run stops (scripts/system-deps.sh says how to go on).
+system-deps:
+	bash scripts/system-deps.sh
+
+$(BIN)/.installed: pyproject.toml src/hotline/web/ui/package.json | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	bash scripts/ui-assets.sh
 	touch $@
 
-install: $(BIN)/.installed
+install: system-deps $(BIN)/.installed
 
 demo: install
 	$(BIN)/hotline init --demo-logins
@@ -31,7 +36,6 @@ test: install lint
 bench: install
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	bash scripts/ensure-services.sh
-	bash scripts/voice-deps.sh
 	for b in route erlang schedule sim kb voice; do $(BIN)/python bench/$$b.py --quick || exit 1; done
 
 clean:

@@ -6,13 +6,17 @@ CI server below). Each PostgreSQL test gets its own throw-away schema, selected 
 connection's `search_path`, so parallel or interrupted runs never see each other's tables.
 An unreachable server FAILS the PostgreSQL tests: CI guarantees one, and a silent skip would
 hide that half of the suite never ran. Deselect them locally with `-m "not postgres"`.
+
+`require_system` is the one way a test says it needs a system tool (sipp, Chromium…): missing
+under `CI=true` it FAILS — CI must never pass by skipping what it cannot run — and elsewhere it
+skips with the reason repeated in a banner at the end of the run, not as a lone "s".
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +33,43 @@ os.environ.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
 
 PG_URL_ENV = "HOTLINE_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+#: (what, missing) of every test skipped for a missing tool, for the end-of-run banner
+_MISSING: dict[str, set[str]] = {}
+SYSTEM_DEPS_HINT = "sudo bash scripts/system-deps.sh"
+
+
+def in_ci() -> bool:
+    """CI sets CI=true (GitHub, GitLab and .ci/run all do)."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(what: str, missing: Iterable[str], hint: str = SYSTEM_DEPS_HINT) -> None:
+    """Fail (CI) or skip loudly (elsewhere) the calling test when `missing` is not empty."""
+    missing = sorted(set(missing))
+    if not missing:
+        return
+    message = f"{what}: missing {', '.join(missing)} — install with: {hint}"
+    if in_ci():
+        pytest.fail(f"{message} (CI=true: a missing tool is a failure)", pytrace=False)
+    _MISSING.setdefault(what, set()).update(missing)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def require_system() -> Callable[..., None]:
+    """`require_system(what, missing_names)`: see `require`."""
+    return require
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _MISSING:
+        return
+    terminalreporter.section("SKIPPED: system tools missing", sep="!", red=True, bold=True)
+    for what, missing in sorted(_MISSING.items()):
+        terminalreporter.line(f"{what}: {', '.join(sorted(missing))}", red=True)
+    terminalreporter.line(f"install them with: {SYSTEM_DEPS_HINT} (under CI=true these fail)")
 
 
 def pg_base_url() -> str:

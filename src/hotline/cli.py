@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from hotline.store import Store
 
 app = typer.Typer(help="hotline: an open-source contact-center platform.", no_args_is_help=True)
 users_app = typer.Typer(help="Manage logins.", no_args_is_help=True)
@@ -95,52 +97,73 @@ def serve(
     )
 
 
-def _parse_time(value: str | None, tz: ZoneInfo, default: float) -> float:
+def _parse_time(value: str | None, tz: ZoneInfo, default: float, flag: str) -> float:
+    from hotline.kpi import RangeError, parse_time
+
     if value is None:
         return default
     try:
-        dt = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise _fail(f"--from/--to: {value!r} is not an ISO date or datetime") from exc
-    return (dt if dt.tzinfo else dt.replace(tzinfo=tz)).timestamp()
+        return parse_time(value, tz)
+    except RangeError as exc:
+        raise _fail(f"{flag}: {exc}") from exc
+
+
+def _center_zone(store: Store) -> ZoneInfo:
+    """The stored center's time zone: report dates are the center's dates, not the reader's."""
+    latest = store.latest_config()
+    name = (latest[1].get("center") or {}).get("timezone") if latest else None
+    return ZoneInfo(name or "Asia/Shanghai")
 
 
 @app.command()
 def report(
     database_url: DbOption = None,
-    start: Annotated[str | None, typer.Option("--from", help="ISO date/time, local")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="ISO date/time, local")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="ISO date/time in the center's zone; default: --to − 24 h"),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="ISO date/time in the center's zone (excluded); default: now"),
+    ] = None,
     queue: str | None = None,
     channel: str | None = None,
     sl_threshold_s: float = 20.0,
     short_abandon_s: float = 5.0,
 ) -> None:
-    """Print KPIs per queue and for the whole center from the stored timeline."""
-    from hotline.kpi import KpiOptions, compute_kpis, kpis_by_queue
+    """Print KPIs per queue and for the whole center from the stored timeline.
+
+    Dates are read and printed in the center's time zone (named in the header); a range that
+    runs into the future is cut at now. Occupancy is a center figure: it is printed once, on
+    the ALL row and under the table, not repeated under every queue.
+    """
+    from hotline.kpi import KpiOptions, clip_to_now, compute_kpis, format_range, kpis_by_queue
     from hotline.sim.report import kpi_table
     from hotline.store import open_store
 
-    tz = ZoneInfo("Asia/Shanghai")
+    store = open_store(_url(database_url))
+    tz = _center_zone(store)
     now = time.time()
-    t1 = _parse_time(end, tz, now)
-    t0 = _parse_time(start, tz, t1 - 86400)
+    t1 = _parse_time(end, tz, now, "--to")
+    t0 = _parse_time(start, tz, t1 - 86400, "--from")
     if t0 >= t1:
         raise _fail("--from must be before --to")
-    store = open_store(_url(database_url))
+    cut = t1 > now
+    t0, t1 = clip_to_now(t0, t1, now)
     events = store.events_for_range(t0, t1)
     opts = KpiOptions(sl_threshold_s=sl_threshold_s, short_abandon_s=short_abandon_s)
     rows = kpis_by_queue(events, t0, t1, channel=channel, options=opts)
     if queue:
         rows = {q: k for q, k in rows.items() if q == queue}
     total = compute_kpis(events, t0, t1, queue=queue, channel=channel, options=opts)
-    title = (
-        f"{datetime.fromtimestamp(t0, tz):%Y-%m-%d %H:%M} – "
-        f"{datetime.fromtimestamp(t1, tz):%Y-%m-%d %H:%M} (Asia/Shanghai)"
-    )
+    center = compute_kpis(events, t0, t1, options=opts) if queue or channel else total
+    title = format_range(t0, t1, tz) + (" (cut at now)" if cut else "")
     table = kpi_table(title, [*rows.items(), ("ALL", total)], first="queue")
     wide = Console(width=max(console.width, 150))  # a report is read whole, even in a pipe
     wide.print(table)
-    for line in total.describe().splitlines():
+    occupancy = "-" if center.occupancy is None else f"{center.occupancy:.1%}"
+    wide.print(f"occupancy (center, all agents): {occupancy}")
+    for line in total.describe(tz).splitlines():
         console.print(f"[dim]{line}[/dim]")
     from hotline.tickets.cli import print_order_report
 
@@ -155,16 +178,12 @@ def user_add(
     agent_id: str | None = None,
     database_url: DbOption = None,
 ) -> None:
-    """Create a login."""
+    """Create a login (the password must pass the policy: length, not the name, not common)."""
     from hotline.store import ROLES, DuplicateError, open_store
-    from hotline.web.security import hash_password
 
     if role not in ROLES:
         raise _fail(f"--role: must be one of {', '.join(sorted(ROLES))}")
-    try:
-        hashed = hash_password(password)
-    except ValueError as exc:
-        raise _fail(f"--password: {exc}") from exc
+    hashed = _policy_hash(password, username)
     try:
         open_store(_url(database_url)).create_user(username, hashed, role, agent_id, username)
     except DuplicateError as exc:
@@ -174,12 +193,19 @@ def user_add(
 
 @users_app.command("list")
 def user_list(database_url: DbOption = None) -> None:
-    """List logins (never their passwords)."""
+    """List logins (never their passwords) and any lockout after failed logins."""
+    from datetime import datetime
+
     from hotline.store import open_store
 
-    table = Table("id", "username", "role", "agent", "active")
-    for u in open_store(_url(database_url)).list_users():
-        table.add_row(str(u.id), u.username, u.role, u.agent_id or "-", "yes" if u.active else "no")
+    store = open_store(_url(database_url))
+    locks = store.login_locks(time.time())
+    table = Table("id", "username", "role", "agent", "active", "locked until")
+    for u in store.list_users():
+        until = locks.get(u.username)
+        shown = datetime.fromtimestamp(until).isoformat(" ", "seconds") if until else "-"
+        active = "yes" if u.active else "no"
+        table.add_row(str(u.id), u.username, u.role, u.agent_id or "-", active, shown)
     console.print(table)
 
 
@@ -191,18 +217,38 @@ def user_passwd(
 ) -> None:
     """Set a new password (existing sessions of that login end)."""
     from hotline.store import open_store
-    from hotline.web.security import hash_password
 
     store = open_store(_url(database_url))
     user = store.user_by_name(username)
     if user is None:
         raise _fail(f"username: no login {username!r}")
-    try:
-        store.set_password(user.id, hash_password(password))
-    except ValueError as exc:
-        raise _fail(f"--password: {exc}") from exc
+    store.set_password(user.id, _policy_hash(password, username))
     store.revoke_user_tokens(user.id)
+    store.audit("hotline user passwd", "update_user", username, {"password": True})
     console.print(f"password of {username} changed")
+
+
+@users_app.command("unlock")
+def user_unlock(username: str, database_url: DbOption = None) -> None:
+    """Lift the lockout after too many failed logins (audited), before it expires."""
+    from hotline.store import open_store
+
+    store = open_store(_url(database_url))
+    if store.user_by_name(username) is None:
+        raise _fail(f"username: no login {username!r}")
+    had = store.clear_login_failures(username)
+    store.audit("hotline user unlock", "unlock_user", f"user:{username}", {"had_failures": had})
+    console.print(f"{username} unlocked" if had else f"{username} was not locked")
+
+
+def _policy_hash(password: str, username: str) -> str:
+    from hotline.passwords import PasswordRejected, check_policy, hash_password
+
+    try:
+        check_policy(password, username)
+    except PasswordRejected as exc:
+        raise _fail(f"--password: {exc.message} (rule: {exc.rule})") from exc
+    return hash_password(password)
 
 
 @config_app.command("check")

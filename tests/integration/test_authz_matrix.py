@@ -113,6 +113,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/admin/users"): ONLY_ADMIN,
     ("POST", "/api/admin/users"): ONLY_ADMIN,
     ("PATCH", "/api/admin/users/{user_id}"): ONLY_ADMIN,
+    ("POST", "/api/admin/users/{user_id}/unlock"): ONLY_ADMIN,
     # work orders
     ("POST", "/api/tickets"): ORDERS,
     ("GET", "/api/tickets"): ORDERS - {CHANNEL},
@@ -203,7 +204,7 @@ RULES: dict[tuple[str, str], Any] = {
 # to, a supervisor's KB article and an error report about it (assigned to its owner).
 INT_PARAMS = {"user_id", "article_id", "report_id", "template_id", "group_id", "media_id"}
 PARAM = re.compile(r"{(\w+)(?::path)?}")
-TEAM_PASSWORD = "outside-team-login-2026"
+TEAM_PASSWORD = "Kettle-Maple-7291-harbor"
 # Valid bodies where a handler decides after reading the body (an empty one would be a 422).
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/agents/me/state"): {"state": "login"},

@@ -19,7 +19,7 @@ import uvicorn
 from hotline.bootstrap import DEMO_PASSWORD, init_center
 from hotline.channels.chat.settings import ChatSettings, WeChatSettings
 from hotline.channels.wechat.client import ReplyBudget, WindowClosed
-from hotline.channels.wechat.protocol import ProtocolError, parse, signature
+from hotline.channels.wechat.protocol import ProtocolError, message_xml, parse, signature
 from hotline.config import load_demo_config
 from hotline.store import open_store
 from hotline.web import Settings, create_app
@@ -228,3 +228,58 @@ def test_hostile_xml_is_refused():
         )
     with pytest.raises(ProtocolError):
         parse(b"<xml><Content>no sender</Content></xml>")
+
+
+def _signed_url(nonce: str) -> str:
+    ts = str(int(time.time()))
+    sig = signature(TOKEN, ts, nonce)
+    return f"/api/wechat/webhook?signature={sig}&timestamp={ts}&nonce={nonce}"
+
+
+def _customer_texts(world, openid: str) -> list[str] | None:
+    rec = channels(world).chat_store.find_session(customer=f"wechat:{openid}")
+    if rec is None:
+        return None
+    return [m.body for m in channels(world).chat_store.messages(rec.id) if m.sender == "customer"]
+
+
+def test_a_captured_signed_url_replayed_with_another_message_is_refused(world):
+    url = _signed_url("replay01")
+    first = message_xml("gh_account", "o-erin", "text", content="航班延误了吗", msg_id=900001)
+    assert world.http.post(url, content=first).text == "success"
+    assert world.http.post(url, content=first).text == "success"  # a retry of the same body
+    forged = message_xml("gh_account", "o-victim", "text", content="退订所有服务", msg_id=900002)
+    r = world.http.post(url, content=forged)
+    assert r.status_code == 403 and "already used" in r.text
+    assert _customer_texts(world, "o-victim") is None
+    assert _customer_texts(world, "o-erin") == ["航班延误了吗"]
+
+
+def test_utf16_xml_with_an_internal_entity_is_refused_and_nothing_is_stored(world):
+    doc = (
+        '<?xml version="1.0" encoding="UTF-16"?>'
+        '<!DOCTYPE xml [<!ENTITY e "INJECTED-BY-ENTITY">]>'
+        "<xml><ToUserName>gh_account</ToUserName><FromUserName>o-utf16</FromUserName>"
+        "<CreateTime>1700000000</CreateTime><MsgType>text</MsgType>"
+        "<Content>&e;</Content><MsgId>900003</MsgId></xml>"
+    ).encode("utf-16")
+    r = world.http.post(_signed_url("utf16x01"), content=doc)
+    assert 400 <= r.status_code < 500 and "DOCTYPE" in r.text
+    assert _customer_texts(world, "o-utf16") is None
+    with pytest.raises(ProtocolError):
+        parse(doc)
+
+
+def test_every_process_sharing_the_database_remembers_a_signed_url(db_url):
+    from hotline.store.kb import ChatStore
+
+    one, two = open_store(db_url), open_store(db_url)
+    try:
+        a, b = ChatStore(one.engine), ChatStore(two.engine)
+        assert a.first_signed("1700000000:n1", "aa" * 32, 1700000000.0) is None
+        assert b.first_signed("1700000000:n1", "bb" * 32, 1700000001.0) == "aa" * 32
+        assert b.forget_signed(1700000000.5) == 1
+        assert b.first_signed("1700000000:n1", "bb" * 32, 1700000002.0) is None
+    finally:
+        one.close()
+        two.close()

@@ -280,9 +280,11 @@ def test_occupancy_is_clipped_to_the_range() -> None:
     assert compute_kpis(events, 120, 130).occupancy == 1.0
 
 
-def test_occupancy_ignores_the_queue_filter() -> None:
-    k = compute_kpis(TIMELINE, START, END, queue="support")
-    assert k.occupancy == compute_kpis(TIMELINE, START, END).occupancy
+def test_occupancy_is_a_center_figure_and_not_repeated_under_a_queue_or_channel() -> None:
+    assert compute_kpis(TIMELINE, START, END).occupancy is not None
+    assert compute_kpis(TIMELINE, START, END, queue="support").occupancy is None
+    assert compute_kpis(TIMELINE, START, END, channel="voice").occupancy is None
+    assert all(k.occupancy is None for k in kpis_by_queue(TIMELINE, START, END).values())
 
 
 def test_queue_filter_counts_a_contact_in_the_queue_of_its_first_answer() -> None:
@@ -384,7 +386,10 @@ def test_input_order_does_not_matter() -> None:
 def test_describe_names_the_formula_and_thresholds() -> None:
     options = KpiOptions(sl_threshold_s=15, short_abandon_s=3, sl_formula=SL_ANSWERED_ONLY)
     text = compute_kpis(TIMELINE, START, END, queue="sales", options=options).describe()
-    assert "range [1000, 2800), queue: sales, channel: all except callback" in text
+    assert (
+        "range 1970-01-01 00:16:40 – 1970-01-01 00:46:40 UTC (end excluded), queue: sales, "
+        "channel: all except callback"
+    ) in text
     assert f"formula {SL_ANSWERED_ONLY}: answered ≤ T ÷ answered, where T = 15 s" in text
     assert "未接秒挂 < 3 s" in text
     assert "IVR/navigation time" in text  # ASA says whether IVR time is included

@@ -189,3 +189,18 @@ def test_packed_chats_fill_agents_already_chatting_and_keep_others_free_for_call
     assert loads == [0, 3]  # one agent holds all three chats
     d.arrive("call", at=T0 + 10)
     assert any(d.offer(a) == "call" for a in ("a1", "a2"))  # the other is free for the call
+
+
+def test_a_contacts_own_estimate_is_0_once_offered_and_its_place_in_line_while_waiting():
+    # Found in the API: a contact offered at once was told estimated_wait_s 150 (the estimate
+    # for the *next* arrival, now that the only free agent was reserved for this one).
+    d = one_queue(agent("a1", general=5), agent("a2", general=5), expected_aht_s=120)
+    d.login("a1", "a2")
+    for i in range(4):
+        d.arrive(f"c{i}", at=T0 + i)
+    assert d.router.estimated_wait("general", "c0") == 0.0  # offered/with an agent: no wait
+    assert d.router.estimated_wait("general", "c1") == 0.0
+    assert d.router.estimated_wait("general", "c2") == 60.0  # first in line: 1 x 120 / 2
+    assert d.router.estimated_wait("general", "c3") == 120.0  # second: 2 x 120 / 2, as queued
+    assert d.router.estimated_wait("general") == 180.0  # unchanged for a newcomer
+    assert d.router.estimated_wait("general", "nobody") is None

@@ -67,3 +67,87 @@ def test_the_plan_command_prints_rounds_and_shifts_and_refuses_bad_targets():
     assert "paid hours" in r.output and "shifts of the last round" in r.output
     r = runner.invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--target", "1.5"])
     assert r.exit_code == 2 and "--target" in r.output
+
+
+def _cells(output: str, first: str) -> list[list[str]]:
+    """Rows of the Rich tables in `output` whose first cell matches `first` (a regex)."""
+    import re
+
+    rows = []
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if len(cells) > 2 and re.fullmatch(first, cells[0]):
+            rows.append(cells)
+    return rows
+
+
+def test_the_plan_prints_a_readable_roster_and_writes_it_as_csv(tmp_path: Path):
+    import pandas as pd
+
+    out = tmp_path / "roster.csv"
+    r = CliRunner().invoke(
+        app, ["plan", str(SCENARIOS / "966666.yaml"), "--iterations", "1", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "d0 " not in r.output and "+8h" not in r.output
+    shifts = _cells(r.output, "full-time|part-time")
+    assert shifts, r.output
+    for name, clock, pause, agents, _paid in shifts:
+        start, end = clock.split("–")
+        assert len(start) == len(end) == 5 and start < end, clock
+        if name == "full-time":  # an unpaid half-hour meal inside the shift
+            b0, b1 = pause.split("–")
+            assert start < b0 < b1 < end
+        assert int(agents) >= 1
+    (total,) = _cells(r.output, "total")
+    headcount = int(_cells(r.output, "1")[0][2])  # the rounds table: round 1's agents
+    assert int(total[-2]) == headcount == sum(int(s[3]) for s in shifts)
+    roster = pd.read_csv(out)
+    assert roster["count"].sum() == headcount
+    assert set(roster.columns) >= {"template", "start", "end", "breaks", "count", "paid_hours"}
+
+
+def test_the_plan_shows_per_interval_required_scheduled_and_simulated(airport):
+    target = PlanTarget(0.8, 20, 0.02)
+    r = CliRunner().invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--iterations", "1"])
+    assert r.exit_code == 0, r.output
+    assert "required vs scheduled vs simulated" in r.output
+    rows = _cells(r.output, r"\d\d:\d\d")
+    assert [row[0] for row in rows[:2]] == ["00:00", "00:30"] and len(rows) == 48
+    assert [int(row[1]) for row in rows] == required_agents(airport, target)
+    # Round 1 schedules at least the requirement (it is Erlang A's) in every interval.
+    assert all(int(row[3]) >= int(row[2]) for row in rows)
+    verdicts = {row[-1] for row in rows}
+    assert "ok" in verdicts and verdicts <= {"ok", "missed", "too few to judge", ""}
+
+
+@pytest.mark.parametrize("cap", ["0", "1"])
+def test_the_plan_refuses_an_abandon_cap_erlang_a_cannot_plan_for(cap: str):
+    r = CliRunner().invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--max-abandon", cap])
+    assert r.exit_code == 2 and "--max-abandon" in r.output
+
+
+def test_with_replications_a_round_fixes_only_the_intervals_that_miss_beyond_doubt(airport):
+    target = PlanTarget(0.9, 20, 0.02)
+    (it,) = plan(airport, target, iterations=1, seed=3, replications=3)
+    assert it.spread is not None and len(it.spread) == 48 and len(it.totals) == 3
+    assert it.totals[0] == it.result.total and len({k.offered for k in it.totals}) == 3
+    for i, s in enumerate(it.spread):
+        sl, ab = s.service_level, s.abandon_rate
+        beyond = s.offered >= 10 and (
+            (sl is not None and sl.high < 0.9) or (ab is not None and ab.low > 0.02)
+        )
+        assert (i in it.missed) == beyond, i
+        if sl is not None:
+            assert sl.low <= sl.mean <= sl.high
+
+
+def test_the_plan_command_prints_intervals_over_replications():
+    r = CliRunner().invoke(app, ["plan", str(SCENARIOS / "966666.yaml"), "--iterations", "1",
+                                 "--replications", "3"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    (round_row,) = _cells(r.output, "1")
+    assert " ± " in round_row[3] and " ± " in round_row[4]  # the day's SL and abandon
+    assert "over 3 replications" in " ".join(r.output.split())
+    rows = _cells(r.output, r"\d\d:\d\d")
+    assert len(rows) == 48 and all(" ± " in row[6] or row[6] == "-" for row in rows)

@@ -12,6 +12,7 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
 from hotline.domain.enums import Channel, Outcome
 from hotline.domain.records import EventRecord
@@ -26,6 +27,7 @@ from hotline.kpi.agents import (
 from hotline.kpi.contacts import ContactFacts, fold_contacts, group_by_contact
 from hotline.kpi.definitions import definitions
 from hotline.kpi.options import KpiOptions, service_level
+from hotline.kpi.ranges import clip_to_now, format_range
 
 #: a callback is "worked to a final result" when it ended with one of these outcomes
 CALLBACK_FINAL_OUTCOMES = frozenset({Outcome.COMPLETED.value, Outcome.CALLBACK_FAILED.value})
@@ -81,11 +83,18 @@ class Kpis:
         """Field name → definition text, with this value's thresholds and SL formula."""
         return definitions(self.options)
 
-    def describe(self) -> str:
-        """The block printed under a report: scope, filters, then one line per definition."""
+    def describe(self, tz: tzinfo = UTC) -> str:
+        """The block printed under a report: scope, filters, then one line per definition.
+
+        The range is printed as local dates and times in `tz` (pass the center's zone), with
+        the zone named: a reader compares it with their own day, never with epoch seconds.
+        """
         queue = self.queue if self.queue is not None else "all"
         channel = self.channel if self.channel is not None else "all except callback"
-        head = f"range [{self.start:.15g}, {self.end:.15g}), queue: {queue}, channel: {channel}"
+        head = (
+            f"range {format_range(self.start, self.end, tz)} (end excluded), "
+            f"queue: {queue}, channel: {channel}"
+        )
         return "\n".join([head, *self.definitions().values()])
 
 
@@ -153,7 +162,14 @@ def _compute(
     handled = [c for c in answered if c.handled]
     talk = sum(c.talk_s or 0.0 for c in handled)
     acw = sum(index.acw_s.get(c.contact_id, 0.0) for c in handled)
-    occupied, staffed = occupancy or occupancy_seconds(index.spans, start, end)
+    # Occupancy is a property of the agents, whose states carry no queue or channel: a
+    # multi-skilled agent's idle minute belongs to every queue it serves, so any per-queue
+    # split of it would be invented. Filtered scopes leave it empty instead of repeating the
+    # center's figure under each queue's name.
+    center_scope = queue is None and channel is None
+    occupied, staffed = (
+        (occupancy or occupancy_seconds(index.spans, start, end)) if center_scope else (0.0, 0.0)
+    )
     ewt_errors = [
         abs(float(c.first_ewt_s) - c.wait_s)
         for c in answered
@@ -207,6 +223,7 @@ def compute_kpis(
     queue: str | None = None,
     channel: str | None = None,
     options: KpiOptions = KpiOptions(),
+    now: float | None = None,
 ) -> Kpis:
     """KPIs of the contacts created in [start, end) (epoch seconds), optionally one queue/channel.
 
@@ -214,8 +231,11 @@ def compute_kpis(
     after midnight) plus the agent states before it (to know who was in what state at `start`).
     `channel=None` means every channel except callback, whose contacts then appear only in the
     callback figures; `channel="callback"` counts callbacks in offered/answered as well.
-    Occupancy is all agents whatever the queue/channel filter.
+    Occupancy is a center figure (all agents): None when a queue or channel filter is set.
+    `now` (a live caller passes its clock) cuts the range there: the future is not idle time.
     """
+    if now is not None:
+        start, end = clip_to_now(start, end, now)
     return _compute(_index(events), start, end, queue, channel, options)
 
 
@@ -226,12 +246,15 @@ def kpis_by_queue(
     *,
     channel: str | None = None,
     options: KpiOptions = KpiOptions(),
+    now: float | None = None,
 ) -> dict[str, Kpis]:
     """`compute_kpis` for every queue that has a contact created in the range, by queue id.
 
-    Contacts with no queue at all (e.g. ended in the IVR) appear in no queue's row; occupancy is
-    the same center-wide figure in every row.
+    Contacts with no queue at all (e.g. ended in the IVR) appear in no queue's row; occupancy
+    is None in every row (it is the center's figure, see `compute_kpis`).
     """
+    if now is not None:
+        start, end = clip_to_now(start, end, now)
     index = _index(events)
     lo = bisect.bisect_left(index.created_ats, start)
     hi = bisect.bisect_left(index.created_ats, end)
@@ -248,15 +271,19 @@ def intervals(
     queue: str | None = None,
     channel: str | None = None,
     options: KpiOptions = KpiOptions(),
+    now: float | None = None,
 ) -> list[tuple[float, Kpis]]:
-    """KPIs per bucket [t, t + step_s) from `start`, the last bucket cut at `end`.
+    """KPIs per bucket [t, t + step_s) from `start`, the last bucket cut at `end` (and `now`).
 
     Each bucket is an independent range: a contact counts in the bucket it was created in (even
     if answered in the next), and occupancy is clipped to the bucket — the usual convention of
-    half-hour intraday reports, which lets buckets be compared with the forecast.
+    half-hour intraday reports, which lets buckets be compared with the forecast. With `now`,
+    buckets stop there: the running one is cut at now, later ones are not reported.
     """
     if step_s <= 0:
         raise ValueError("step_s must be > 0")
+    if now is not None:
+        start, end = clip_to_now(start, end, now)
     index = _index(events)
     buckets: list[tuple[float, Kpis]] = []
     i = 0

@@ -15,9 +15,17 @@ def _s(seconds: float) -> str:
     return f"{seconds:.15g} s"
 
 
-def definitions(options: KpiOptions = KpiOptions()) -> dict[str, str]:
-    """KPI field name → one-line definition with the thresholds and SL variant of `options`."""
+def definitions(
+    options: KpiOptions = KpiOptions(), threshold: str | None = None
+) -> dict[str, str]:
+    """KPI field name → one-line definition with the thresholds and SL variant of `options`.
+
+    `threshold` replaces the service-level threshold in the text where one table mixes several
+    (the wallboard's queues each have their own: "each queue's SL threshold").
+    """
     t, n = _s(options.sl_threshold_s), _s(options.short_abandon_s)
+    sl_name = f"{t.removesuffix(' s')} 秒服务水平" if threshold is None else "服务水平"
+    t = t if threshold is None else threshold
     return {
         "scope": (
             "统计口径 scope: a contact counts in the range [start, end) its creation falls in, "
@@ -37,7 +45,7 @@ def definitions(options: KpiOptions = KpiOptions()) -> dict[str, str]:
             "excluded from offered, abandoned and the service level"
         ),
         "service_level": (
-            f"{t.removesuffix(' s')} 秒服务水平 service level, formula {options.sl_formula}: "
+            f"{sl_name} service level, formula {options.sl_formula}: "
             f"{SL_FORMULAS[options.sl_formula]}, where T = {t} and a wait ≤ T is in threshold"
         ),
         "answer_rate": "接通率 answer rate = answered ÷ offered",
@@ -61,7 +69,8 @@ def definitions(options: KpiOptions = KpiOptions()) -> dict[str, str]:
         ),
         "occupancy": (
             "占用率 occupancy = agent time busy/reserved/wrap-up ÷ agent time available/busy/"
-            "reserved/wrap-up, within the range, all agents (not filtered by queue or channel)"
+            "reserved/wrap-up, within the range cut at now, all agents: a center figure, empty "
+            "for a queue or channel (an agent's idle time belongs to no single queue)"
         ),
         "callbacks": (
             "回拨 callbacks: created = callback contacts created in the range; completed = ended "
@@ -73,3 +82,39 @@ def definitions(options: KpiOptions = KpiOptions()) -> dict[str, str]:
             "answered contacts that had an estimate (ewt_samples of them)"
         ),
     }
+
+
+#: every `Kpis` figure → the key of the definition that explains it
+FIELD_DEFINITION_KEYS = {
+    "offered": "offered",
+    "answered": "answered",
+    "abandoned": "abandoned",
+    "short_abandoned": "short_abandoned",
+    "answered_in_threshold": "service_level",
+    "abandoned_in_threshold": "service_level",
+    "service_level": "service_level",
+    "answer_rate": "answer_rate",
+    "abandon_rate": "abandon_rate",
+    "asa_s": "asa_s",
+    "max_wait_s": "max_wait_s",
+    "handled": "aht_s",
+    "aht_s": "aht_s",
+    "talk_s_avg": "talk_s_avg",
+    "acw_s_avg": "acw_s_avg",
+    "occupancy": "occupancy",
+    "callbacks_created": "callbacks",
+    "callbacks_completed": "callbacks",
+    "callbacks_reached": "callbacks",
+    "callback_completion_rate": "callback_completion_rate",
+    "ewt_mae_s": "ewt_mae_s",
+    "ewt_samples": "ewt_mae_s",
+}
+
+
+def field_definitions(
+    options: KpiOptions = KpiOptions(), threshold: str | None = None
+) -> dict[str, str]:
+    """`Kpis` field name → its definition: the text an API field, a report column or a
+    wallboard tooltip shows beside the number, from the one source the reports print."""
+    texts = definitions(options, threshold)
+    return {name: texts[key] for name, key in FIELD_DEFINITION_KEYS.items()}

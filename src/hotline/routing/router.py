@@ -130,8 +130,22 @@ class Router(Lifecycle):
         """Ids of the contacts waiting in `queue`, in the order they will be served."""
         return [cid for _k, cid in sorted(self._waiting.in_queue(queue))]
 
-    def estimated_wait(self, queue: str) -> float | None:
-        """Expected wait of a contact arriving now in `queue` (0 if an agent is free)."""
+    def estimated_wait(self, queue: str, contact_id: str | None = None) -> float | None:
+        """Expected wait of a contact arriving now in `queue` (ring time if an agent is free),
+        or, with `contact_id`, of that contact from now: 0 once it is offered or with an agent
+        (a contact offered at once does not wait), the estimate for its own place in line while
+        it is queued, None when it is not in line at all (scheduled, ended, unknown).
+
+        The one estimate the API, the chat widget and the voice gateway quote, so that they
+        never disagree about the same caller.
+        """
+        if contact_id is not None:
+            c = self._contacts.get(contact_id)
+            if c is None or c.status in (ContactStatus.SCHEDULED, ContactStatus.ENDED):
+                return None
+            if c.status is not ContactStatus.QUEUED or c.queue is None:
+                return 0.0
+            return self._ewt(c, self._queue(c.queue))
         q = self._queue(queue)
         probe = ContactState(
             id="~probe",

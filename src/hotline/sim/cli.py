@@ -46,6 +46,9 @@ def simulate_command(
     interval: Annotated[int | None, typer.Option(help="KPI interval in minutes: 15 or 30")] = None,
     intervals: Annotated[bool, typer.Option(help="print the per-interval table")] = True,
     hours: Annotated[float | None, typer.Option(help="run only the first hours")] = None,
+    replications: Annotated[
+        int, typer.Option(help="independent runs (seeds seed, seed+1, ...), one process per core")
+    ] = 1,
 ) -> None:
     """Run a scenario through the real routing engine on a virtual clock and print its KPIs."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -54,7 +57,14 @@ def simulate_command(
     from hotline.sim.report import plot as draw
     from hotline.sim.report import print_report
 
+    if not 1 <= replications <= 1000:
+        raise _fail(f"--replications: {replications} is out of range (1 to 1000)")
+    if replications > 1 and plot is not None:
+        raise _fail("--plot draws one run: leave out --replications to draw it")
     sc = _load(scenario, days, seed, interval, hours)
+    if replications > 1:
+        _replicate(sc, replications)
+        return
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -72,6 +82,30 @@ def simulate_command(
             console.print(f"plot written to {draw(result, plot)}")
         except (OSError, ValueError) as exc:
             raise _fail(f"--plot: {exc}") from exc
+
+
+def _replicate(sc, n: int) -> None:
+    """`--replications N`: N seeds in parallel, one line per run, then the interval table."""
+    import os
+
+    from hotline.sim.replications import ci_table, replicate
+
+    base = sc.spec.seed
+    seeds = [base + i for i in range(n)]
+    workers = min(n, os.cpu_count() or 1)
+    console.print(f"{n} replications of {sc.name}, seeds {seeds[0]}–{seeds[-1]}, "
+                  f"{workers} worker process{'es' if workers > 1 else ''}")  # fmt: skip
+
+    def done(run) -> None:
+        t = run.total
+        sl = "-" if t.service_level is None else f"{t.service_level:.1%}"
+        ab = "-" if t.abandon_rate is None else f"{t.abandon_rate:.1%}"
+        asa = "-" if t.asa_s is None else f"{t.asa_s:.1f}"
+        console.print(f"replication seed {run.seed}: offered {t.offered}, SL {sl}, "
+                      f"abandon {ab}, ASA {asa} s")  # fmt: skip
+
+    runs = replicate(sc, seeds, workers=workers, done=done)
+    console.print(ci_table(f"{sc.name}: days and queues over {n} replications", runs))
 
 
 def drive_command(
@@ -145,66 +179,71 @@ def plan_command(
     shrinkage: Annotated[float, typer.Option(help="share of paid time off the phones")] = 0.0,
     iterations: Annotated[int, typer.Option(help="simulate-and-fix rounds")] = 4,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+    intervals: Annotated[
+        bool, typer.Option(help="print required vs scheduled vs simulated per interval")
+    ] = True,
+    out: Annotated[Path | None, typer.Option(help="write the roster (shifts) as CSV")] = None,
+    replications: Annotated[
+        int, typer.Option(help="seeds per round; > 1 fixes only intervals that miss beyond doubt")
+    ] = 1,
 ) -> None:
     """Forecast -> Erlang A staffing -> HiGHS shifts -> simulate the shifts -> add staff where
     the simulated day misses the target -> repeat."""
-    from rich.table import Table
-
     from hotline.sim.plan import PlanTarget, plan
+    from hotline.sim.plan_view import add_round, interval_view, rounds_table
     from hotline.wfm.cli import quiet_highs
+    from hotline.wfm.roster import roster_rows, roster_table
 
     checks = [
         ("--target", target, 0 < target <= 1),
         ("--threshold", threshold, threshold > 0),
-        ("--max-abandon", max_abandon, 0 <= max_abandon <= 1),
+        ("--max-abandon", max_abandon, 0 < max_abandon < 1),  # Erlang A needs it inside
         ("--shrinkage", shrinkage, 0 <= shrinkage < 1),
         ("--iterations", iterations, 1 <= iterations <= 20),
+        ("--replications", replications, 1 <= replications <= 200),
     ]
     for name, value, ok in checks:
         if not ok:
             raise _fail(f"{name}: {value} is out of range")
     sc = _load(scenario, seed=seed)
     quiet_highs()
-    table = Table(
-        "round",
-        "paid hours",
-        "agents",
-        "SL",
-        "abandon",
-        "ASA s",
-        "intervals missed",
-        title=f"plan for {sc.name}: {target:.0%} in {threshold:g} s, abandon ≤ {max_abandon:.0%}",
-    )
+    table = rounds_table(f"plan for {sc.name}: {target:.0%} in {threshold:g} s, "
+                         f"abandon ≤ {max_abandon:.0%}")  # fmt: skip
 
     def show(it) -> None:
-        k = it.result.total
-        table.add_row(
-            str(len(table.rows) + 1),
-            f"{it.paid_hours:.1f}",
-            str(it.schedule.headcount),
-            f"{k.service_level or 0:.1%}",
-            f"{k.abandon_rate or 0:.1%}",
-            f"{k.asa_s or 0:.1f}",
-            str(len(it.missed)),
-        )
+        add_round(table, it)
         console.print(
             f"round {len(table.rows)}: {it.paid_hours:.1f} paid hours, "
             f"{len(it.missed)} intervals missed"
         )
 
+    goal = PlanTarget(target, threshold, max_abandon, shrinkage)
     rounds = plan(
         sc,
-        PlanTarget(target, threshold, max_abandon, shrinkage),
+        goal,
         iterations=iterations,
         seed=seed,
+        replications=replications,
         on_iteration=show,
     )
     console.print(table)
     best = rounds[-1]
-    shifts = Table("shift", "agents", "paid h", title="shifts of the last round")
-    for s in best.schedule.shifts:
-        shifts.add_row(s.label(), str(s.count), f"{s.paid_hours:.1f}")
-    console.print(shifts)
+    title = f"roster: shifts of the last round ({best.paid_hours:g} paid hours)"
+    console.print(roster_table(best.schedule.shifts, title))
+    if intervals:
+        console.print(interval_view(sc, rounds, goal))
+    if out is not None:
+        import csv
+
+        rows = roster_rows(best.schedule.shifts)
+        try:
+            with out.open("w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["template"])
+                writer.writeheader()
+                writer.writerows(rows)
+        except OSError as exc:
+            raise _fail(f"--out: cannot write {out}: {exc}") from exc
+        console.print(f"roster written to {out}")
     if best.missed:
         from datetime import datetime
 
@@ -212,7 +251,11 @@ def plan_command(
         console.print(
             "[yellow]still missed in intervals starting:[/yellow] "
             + ", ".join(f"{t:%H:%M}" for t in clock)
-            + " (rerun with more --iterations, or read them as this day's noise)"
+            + (
+                " (beyond doubt over the replications: rerun with more --iterations)"
+                if replications > 1
+                else " (rerun with more --iterations, or --replications to tell misses from noise)"
+            )
         )
 
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from hotline.domain.enums import Channel
+from hotline.kpi import Kpis
+from hotline.sim.replications import Interval, RunSummary, metric_interval, replicate
 from hotline.sim.result import SimResult, simulate
 from hotline.sim.scenario import Scenario, _with_generated_agents, generated_agent_ids
 from hotline.sim.schema import BreakSection, ShiftSection
@@ -39,13 +41,29 @@ class PlanTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class Spread:
+    """One interval over the replications of a round: SL and abandon rate with their
+    confidence intervals (None where no replication had a contact to judge by)."""
+
+    service_level: Interval | None
+    abandon_rate: Interval | None
+    offered: float  # mean contacts offered per replication
+
+
+@dataclass(frozen=True, slots=True)
 class PlanIteration:
-    """One turn of the loop: the requirement used, its schedule, and the simulated day."""
+    """One turn of the loop: the requirement used, its schedule, and the simulated day.
+
+    With replications, `result` is the first of them and `spread` has every interval's
+    interval over all of them; `missed` then holds only the intervals that miss beyond doubt
+    (the whole confidence interval on the wrong side of the target)."""
 
     required: tuple[int, ...]
     schedule: Schedule
     result: SimResult
     missed: tuple[int, ...]  # interval indexes where the simulated day missed the target
+    spread: tuple[Spread, ...] | None = None
+    totals: tuple[Kpis, ...] = ()  # the day's KPIs of every replication (with replications)
 
     @property
     def paid_hours(self) -> float:
@@ -57,8 +75,8 @@ def default_templates(interval_min: int) -> list[ShiftTemplate]:
     part-time shifts, starting on every interval boundary that ends by midnight."""
     meal = BreakRule(30, 180, 300 - 30)
     return [
-        ShiftTemplate.every("full", 480, 0, DAY_MIN - 480, interval_min, breaks=(meal,)),
-        ShiftTemplate.every("part", 240, 6 * 60, DAY_MIN - 240, interval_min),
+        ShiftTemplate.every("full-time", 480, 0, DAY_MIN - 480, interval_min, breaks=(meal,)),
+        ShiftTemplate.every("part-time", 240, 6 * 60, DAY_MIN - 240, interval_min),
     ]
 
 
@@ -170,6 +188,34 @@ def _missed(result: SimResult, target: PlanTarget, per_day: int) -> tuple[int, .
     return tuple(out)
 
 
+def _spreads(runs: Sequence[RunSummary], per_day: int) -> tuple[Spread, ...]:
+    out = []
+    for i in range(per_day):
+        rows = [r.intervals[i] for r in runs if i < len(r.intervals)]
+        out.append(
+            Spread(
+                metric_interval(rows, "service_level"),
+                metric_interval(rows, "abandon_rate"),
+                sum(k.offered for k in rows) / max(1, len(rows)),
+            )
+        )
+    return tuple(out)
+
+
+def _missed_beyond_doubt(spread: Sequence[Spread], target: PlanTarget) -> tuple[int, ...]:
+    """Intervals whose whole confidence interval misses: SL all below the target or abandon
+    all above the cap. Where it straddles the target the shortfall may be one day's noise."""
+    out = []
+    for i, s in enumerate(spread):
+        if s.offered < MIN_CONTACTS_TO_JUDGE:
+            continue
+        low_sl = s.service_level is not None and s.service_level.high < target.service_level
+        high_ab = s.abandon_rate is not None and s.abandon_rate.low > target.max_abandon
+        if low_sl or high_ab:
+            out.append(i)
+    return tuple(out)
+
+
 def plan(
     scenario: Scenario,
     target: PlanTarget,
@@ -177,9 +223,13 @@ def plan(
     iterations: int = 4,
     templates: Sequence[ShiftTemplate] | None = None,
     seed: int | None = None,
+    replications: int = 1,
     on_iteration: Callable[[PlanIteration], None] | None = None,
 ) -> list[PlanIteration]:
-    """Run the loop; stops early when the simulated day meets the target everywhere."""
+    """Run the loop; stops early when the simulated day meets the target everywhere.
+
+    `replications` > 1 runs each round's roster on that many seeds (in parallel, see
+    `hotline.sim.replications`) and fixes only the intervals that miss beyond doubt."""
     per_day = DAY_MIN // scenario.spec.interval_min
     base = required_agents(scenario, target)
     extra = [0] * per_day
@@ -189,8 +239,17 @@ def plan(
         req = tuple(b + e for b, e in zip(base, extra, strict=True))
         problem = ScheduleProblem(scenario.spec.interval_min, {"agents": req}, tpl)
         sched = solve_schedule(problem)
-        result = simulate(with_schedule(scenario, sched), seed=seed)
-        it = PlanIteration(req, sched, result, _missed(result, target, per_day))
+        staffed = with_schedule(scenario, sched)
+        result = simulate(staffed, seed=seed)
+        if replications > 1:
+            seeds = [result.seed + k for k in range(1, replications)]
+            runs = [_summary(result), *replicate(staffed, seeds, intervals=True)]
+            spread = _spreads(runs, per_day)
+            missed = _missed_beyond_doubt(spread, target)
+            totals = tuple(r.total for r in runs)
+            it = PlanIteration(req, sched, result, missed, spread, totals)
+        else:
+            it = PlanIteration(req, sched, result, _missed(result, target, per_day))
         out.append(it)
         if on_iteration:
             on_iteration(it)
@@ -199,3 +258,10 @@ def plan(
         for i in it.missed:  # one more agent where the day fell short, at least 10 % more
             extra[i] += max(1, math.ceil(0.1 * req[i]))
     return out
+
+
+def _summary(result: SimResult) -> RunSummary:
+    rows = [r.kpis for r in result.intervals]
+    return RunSummary(
+        result.seed, result.total, result.per_day, result.by_queue, result.by_channel, rows
+    )

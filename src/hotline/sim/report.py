@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hotline.kpi import Kpis
+from hotline.sim.load import required_agents, sl_target
 from hotline.sim.result import IntervalRow, SimResult
 
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei"]
@@ -138,6 +139,7 @@ def _figure(result: SimResult):
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
     plt.rcParams["font.family"] = ["DejaVu Sans", *(f for f in CJK_FONTS if f in installed)]
+    plt.rcParams["svg.fonttype"] = "none"  # SVG/HTML keep text as text: searchable, selectable
 
     rows: list[IntervalRow] = result.intervals
     x = [dt.datetime.fromtimestamp(r.start, result.scenario.tz).replace(tzinfo=None) for r in rows]
@@ -155,12 +157,26 @@ def _figure(result: SimResult):
     )
     ax[0].set_ylabel("arrivals")
     ax[0].legend(loc="upper left", fontsize=8)
-    ax[1].step(x, [r.staffed for r in rows], where="post", label="logged in")
-    ax[1].set_ylabel("staffed agents")
+    threshold = result.total.options.sl_threshold_s
+    target = sl_target(result.scenario)
+    required = required_agents(result.scenario, target)[: len(rows)]
+    ax[1].step(x, [r.staffed for r in rows], where="post", label="staffed (logged in)")
+    ax[1].step(
+        x[: len(required)],
+        required,
+        where="post",
+        linestyle="--",
+        color="tab:red",
+        label=f"required (Erlang A, {target:.0%} in {threshold:g} s)",
+    )
+    ax[1].set_ylabel("agents")
+    ax[1].legend(loc="upper left", fontsize=8)
     sl = [r.kpis.service_level for r in rows]
-    ax[2].plot(x, [s * 100 if s is not None else float("nan") for s in sl], marker=".")
+    ax[2].plot(x, [s * 100 if s is not None else float("nan") for s in sl], marker=".", label="SL")
+    ax[2].axhline(target * 100, linestyle="--", color="tab:red", label=f"target {target:.0%}")
     ax[2].set_ylim(0, 105)
-    ax[2].set_ylabel(f"SL % ≤{result.total.options.sl_threshold_s:g} s")
+    ax[2].set_ylabel(f"SL % ≤{threshold:g} s")
+    ax[2].legend(loc="lower left", fontsize=8)
     ax[3].step(x, [r.queue_len for r in rows], where="post", label="average")
     ax[3].step(x, [r.max_queue for r in rows], where="post", alpha=0.5, label="max")
     ax[3].set_ylabel("queue length")
@@ -170,7 +186,8 @@ def _figure(result: SimResult):
 
 
 def plot(result: SimResult, path: str | Path) -> Path:
-    """Draw arrivals, staffed agents, service level and queue length per interval.
+    """Draw arrivals, staffed vs required agents, service level against its target, and queue
+    length per interval.
 
     `.png`/`.svg`/`.pdf` save the figure; `.html` writes a page with the SVG and the day table.
     """

@@ -98,7 +98,7 @@ def measure(
         ]
     queues = [q.id for q in scenario.center.queues]
     if len(queues) == 1:  # the same figures as `total`: skip a second fold of the timeline
-        by_queue = {queues[0]: dataclasses.replace(total, queue=queues[0])}
+        by_queue = {queues[0]: dataclasses.replace(total, queue=queues[0], occupancy=None)}
     else:
         by_queue = kpis_by_queue(records, start, end, options=opts)
     channels = sorted({c.value for f in scenario.spec.flows for c, w in f.channel_mix.items() if w})
@@ -174,7 +174,11 @@ def time_average(
     changes: list[tuple[float, int]], start: float, step: float, n: int
 ) -> tuple[list[float], list[float]]:
     """Time-average and maximum, per bucket [start + k·step, +step), of a counter that starts
-    at 0 and moves by the given (time, delta) changes (in time order)."""
+    at 0 and moves by the given (time, delta) changes (in time order).
+
+    The maximum counts only values held for some time: a contact queued and offered to an idle
+    agent in the same instant never waited, so it must not show as a queue of 1 (it did, in
+    every quiet interval, next to an average of 0.0)."""
     area, peak = [0.0] * n, [0.0] * n
     value, last = 0, start
     for t, delta in [*changes, (start + n * step, 0)]:
@@ -188,9 +192,6 @@ def time_average(
             peak[k] = max(peak[k], value)
             last = edge
         value += delta
-        k = int((t - start) // step)
-        if 0 <= k < n:
-            peak[k] = max(peak[k], value)
     return [a / step for a in area], peak
 
 

@@ -1,4 +1,5 @@
-"""Users, bearer tokens, configuration versions and the audit log (mixed into `Store`).
+"""Users, bearer tokens, login lockouts, configuration versions and the audit log (mixed into
+`Store`).
 
 Separate from the timeline code because these tables change rarely and are read by the
 auth and admin layers, not by the router.
@@ -7,9 +8,10 @@ auth and admin layers, not by the router.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Table, delete, insert, select, update
+from sqlalchemy import Engine, Table, and_, case, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotline.store import models
@@ -27,10 +29,24 @@ USERS: Table = models.User.__table__  # type: ignore[assignment]
 TOKENS: Table = models.AuthToken.__table__  # type: ignore[assignment]
 CONFIGS: Table = models.ConfigVersion.__table__  # type: ignore[assignment]
 AUDIT: Table = models.AuditLog.__table__  # type: ignore[assignment]
+FAILURES: Table = models.LoginFailure.__table__  # type: ignore[assignment]
 
 #: `last_used_at` is refreshed at most this often: a write on every authenticated request
 #: would turn each read-only API call into a database write (and, on SQLite, a lock).
 TOKEN_TOUCH_INTERVAL_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLock:
+    """Failed logins of one user name: how many in the current window, locked until when."""
+
+    username: str
+    failures: int
+    first_at: float
+    locked_until: float | None
+
+    def locked(self, now: float) -> bool:
+        return self.locked_until is not None and self.locked_until > now
 
 
 def _now(at: float | None) -> float:
@@ -176,6 +192,89 @@ class AccountsMixin:
         """Delete tokens expired at `now` so the table does not grow forever."""
         with self._engine.begin() as conn:
             return conn.execute(delete(TOKENS).where(TOKENS.c.expires_at <= now)).rowcount
+
+    # -- login failures -------------------------------------------------------------------
+
+    def login_lock(self, username: str) -> LoginLock | None:
+        """The failure count of a user name (known or not), `None` when it has none."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(FAILURES).where(FAILURES.c.username == username)).first()
+        if row is None:
+            return None
+        return LoginLock(row.username, row.failures, row.first_at, row.locked_until)
+
+    def login_locks(self, now: float) -> dict[str, float]:
+        """user name -> locked-until for every name locked at `now` (the admin's user list)."""
+        c = FAILURES.c
+        stmt = select(c.username, c.locked_until).where(c.locked_until > now)
+        with self._engine.connect() as conn:
+            return {r.username: r.locked_until for r in conn.execute(stmt)}
+
+    def record_login_failure(
+        self, username: str, now: float, *, window_s: float, max_failures: int, lockout_s: float
+    ) -> LoginLock:
+        """Count one failed login; the `max_failures`-th within `window_s` locks the name for
+        `lockout_s`. A count older than the window, or an expired lock, starts again at 1.
+
+        One atomic `UPDATE … SET failures = failures + 1` (insert on first failure), so
+        parallel attempts in several processes never lose a count.
+        """
+        c = FAILURES.c
+        stale = or_(
+            and_(c.locked_until.is_(None), c.first_at <= now - window_s),
+            and_(c.locked_until.is_not(None), c.locked_until <= now),
+        )
+        bump = (
+            update(FAILURES)
+            .where(c.username == username)
+            .values(
+                failures=case((stale, 1), else_=c.failures + 1),
+                first_at=case((stale, now), else_=c.first_at),
+                locked_until=case((stale, None), else_=c.locked_until),
+                last_at=now,
+            )
+        )
+        for _attempt in range(3):
+            try:
+                with self._engine.begin() as conn:
+                    if conn.execute(bump).rowcount == 0:
+                        conn.execute(
+                            insert(FAILURES).values(
+                                username=username, failures=1, first_at=now, last_at=now
+                            )
+                        )
+                    lock_now = (
+                        update(FAILURES)
+                        .where(
+                            c.username == username,
+                            c.failures >= max_failures,
+                            c.locked_until.is_(None),
+                        )
+                        .values(locked_until=now + lockout_s)
+                    )
+                    conn.execute(lock_now)
+                    row = conn.execute(select(FAILURES).where(c.username == username)).one()
+                return LoginLock(row.username, row.failures, row.first_at, row.locked_until)
+            except IntegrityError:  # another process inserted the first failure: count again
+                continue
+        raise RuntimeError(f"could not count a failed login for {username!r}")
+
+    def clear_login_failures(self, username: str) -> bool:
+        """Forget a name's failures (a successful login, or an admin lifting a lockout);
+        True if there were any."""
+        stmt = delete(FAILURES).where(FAILURES.c.username == username)
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount > 0
+
+    def purge_login_failures(self, before: float) -> int:
+        """Drop counts last touched before `before` and not locked past it (table hygiene:
+        sprayed unknown names would otherwise accumulate)."""
+        c = FAILURES.c
+        stmt = delete(FAILURES).where(
+            c.last_at < before, or_(c.locked_until.is_(None), c.locked_until < before)
+        )
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount
 
     # -- configuration --------------------------------------------------------------------
 

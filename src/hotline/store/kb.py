@@ -36,6 +36,7 @@ SESSIONS: Table = m.ChatSession.__table__  # type: ignore[assignment]
 MESSAGES: Table = m.ChatMessage.__table__  # type: ignore[assignment]
 MEDIA: Table = m.ChatMedia.__table__  # type: ignore[assignment]
 INBOUND: Table = m.WeChatInbound.__table__  # type: ignore[assignment]
+SIGNED: Table = m.WeChatSignature.__table__  # type: ignore[assignment]
 
 
 class VersionConflict(StoreError):
@@ -478,6 +479,22 @@ class ChatStore:
     def forget_inbound(self, before: float) -> int:
         with self._engine.begin() as conn:
             return conn.execute(delete(INBOUND).where(INBOUND.c.at < before)).rowcount
+
+    def first_signed(self, sig_key: str, body_sha256: str, at: float) -> str | None:
+        """Remember a signed webhook URL with its body's hash; returns the hash it was FIRST
+        seen with (`None` when new). In the database so every server process agrees."""
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(SIGNED).values(sig_key=sig_key, body_sha256=body_sha256, at=at))
+        except IntegrityError:
+            stmt = select(SIGNED.c.body_sha256).where(SIGNED.c.sig_key == sig_key)
+            with self._engine.connect() as conn:
+                return conn.execute(stmt).scalar_one()
+        return None
+
+    def forget_signed(self, before: float) -> int:
+        with self._engine.begin() as conn:
+            return conn.execute(delete(SIGNED).where(SIGNED.c.at < before)).rowcount
 
     def bot_outcomes(self, start: float, end: float) -> dict[str, int]:
         """Chats started in [start, end) by bot outcome (None = still open)."""

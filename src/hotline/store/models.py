@@ -161,6 +161,21 @@ class AuthToken(Base):
     last_used_at: Mapped[float | None] = mapped_column(Double)
 
 
+class LoginFailure(Base):
+    """Failed logins per user name, known or not (an unknown name locks the same way, so a
+    lockout does not tell which names exist). In the database, not in memory, so a lockout
+    survives a restart and every server process sees the same count."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_last_at", "last_at"),)
+
+    username: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[float] = mapped_column(Double)
+    last_at: Mapped[float] = mapped_column(Double)
+    locked_until: Mapped[float | None] = mapped_column(Double)
+
+
 class ConfigVersion(Base):
     """One row per configuration change: the full document, who changed it and when."""
 

@@ -199,3 +199,16 @@ class WeChatInbound(Base):
     msg_key: Mapped[str] = mapped_column(String(128), primary_key=True)
     openid: Mapped[str] = mapped_column(String(128))
     at: Mapped[float] = mapped_column(Double)
+
+
+class WeChatSignature(Base):
+    """Signed webhook URLs (timestamp + nonce) already used, with the hash of the body they
+    came with: the signature covers no body, so a captured URL replayed with another message
+    is refused; the same body again is WeChat's own retry (dropped by MsgId)."""
+
+    __tablename__ = "wechat_signatures"
+    __table_args__ = (Index("ix_wechat_signatures_at", "at"),)
+
+    sig_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Double)

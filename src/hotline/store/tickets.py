@@ -364,6 +364,19 @@ class TicketStore:
         with self._engine.connect() as conn:
             return [to_contact(r) for r in conn.execute(stmt).mappings()]
 
+    def agent_served(self, values: Sequence[str], agent_id: str) -> bool:
+        """True if a stored contact of one of these customer identifiers was routed to
+        `agent_id` (its current or last agent): the agent's claim to see that customer."""
+        if not values:
+            return False
+        stmt = (
+            select(CONTACTS.c.id)
+            .where(CONTACTS.c.agent_id == agent_id, CONTACTS.c.customer.in_(list(values)))
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(stmt).first() is not None
+
     def contact(self, contact_id: str) -> ContactSnapshot | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(CONTACTS).where(CONTACTS.c.id == contact_id)).mappings()

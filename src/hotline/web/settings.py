@@ -16,3 +16,14 @@ class Settings(BaseSettings):
     reconcile_every_s: float = 30.0
     max_tick_sleep_s: float = 1.0
     stream_backlog: int = 5000  # most events replayed to a reconnecting client
+    # Login brute-force limits (hotline.web.login_guard): per user name in the database,
+    # per client address in memory; argon2 runs in its own small pool.
+    login_max_failures: int = 5  # failures within the window that lock the user name
+    login_window_s: float = 900.0
+    login_lockout_s: float = 900.0  # an admin can lift it earlier
+    login_address_failures: int = 30  # failures per client address within the window below
+    login_address_window_s: float = 300.0
+    login_hash_workers: int = 0  # concurrent argon2 checks; 0 = half the CPUs (at least 1)
+    # Logins waiting for a check beyond this answer 503: room for a whole shift (and the load
+    # generators' 200 bots) logging in at once; a flood beyond it is refused at once.
+    login_hash_queue: int = 256

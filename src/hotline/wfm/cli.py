@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -65,90 +64,6 @@ def _read_csv(path: Path, option: str, column: str | None) -> pd.Series:
     if values.isna().any() or (values < 0).any():
         raise _bad(option, f"{path}: column {column!r} must hold numbers >= 0")
     return pd.Series(values.to_numpy(dtype=float), index=frame["start"].astype(str), name=column)
-
-
-def _stored_history(database_url: str | None, days: int, until: date, **filters: Any) -> pd.Series:
-    from zoneinfo import ZoneInfo
-
-    from hotline.store import open_store
-    from hotline.wfm.forecast import counts_from_events
-
-    url = database_url or os.environ.get("HOTLINE_DATABASE_URL") or "sqlite:///var/hotline.db"
-    zone = ZoneInfo("Asia/Shanghai")
-    end = datetime(until.year, until.month, until.day, tzinfo=zone)
-    start = end - timedelta(days=days)
-    events = open_store(url).events_for_range(start.timestamp(), end.timestamp())
-    return counts_from_events(events, start=start.timestamp(), end=end.timestamp(), **filters)
-
-
-def forecast(
-    history: Annotated[
-        Path | None, typer.Option(help="CSV start,contacts (else the store)")
-    ] = None,
-    database_url: Annotated[str | None, typer.Option(envvar="HOTLINE_DATABASE_URL")] = None,
-    queue: Annotated[str | None, typer.Option(help="only this queue")] = None,
-    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
-    weeks: Annotated[int, typer.Option(help="weeks of stored history to use")] = 8,
-    until: Annotated[str | None, typer.Option(help="history ends before this date")] = None,
-    interval_min: IntervalOpt = 30,
-    days: Annotated[int, typer.Option(help="days to forecast")] = 7,
-    holdout: Annotated[int, typer.Option(help="days held back to score MAPE; 0 = skip")] = 7,
-    out: Annotated[Path | None, typer.Option(help="write start,contacts CSV")] = None,
-) -> None:
-    """Forecast contacts per interval (weekly + intraday seasonality, Chinese holidays)."""
-    from hotline.wfm.forecast import backtest, forecast_contacts
-
-    _check_interval(interval_min)
-    if days < 1:
-        raise _bad("--days", "must be >= 1")
-    if weeks < 2:
-        raise _bad("--weeks", "needs at least 2 weeks of history")
-    if history is not None:
-        series = _history_csv(history)
-    else:
-        try:
-            end = date.fromisoformat(until) if until else date.today()
-        except ValueError as exc:
-            raise _bad("--until", f"expected YYYY-MM-DD, got {until!r}") from exc
-        series = _stored_history(
-            database_url, weeks * 7, end, interval_s=interval_min * 60, queue=queue, channel=channel
-        )
-    try:
-        predicted = forecast_contacts(series, days)
-        scored = backtest(series, holdout) if holdout else None
-    except ValueError as exc:
-        raise _bad("--history" if history else "--queue/--channel/--weeks", str(exc)) from exc
-    _print_forecast(predicted, interval_min)
-    if scored is not None:
-        console.print(
-            f"held-back {holdout} days: MAPE {scored.model.mape:.1f}% WAPE {scored.model.wape:.1f}%"
-            f" (seasonal naive: MAPE {scored.baseline.mape:.1f}% WAPE {scored.baseline.wape:.1f}%)"
-        )
-    if out:
-        _write_csv([{"start": str(t), "contacts": v} for t, v in predicted.items()], out)
-
-
-def _history_csv(path: Path) -> pd.Series:
-    import pandas as pd
-
-    series = _read_csv(path, "--history", "contacts")
-    try:
-        series.index = pd.DatetimeIndex(pd.to_datetime(series.index))
-    except (ValueError, TypeError) as exc:
-        raise _bad("--history", f"'start' must hold timestamps: {exc}") from exc
-    return series
-
-
-def _print_forecast(predicted: pd.Series, interval_min: int) -> None:
-    from hotline.wfm.forecast import day_class
-
-    table = Table(title=f"Forecast, {len(predicted)} intervals of {interval_min} min")
-    for name in ("date", "day class", "contacts", "peak interval"):
-        table.add_column(name, justify="right")
-    for day, values in predicted.groupby(predicted.index.date):
-        peak = values.idxmax()
-        table.add_row(str(day), day_class(day), f"{values.sum():,.0f}", peak.strftime("%H:%M"))
-    console.print(table)
 
 
 def _write_csv(rows: list[dict[str, Any]], out: Path) -> None:
@@ -306,28 +221,16 @@ def schedule(
         raise _bad("--templates" if "template" in str(exc) else "--requirement", str(exc)) from exc
     _print_schedule(plan, values, interval_min)
     if out:
-        _write_csv([_shift_row(c) for c in plan.shifts], out)
+        from hotline.wfm.roster import roster_rows
 
-
-def _shift_row(s: Any) -> dict[str, Any]:
-    return {
-        "template": s.template,
-        "day": s.day,
-        "start": _clock(s.start_min % 1440),
-        "hours": s.length_min / 60,
-        "breaks": " ".join(_clock(b % 1440) for b, _ in s.breaks),
-        "count": s.count,
-        "paid_hours": s.paid_hours,
-    }
+        _write_csv(roster_rows(plan.shifts), out)
 
 
 def _print_schedule(plan: Any, required: list[float], interval_min: int) -> None:
-    table = Table(title=f"Shifts ({plan.status}, gap {plan.gap:.2%}, {plan.seconds:.1f} s)")
-    for name in ("template", "shift", "agents", "paid h"):
-        table.add_column(name, justify="right")
-    for s in plan.shifts:
-        table.add_row(s.template, s.label(), str(s.count), f"{s.paid_hours:g}")
-    console.print(table)
+    from hotline.wfm.roster import roster_table
+
+    title = f"Shifts ({plan.status}, gap {plan.gap:.2%}, {plan.seconds:.1f} s)"
+    console.print(roster_table(plan.shifts, title, with_day=len(required) * interval_min > 1440))
     slack = plan.on_duty - [math.ceil(v) for v in required]
     console.print(
         f"paid hours {plan.paid_hours:,.1f}, headcount {plan.headcount}, required agent-hours "
@@ -338,6 +241,8 @@ def _print_schedule(plan: Any, required: list[float], interval_min: int) -> None
 
 def register(app: typer.Typer) -> None:
     """Add the workforce-management commands to `app` (the `hotline` command or a sub-app)."""
+    from hotline.wfm.forecast_cli import forecast
+
     app.command("forecast")(forecast)
     app.command("staff")(staff)
     app.command("schedule")(schedule)

@@ -39,19 +39,24 @@ from hotline.domain.hours import DEFAULT_TZ, DayKind, day_kind
 from hotline.domain.records import EventRecord
 
 __all__ = [
+    "MIN_SEASONAL_DAYS",
     "Accuracy",
     "Backtest",
     "accuracy",
+    "average_day_forecast",
     "backtest",
     "counts_from_events",
     "day_class",
     "forecast_contacts",
     "seasonal_naive",
+    "since_first_contact",
+    "whole_days",
 ]
 
 CLASSES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday")
 BASE_CLASS = "wed"  # the regression baseline, and what a make-up workday counts as
 Calendar = Callable[[date], DayKind]
+MIN_SEASONAL_DAYS = 14  # two of each weekday: the least the day-class model is fitted on
 
 
 def day_class(day: date, calendar: Calendar = day_kind) -> str:
@@ -124,8 +129,10 @@ def _whole_days(history: pd.Series) -> tuple[pd.DataFrame, pd.Timedelta]:
     )
     table = frame.pivot_table(index="day", columns="slot", values="n", aggfunc="sum")
     table = table.dropna()  # partial first/last days
-    if len(table) < 14:
-        raise ValueError(f"history must hold at least 14 whole days, got {len(table)}")
+    if len(table) < MIN_SEASONAL_DAYS:
+        raise ValueError(
+            f"history must hold at least {MIN_SEASONAL_DAYS} whole days, got {len(table)}"
+        )
     return table, step
 
 
@@ -256,3 +263,43 @@ def backtest(
         forecast=predicted,
         actual=actual,
     )
+
+
+def since_first_contact(history: pd.Series) -> pd.Series:
+    """The history from the local day of its first contact on.
+
+    Days before the first contact are not quiet days but days before the hotline (or its
+    store) existed: left in, eight weeks of zeros and one real day fit a level near zero.
+    An empty series comes back when the history holds no contact at all.
+    """
+    busy = history[history > 0]
+    if not len(busy):
+        return history.iloc[:0]
+    return history[history.index >= busy.index[0].normalize()]
+
+
+def whole_days(history: pd.Series) -> int:
+    """How many local days of the history are fully observed (every interval known)."""
+    if len(history) < 2:
+        return 0
+    step = history.index[1] - history.index[0]
+    per_day = int(pd.Timedelta(days=1) / step)
+    known = history.notna().groupby(history.index.normalize()).sum()
+    return int((known == per_day).sum())
+
+
+def average_day_forecast(history: pd.Series, days: int) -> pd.Series:
+    """The fallback for a history too short for weekday effects: every forecast day repeats
+    the mean of each interval over the days seen. Unknown intervals (NaN, e.g. the rest of
+    today) are left out of the mean; an interval never observed is forecast as 0."""
+    if days < 1:
+        raise ValueError(f"days must be >= 1, got {days}")
+    if len(history) < 2 or not isinstance(history.index, pd.DatetimeIndex):
+        raise ValueError("history must be a Series indexed by timestamps (at least 2 rows)")
+    step = history.index[1] - history.index[0]
+    slot = ((history.index - history.index.normalize()) / step).astype(int)
+    per_day = int(pd.Timedelta(days=1) / step)
+    mean = history.groupby(slot).mean().reindex(range(per_day)).fillna(0.0).to_numpy()
+    start = history.index[-1].normalize() + pd.Timedelta(days=1)
+    index = pd.date_range(start, periods=days * per_day, freq=step)
+    return pd.Series(np.tile(mean, days), index=index, name="forecast")

@@ -122,11 +122,34 @@ class ShiftChoice:
     count: int
     paid_hours: float
 
-    def label(self) -> str:
-        """`d1 22:00+8h (meal 02:00)` -- clock times within the day, for tables."""
-        meals = ", ".join(f"{_clock(s)}/{n}m" for s, n in self.breaks)
-        hours = f"{self.length_min / 60:g}h"
-        return f"d{self.day} {_clock(self.start_min)}+{hours}" + (f" ({meals})" if meals else "")
+    @property
+    def end_min(self) -> int:
+        return self.start_min + self.length_min
+
+    def hours(self) -> str:
+        """`22:00–06:00 (next day)`: the shift's clock times, as a roster prints them."""
+        return _span(self.start_min, self.end_min)
+
+    def break_text(self) -> str:
+        """`11:30–12:00`, several joined by commas; `-` for a shift without breaks."""
+        return ", ".join(_span(s, s + n) for s, n in self.breaks) or "-"
+
+    def label(self, with_day: bool = False) -> str:
+        """`full 08:00–16:00, break 11:30–12:00` -- template, clock times and breaks, for
+        tables; `with_day` puts `day 2 ` in front for a horizon of several days."""
+        day = f"day {self.day + 1} " if with_day else ""
+        rest = f", break {self.break_text()}" if self.breaks else ""
+        return f"{self.template} {day}{self.hours()}{rest}"
+
+
+def _span(start_min: int, end_min: int) -> str:
+    """`08:00–16:00`; a shift ending at midnight ends at `24:00`, one running past it says
+    `(next day)`."""
+    if end_min % DAY_MIN == 0 and end_min - start_min <= DAY_MIN:
+        return f"{_clock(start_min)}–24:00"
+    later = end_min // DAY_MIN - start_min // DAY_MIN
+    tail = "" if later <= 0 else " (next day)" if later == 1 else f" (+{later} days)"
+    return f"{_clock(start_min)}–{_clock(end_min)}{tail}"
 
 
 def _clock(minute: int) -> str:

@@ -271,9 +271,7 @@ class ChatService:
                 line = r.waiting(snap.queue)
                 if cid not in line:
                     return 0, 0.0
-                pos, ewt = line.index(cid) + 1, r.estimated_wait(snap.queue)
-                # the core estimates for a new arrival (behind everyone): scale to our place
-                return pos, None if ewt is None else ewt * pos / (len(line) + 1)
+                return line.index(cid) + 1, r.estimated_wait(snap.queue, cid)
 
             out["position"], out["ewt_s"] = self.center.read(where)  # type: ignore[misc]
         return out

@@ -2,11 +2,12 @@
 
 The webhook acknowledges every POST at once with `success` (WeChat retries 3 times within
 ~15 s and shows the user an error if an answer takes over 5 s): it checks the signature,
-parses, drops retries by MsgId (stored, so a restart does not replay), and hands the message to
-the `ChatService` - the same bot, queues and transcripts as the web widget; the customer is
-`wechat:<OpenID>`, never shown as a phone number. Replies (bot, agent, notices) leave through
-`WeChatClient` from a worker thread, an agent's burst of short lines merged into one message
-so it does not burn the 5-message reply budget.
+refuses a signed URL already used with another body (a replay: the signature does not cover
+the body), parses, drops retries by MsgId (stored, so a restart does not replay), and hands
+the message to the `ChatService` - the same bot, queues and transcripts as the web widget;
+the customer is `wechat:<OpenID>`, never shown as a phone number. Replies (bot, agent,
+notices) leave through `WeChatClient` from a worker thread, an agent's burst of short lines
+merged into one message so it does not burn the 5-message reply budget.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ class BadSignature(Exception):
     pass
 
 
+class Replayed(BadSignature):
+    """A signed URL seen before with a different body: someone replays a captured request."""
+
+
 class WeChatAdapter:
     def __init__(
         self,
@@ -53,6 +58,7 @@ class WeChatAdapter:
         self._worker: threading.Thread | None = None
         self.sent = 0
         self.undelivered = 0
+        self._forgot_at = 0.0
         chat.listeners.append(self._on_message)
 
     # ------------------------------------------------------------------ inbound
@@ -62,8 +68,15 @@ class WeChatAdapter:
         ):
             raise BadSignature("bad signature")
 
-    def handle(self, body: bytes) -> str:
-        """Process one (already verified) POST; returns the HTTP answer body."""
+    def handle(self, body: bytes, signed: tuple[str, str] | None = None) -> str:
+        """Process one (already verified) POST; returns the HTTP answer body.
+
+        `signed` is the request's (timestamp, nonce): remembered with the body's hash for the
+        signature's lifetime, so the same URL with another body raises `Replayed`; with the
+        same body it is a retry, dropped below by MsgId.
+        """
+        if signed is not None:
+            self._remember(*signed, body)
         msg = protocol.parse(body)
         if not self.store.first_inbound(msg.key, msg.from_user, self.clock()):
             return "success"  # a retry of a message we already have
@@ -86,6 +99,16 @@ class WeChatAdapter:
         else:
             self.chat.customer_text(rec, NOT_TEXT.get(msg.msg_type, f"[{msg.msg_type}]"))
         return "success"
+
+    def _remember(self, timestamp: str, nonce: str, body: bytes) -> None:
+        now, digest = self.clock(), protocol.body_digest(body)
+        first = self.store.first_signed(protocol.signed_key(timestamp, nonce), digest, now)
+        if first is not None and first != digest:
+            log.warning("wechat: signed URL replayed with another body (nonce %r)", nonce)
+            raise Replayed("this signed URL was already used for another message")
+        if now - self._forgot_at > protocol.MAX_SKEW_S:
+            self._forgot_at = now
+            self.store.forget_signed(now - 2 * protocol.MAX_SKEW_S - 60)
 
     def _session(self, customer: str, greet: bool = False) -> tuple[ChatSessionRec, bool]:
         rec = self.store.find_session(channel="wechat", customer=customer, open=True)

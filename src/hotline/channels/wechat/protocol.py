@@ -1,8 +1,14 @@
 """The WeChat official-account wire protocol: signatures and message XML (pure).
 
 Inbound URL check and every POST carry `signature`, `timestamp`, `nonce`: SHA-1 of the three
-values [token, timestamp, nonce] sorted and concatenated (plaintext mode). Messages are small
-XML documents; a DOCTYPE (entity tricks) or an oversized body is refused before parsing.
+values [token, timestamp, nonce] sorted and concatenated (plaintext mode). The signature does
+NOT cover the body, so a captured URL could carry any message within `MAX_SKEW_S`: the
+adapter remembers each (timestamp, nonce) with the hash of its body (`signed_key`) and
+refuses the same URL with a different body.
+
+Messages are small XML documents parsed with `defusedxml` and DTDs forbidden: a byte search
+for `<!DOCTYPE` was bypassed by sending the XML as UTF-16, which expanded internal entities
+into the stored message; the parser itself now refuses any DTD in any encoding.
 """
 
 from __future__ import annotations
@@ -10,8 +16,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 
 MAX_BODY = 64 * 1024
 MAX_SKEW_S = 300  # a signed request older than this is a replay
@@ -44,6 +53,15 @@ def check_signature(
     return hmac.compare_digest(signature(token, timestamp, nonce), sig.lower())
 
 
+def signed_key(timestamp: str, nonce: str) -> str:
+    """What identifies one signed URL (the signature is a function of these and the token)."""
+    return f"{timestamp}:{nonce}"[:128]
+
+
+def body_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     to_user: str  # the official account
@@ -65,11 +83,11 @@ class Inbound:
 def parse(body: bytes) -> Inbound:
     if len(body) > MAX_BODY:
         raise ProtocolError("message too large")
-    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
-        raise ProtocolError("DOCTYPE/ENTITY not allowed")
     try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise ProtocolError("DOCTYPE/ENTITY not allowed") from exc
+    except ParseError as exc:
         raise ProtocolError(f"not XML: {exc}") from exc
     if root.tag != "xml":
         raise ProtocolError("root element must be <xml>")

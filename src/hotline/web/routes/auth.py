@@ -1,22 +1,71 @@
-"""Log in (bearer token, also set as an HttpOnly cookie for the browser UI) and log out."""
+"""Log in (bearer token, also set as an HttpOnly cookie for the browser UI) and log out.
+
+Login is `async` on purpose: the attempt (lookups, the argon2 check, failure counting) runs in
+the login guard's own small thread pool, never in FastAPI's shared one, so a flood of wrong
+passwords queues behind a cap instead of taking every worker thread and core. Refusals: 401
+wrong name or password (the same answer, in the same time, for a name that does not exist),
+423 user name locked after too many failures, 429 too many failures from this address, 503
+too many logins waiting for a check; the last three carry `Retry-After`.
+See `hotline.web.login_guard` for the rules.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from hotline.web.deps import COOKIE, LoggedIn, Service
-from hotline.web.responses import errors
+from hotline.web.login_guard import Busy, login_guard
 from hotline.web.schemas import LoginIn, LoginOut
-from hotline.web.security import new_token, token_hash, verify_password
+from hotline.web.security import new_token, token_hash
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", responses=errors(401))
-def login(body: LoginIn, service: Service, request: Request, response: Response) -> LoginOut:
-    user = service.store.user_by_name(body.username)
-    if user is None or not user.active or not verify_password(user.password_hash, body.password):
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _refuse(code: int, reason: str, wait_s: float) -> HTTPException:
+    return HTTPException(code, reason, headers={"Retry-After": str(int(wait_s))})
+
+
+@router.post(
+    "/login",
+    responses={
+        401: {"description": "wrong username or password"},
+        423: {"description": "user name locked after too many failed logins (Retry-After)"},
+        429: {"description": "too many failed logins from this address (Retry-After)"},
+        503: {"description": "too many logins waiting for a password check (Retry-After)"},
+    },
+)
+async def login(body: LoginIn, service: Service, request: Request, response: Response) -> LoginOut:
+    guard = login_guard(request.app)
+    address = client_address(request)
+    wait = guard.address_wait(address)
+    if wait is not None:
+        raise _refuse(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed logins from this address; try again in {int(wait) + 1} s",
+            wait + 1,
+        )
+    try:
+        outcome = await guard.attempt(body.username, body.password, address)
+    except Busy:
+        raise _refuse(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "too many logins are being checked; try again in a second",
+            1,
+        ) from None
+    if outcome.result == "locked":
+        raise _refuse(
+            status.HTTP_423_LOCKED,
+            f"user name locked after {guard.settings.login_max_failures} failed logins; try "
+            f"again in {int(outcome.retry_after_s)} s or ask an admin to unlock it",
+            outcome.retry_after_s,
+        )
+    if outcome.result != "ok" or outcome.user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
+    user = outcome.user
     token, hashed = new_token()
     now = service.clock()
     expires = now + request.app.state.settings.token_ttl_s

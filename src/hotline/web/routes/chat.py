@@ -399,7 +399,9 @@ async def wechat_message(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "bad signature") from exc
     body = await request.body()
     try:
-        return await asyncio.to_thread(adapter.handle, body)
+        return await asyncio.to_thread(adapter.handle, body, (timestamp or "", nonce or ""))
+    except BadSignature as exc:  # Replayed: the signed URL was used before for another body
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
     except ProtocolError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
 

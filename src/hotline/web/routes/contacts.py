@@ -54,7 +54,7 @@ async def create_contact(body: ContactIn, service: Service, _user: Creator) -> d
     service.apply(event)
     snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
     view = contact_view(snap, service.clock())  # type: ignore[arg-type]
-    view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(body.queue))
+    view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(body.queue, cid))
     return view
 
 

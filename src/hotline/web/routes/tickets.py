@@ -22,6 +22,7 @@ from hotline.web.responses import errors
 from hotline.web.routes.tickets_common import (
     AdminActor,
     AnyActor,
+    CustomerAccess,
     StaffActor,
     SupervisorActor,
     Tickets,
@@ -91,8 +92,10 @@ class LinkIn(Strict):
     contact_id: str = Field(min_length=1, max_length=64)
 
 
-def _view(tickets: Tickets, actor: Actor, order) -> dict[str, Any]:
-    return order_view(order, tickets.config(), tickets.clock(), actor)
+def _view(tickets: Tickets, actor: Actor, order, access: CustomerAccess | None = None) -> dict:
+    """The order for this caller; `customer_id` only if they may see the customer."""
+    access = access or CustomerAccess(tickets, actor)
+    return order_view(order, tickets.config(), tickets.clock(), actor, access.may_see)
 
 
 @router.post("", status_code=201)
@@ -123,7 +126,8 @@ def list_orders(
     )
     with refusals():
         orders = tickets.list(actor, f)
-    return [_view(tickets, actor, o) for o in orders]
+    access = CustomerAccess(tickets, actor)
+    return [_view(tickets, actor, o, access) for o in orders]
 
 
 @router.get("/at-risk")
@@ -136,7 +140,8 @@ def at_risk(tickets: Tickets, actor: SupervisorActor) -> list[dict[str, Any]]:
         if status is not None and status.worst().fraction >= cfg.at_risk:
             rows.append((status.worst().fraction, o))
     rows.sort(key=lambda r: -r[0])
-    return [_view(tickets, actor, o) for _f, o in rows]
+    access = CustomerAccess(tickets, actor)
+    return [_view(tickets, actor, o, access) for _f, o in rows]
 
 
 @router.get("/kpis")

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -93,6 +93,37 @@ def refusals() -> Iterator[None]:
         raise HTTPException(409, str(exc)) from None
 
 
+# -- who may see which customer --------------------------------------------------------------
+
+
+class CustomerAccess:
+    """The customer rule for one caller (see `hotline.web.routes.customers`): supervisors and
+    admins see every customer; an agent only a customer one of whose contacts was routed to
+    them. Answers are memoised for the request, so a list of orders costs one query per
+    distinct customer."""
+
+    def __init__(self, tickets: TicketService, actor: Actor) -> None:
+        self.tickets, self.actor = tickets, actor
+        self._seen: dict[str, bool] = {}
+
+    def may_see_record(self, rec: CustomerRecord) -> bool:
+        if self.actor.supervisor:
+            return True
+        if self.actor.role != "agent" or not self.actor.agent_id or self.actor.team_scoped:
+            return False
+        if rec.id not in self._seen:
+            self._seen[rec.id] = self.tickets.repo.agent_served(rec.values, self.actor.agent_id)
+        return self._seen[rec.id]
+
+    def may_see(self, customer_id: str) -> bool:
+        if self.actor.supervisor:
+            return True
+        if customer_id not in self._seen:
+            rec = self.tickets.repo.customer(customer_id)
+            self._seen[customer_id] = rec is not None and self.may_see_record(rec)
+        return self._seen[customer_id]
+
+
 # -- views ---------------------------------------------------------------------------------
 
 
@@ -108,10 +139,25 @@ def clock_view(c: SlaClock) -> dict[str, Any]:
     }
 
 
-def order_view(o: Order, cfg: TicketsConfig, now: float, actor: Actor) -> dict[str, Any]:
+def order_view(
+    o: Order,
+    cfg: TicketsConfig,
+    now: float,
+    actor: Actor,
+    customer_visible: Callable[[str], bool] | None = None,
+) -> dict[str, Any]:
     """An order as `actor` may see it: the customer masked, hidden from outside teams on a
-    confidential order (GB/T 33358)."""
+    confidential order (GB/T 33358). `customer_id` (the key to the customer's profile) only
+    for callers who may see that customer: an agent may type any number into an order, and
+    the id must not tell them it is a customer (`customer_visible`, e.g.
+    `CustomerAccess.may_see`; without it agents get none)."""
     hide = o.confidential and actor.team_scoped
+    if o.customer_id is None or actor.team_scoped:
+        show_customer = False
+    elif actor.supervisor or actor.role == "channel":
+        show_customer = True
+    else:
+        show_customer = customer_visible is not None and customer_visible(o.customer_id)
     status = sla(o, cfg, now)
     cat = cfg.categories.get(o.category)
     view: dict[str, Any] = {
@@ -124,7 +170,7 @@ def order_view(o: Order, cfg: TicketsConfig, now: float, actor: Actor) -> dict[s
         "title": o.title,
         "description": o.description,
         "customer": None if hide else mask(o.customer),
-        "customer_id": None if actor.team_scoped else o.customer_id,
+        "customer_id": o.customer_id if show_customer else None,
         "area": o.area,
         "fields": dict(o.fields),
         "confidential": o.confidential,

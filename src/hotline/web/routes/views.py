@@ -36,13 +36,16 @@ def contact_view(c: ContactSnapshot, now: float) -> dict[str, Any]:
 
 
 def agent_view(a: AgentSnapshot, now: float) -> dict[str, Any]:
+    """An agent's presence. An agent who has never changed state (offline since the center was
+    configured) has no known `state_since`: both times are None rather than "since 1970"."""
+    since = a.state_since if a.state_since > 0 else None
     return {
         "id": a.id,
         "state": a.state.value,
         "reason": a.reason,
         "pending_reason": a.pending_reason,
-        "state_since": a.state_since,
-        "time_in_state_s": max(0.0, now - a.state_since),
+        "state_since": since,
+        "time_in_state_s": None if since is None else max(0.0, now - since),
         "contacts": list(a.contacts),
         "handled": a.handled,
     }

@@ -162,7 +162,15 @@ def agent_page(request: Request) -> Response:
 @router.get("/wallboard", include_in_schema=False)
 def wallboard_page(request: Request) -> Response:
     user, refused = _gate(request, set(SUPERVISORS))
-    return refused or render(request, "wallboard.html", user)
+    from hotline.kpi import field_definitions  # the KPI definitions, shown as tooltips
+
+    return refused or render(
+        request,
+        "wallboard.html",
+        user,
+        kpi_help=field_definitions(),
+        queue_kpi_help=field_definitions(threshold="each queue's own SL threshold"),
+    )
 
 
 @router.get("/admin", include_in_schema=False)
