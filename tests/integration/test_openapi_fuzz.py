@@ -8,11 +8,12 @@ SQLite and on PostgreSQL), and every answer must:
 * carry a status code the document lists for that operation;
 * have the declared content type, headers and body schema (every 4xx is an `ErrorOut`).
 
-A stateful run then chains operations along the links schemathesis infers (create an order,
-then act on it...). The budget is FIXED and the generation derandomised with a fixed seed, so
-a run is reproducible and takes about a minute on SQLite (less on PostgreSQL, whose budget
-is smaller). Generated text never contains U+0000: the edge refuses NUL with a 422 before any
-route runs (tests/integration/test_edges*), so fuzzing NUL would only re-test that.
+A stateful run then chains operations along the links schemathesis infers (create an
+article, then edit it...) against a real `hotline serve`. Budgets are FIXED and generation is
+deterministic with a fixed seed, so a run is reproducible; the whole file takes about two
+minutes per database. Generated text never contains U+0000: the edge refuses NUL with a 422
+before any route runs (tests/integration/test_edges_nul.py), so fuzzing it would only
+re-test that. The pinned-down regressions at the end are what earlier runs found.
 """
 
 from __future__ import annotations
