@@ -277,3 +277,15 @@ def test_the_document_lists_each_routes_error_answers_with_one_body_shape(client
                     assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, path)
     login_codes = doc["paths"]["/api/auth/login"]["post"]["responses"]
     assert "401" in login_codes
+
+
+def test_a_refused_long_string_comes_back_cut_and_a_short_one_whole(client):
+    r = client.post("/api/kb/synonyms", json={"terms": ["x" * 100_000]})
+    issue = r.json()["detail"][0]
+    assert r.status_code == 422 and r.json()["field"] == "terms"
+    assert len(r.text) < 2000
+    r = client.post("/api/admin/users", json={"username": "bad name", "password": "p"})
+    assert r.status_code == 422
+    shown = {i["loc"][-1]: i.get("input") for i in r.json()["detail"]}
+    assert shown["username"] == "bad name"
+    assert issue["loc"][:2] == ["body", "terms"]

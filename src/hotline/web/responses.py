@@ -18,18 +18,22 @@ Every 4xx, derived or declared, gets the `ErrorOut` body under `application/json
 routes whose success is plain text - because that is what the exception handlers send.
 
 It also installs the request-validation handler, so that body is what a 422 really carries:
-FastAPI's default echoes each refused `input`, and a JSON `NaN` echoed back could not be
-serialised (a 500 instead of the 422); echoing inputs also reflects large or hostile text.
+FastAPI's default echoes each refused `input` whole - a JSON `NaN` echoed back cannot be
+serialised (a 500 instead of the 422), and a megabyte string would come back entire. Here a
+refused input is shown only when short (strings cut at `MAX_ECHO`, as the edge's own 422s
+do) and valid JSON.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_flat_params
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -38,6 +42,7 @@ from hotline.web.deps import current_user
 from hotline.web.schemas import ErrorOut
 
 ERROR_REF = "#/components/schemas/ErrorOut"
+MAX_ECHO = 64  # characters of a refused string shown back (never a whole large input)
 DESCRIPTIONS = {
     400: "The payload could not be read (detail says why)",
     401: "Not logged in, or the session expired (send `Authorization: Bearer <token>`)",
@@ -77,19 +82,41 @@ async def _validation_refusal(_request: Request, exc: Exception) -> JSONResponse
 
 
 def validation_body(errs: Any) -> dict[str, Any]:
-    """FastAPI's list of issues without the refused inputs, plus the first issue's field."""
-    issues = [
-        {
+    """FastAPI's list of issues, each refused input shown only if short and JSON-safe, plus
+    the first issue's field and reason."""
+    issues = []
+    for e in errs:
+        issue: dict[str, Any] = {
             "loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
             "msg": str(e.get("msg", "")),
             "type": str(e.get("type", "")),
         }
-        for e in errs
-    ] or [{"loc": [], "msg": "invalid request", "type": "value_error"}]
+        if "input" in e:
+            keep, shown = _shown(e["input"])
+            if keep:
+                issue["input"] = shown
+        issues.append(issue)
+    if not issues:
+        issues = [{"loc": [], "msg": "invalid request", "type": "value_error"}]
     first = issues[0]
     where = first["loc"][1:] if len(first["loc"]) > 1 else first["loc"]  # drop body/query/...
     field = ".".join(str(p) for p in where) or None
     return {"detail": issues, "field": field, "reason": first["msg"]}
+
+
+def _shown(value: Any) -> tuple[bool, Any]:
+    """(keep, value): a short string as it was, a long one cut, other inputs only if small and
+    valid JSON (a NaN or Infinity cannot be sent back in JSON at all)."""
+    if isinstance(value, str):
+        if len(value) <= MAX_ECHO:
+            return True, value
+        return True, f"{value[:MAX_ECHO]}… ({len(value)} characters)"
+    try:
+        encoded = jsonable_encoder(value)
+        text = json.dumps(encoded, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return False, None
+    return len(text) <= 4 * MAX_ECHO, encoded
 
 
 def document(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
