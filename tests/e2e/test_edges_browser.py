@@ -67,7 +67,7 @@ def test_a_script_in_the_demo_page_url_does_not_run(browser, server):
     assert a01.post(f"/api/contacts/{cid}/accept").status_code == 200
     assert a01.post(f"/api/chat/contacts/{cid}/messages", json={"text": PAYLOAD}).is_success
     log.locator("[data-testid=chat-msg-agent]", has_text="onerror").wait_for()
-    shown = log.locator("[data-testid=chat-msg-customer]").last.inner_text()
+    shown = log.locator("[data-testid=chat-msg-customer] [data-testid=chat-text]").last.inner_text()
     assert shown == PAYLOAD
     assert log.locator("img").count() == 0
     assert not ran(page) and not seen["dialogs"] and not seen["csp"] and not seen["errors"]

@@ -19,7 +19,7 @@ from hotline import __version__
 from hotline.channels.chat.settings import ChatSettings, WeChatSettings
 from hotline.runtime import CenterService
 from hotline.store import open_store
-from hotline.web import edges, errors, ui
+from hotline.web import edges, errors, responses, ui
 from hotline.web.routes import (
     admin,
     agents,
@@ -130,4 +130,5 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    responses.install(app)  # documents every route's error answers (after all routes exist)
     return app

@@ -67,6 +67,7 @@ def require(*roles: str):
             )
         return user
 
+    check.roles = allowed  # type: ignore[attr-defined]  # read by responses.py and the tests
     return check
 
 

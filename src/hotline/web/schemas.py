@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from annotated_types import Ge, Le
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat
 
 from hotline.domain.enums import Channel
 
 Identifier = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
+# Integer ids of stored rows (users, KB articles, reports, templates, synonym groups, chat
+# media) and row cursors (list offsets, chat's `after`). Unbounded, an id of 2^63 failed in
+# SQLite and one of 2^31 in PostgreSQL, both as 500s: the store's id columns are INTEGER,
+# 32 bits on PostgreSQL, so 2^31 - 1 is the largest id that can exist on either database.
+# One type for every route, so a new route cannot forget the bound. Give a query parameter
+# a plain default (`offset: Offset = 0`): `= Query(default=0)` makes FastAPI drop the bounds
+# of an Annotated type (seen with FastAPI 0.165).
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Ge(1), Le(MAX_ROW_ID)]
+Offset = Annotated[int, Ge(0), Le(MAX_ROW_ID)]
+# A number that must be finite: JSON bodies may carry NaN/Infinity (Python's parser accepts
+# them) and a query string may say `from=nan`; neither is a time or a duration.
+Finite = FiniteFloat
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ValidationIssue(BaseModel):
+    """One refused input, as FastAPI reports it: where (`loc`), what (`type`), why (`msg`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every 4xx answer.
+
+    `detail` is a sentence for the person who asked (a list of issues when request validation
+    refused the input); `field` and `reason` name the first bad input when there is one.
+    """
+
+    detail: str | list[ValidationIssue]
+    field: str | None = None
+    reason: str | None = None
 
 
 class LoginIn(Strict):
@@ -45,7 +82,7 @@ class ContactIn(Strict):
 
 class CompleteIn(Strict):
     reached: bool = True
-    wrap_up_s: float | None = Field(default=None, ge=0, le=3600)
+    wrap_up_s: Finite | None = Field(default=None, ge=0, le=3600)
     disposition: str | None = Field(default=None, max_length=64)
     note: str | None = Field(default=None, max_length=4000)
 

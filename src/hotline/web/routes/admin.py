@@ -16,10 +16,11 @@ from hotline.config import config_from_dict, dump_config
 from hotline.passwords import PasswordRejected, check_policy
 from hotline.web.deps import Admin, Service
 from hotline.web.login_guard import login_guard
-from hotline.web.schemas import UserIn, UserPatch
+from hotline.web.responses import errors
+from hotline.web.schemas import RowId, UserIn, UserPatch
 from hotline.web.security import hash_password
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(prefix="/api/admin", tags=["admin"], responses=errors(404, 409))
 
 
 @router.get("/config")
@@ -92,7 +93,7 @@ def create_user(body: UserIn, service: Service, user: Admin) -> dict[str, Any]:
 
 @router.patch("/users/{user_id}")
 def patch_user(
-    user_id: int, body: UserPatch, service: Service, admin: Admin, request: Request
+    user_id: RowId, body: UserPatch, service: Service, admin: Admin, request: Request
 ) -> dict[str, Any]:
     target = service.store.user_by_id(user_id)
     if target is None:
@@ -117,7 +118,7 @@ def patch_user(
 
 
 @router.post("/users/{user_id}/unlock")
-def unlock_user(user_id: int, service: Service, admin: Admin, request: Request) -> dict[str, Any]:
+def unlock_user(user_id: RowId, service: Service, admin: Admin, request: Request) -> dict[str, Any]:
     """Lift a lockout after failed logins before it expires (and forget the failures)."""
     target = service.store.user_by_id(user_id)
     if target is None:

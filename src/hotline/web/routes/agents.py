@@ -9,10 +9,11 @@ from fastapi import APIRouter, HTTPException, status
 from hotline.routing import events as ev
 from hotline.store import User
 from hotline.web.deps import SUPERVISORS, AgentUser, Service, Supervisor, agent_of
+from hotline.web.responses import errors
 from hotline.web.routes.views import agent_view, contact_view
 from hotline.web.schemas import StateIn
 
-router = APIRouter(prefix="/api/agents", tags=["agents"])
+router = APIRouter(prefix="/api/agents", tags=["agents"], responses=errors(404, 409))
 
 
 def _state_event(agent_id: str, body: StateIn) -> ev.Event:

@@ -30,7 +30,9 @@ from hotline.channels.wechat.protocol import ProtocolError
 from hotline.store.kb import ChatMessageRec, ChatSessionRec
 from hotline.web.deps import SUPERVISORS, AnyUser, Service, Supervisor
 from hotline.web.edges.origin import normalise_origin, widget_allow_origin
+from hotline.web.responses import errors
 from hotline.web.routes.tickets_common import Tickets, refusals
+from hotline.web.schemas import Finite, Offset, RowId
 from hotline.web.security import mask
 
 log = logging.getLogger(__name__)
@@ -44,8 +46,8 @@ IMAGE_TYPES = {
 MAX_WAIT_S = 25.0
 DEMO_LANGS = ("zh-CN", "en")
 
-widget = APIRouter(prefix="/api/chat/sessions", tags=["chat widget"])
-agents = APIRouter(prefix="/api/chat", tags=["chat"])
+widget = APIRouter(prefix="/api/chat/sessions", tags=["chat widget"], responses=errors(400, 409))
+agents = APIRouter(prefix="/api/chat", tags=["chat"], responses=errors(400, 404, 409))
 wechat = APIRouter(prefix="/api/wechat", tags=["wechat"])
 static = APIRouter(tags=["chat widget"])
 
@@ -184,7 +186,7 @@ def preflight_root(request: Request) -> Response:
     return preflight(request)
 
 
-@widget.post("", status_code=201)
+@widget.post("", status_code=201, responses=errors(404, 429))
 def start_chat(body: StartIn, request: Request, response: Response) -> dict[str, Any]:
     _cors(request, response)
     if not request.app.state.chat_limits["sessions"].allow(_client(request)):
@@ -198,7 +200,7 @@ async def poll(
     session_id: str,
     request: Request,
     response: Response,
-    after: int = Query(default=0, ge=0),
+    after: Offset = 0,
     wait: float = Query(default=0, ge=0, le=MAX_WAIT_S),
     token: str | None = Token,
 ) -> dict[str, Any]:
@@ -212,7 +214,7 @@ async def poll(
     return await asyncio.to_thread(_reply, request, rec, msgs)
 
 
-@widget.post("/{session_id}/messages")
+@widget.post("/{session_id}/messages", responses=errors(429))
 def send(
     session_id: str, body: TextIn, request: Request, response: Response, token: str | None = Token
 ) -> dict[str, Any]:
@@ -222,7 +224,7 @@ def send(
     return _reply(request, rec, _call(_chat(request).customer_text, rec, body.text))
 
 
-@widget.post("/{session_id}/images")
+@widget.post("/{session_id}/images", responses=errors(413, 415, 429))
 async def send_image(
     session_id: str, request: Request, response: Response, token: str | None = Token
 ) -> dict[str, Any]:
@@ -247,7 +249,7 @@ async def send_image(
 
 @widget.get("/{session_id}/media/{media_id}")
 def session_media(
-    session_id: str, media_id: int, request: Request, token: str | None = Token
+    session_id: str, media_id: RowId, request: Request, token: str | None = Token
 ) -> Response:
     rec = _session(request, session_id, token)
     found = _channels(request).chat_store.media(media_id)
@@ -258,7 +260,7 @@ def session_media(
     return r
 
 
-@widget.post("/{session_id}/agent")
+@widget.post("/{session_id}/agent", responses=errors(429))
 def talk_to_agent(
     session_id: str, request: Request, response: Response, token: str | None = Token
 ) -> dict[str, Any]:
@@ -376,7 +378,7 @@ def agent_reply(
 
 
 @agents.get("/media/{media_id}")
-def agent_media(media_id: int, request: Request, service: Service, user: AnyUser) -> Response:
+def agent_media(media_id: RowId, request: Request, service: Service, user: AnyUser) -> Response:
     found = _channels(request).chat_store.media(media_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such image")
@@ -392,8 +394,8 @@ def bot_kpis(
     request: Request,
     service: Service,
     _user: Supervisor,
-    start: float | None = Query(default=None, alias="from"),
-    end: float | None = Query(default=None, alias="to"),
+    start: Finite | None = Query(default=None, alias="from"),
+    end: Finite | None = Query(default=None, alias="to"),
 ) -> dict[str, Any]:
     """Share of chats the bot solved: bot_solved / chats that ended (default: last 24 h)."""
     end = end if end is not None else service.clock() + 1
@@ -424,7 +426,7 @@ def _adapter(request: Request):
     return adapter
 
 
-@wechat.get("/webhook", response_class=PlainTextResponse)
+@wechat.get("/webhook", response_class=PlainTextResponse, responses=errors(403, 404))
 def wechat_verify(
     request: Request,
     signature: str | None = None,
@@ -440,7 +442,7 @@ def wechat_verify(
     return echostr
 
 
-@wechat.post("/webhook", response_class=PlainTextResponse)
+@wechat.post("/webhook", response_class=PlainTextResponse, responses=errors(400, 403, 404))
 async def wechat_message(
     request: Request,
     signature: str | None = None,

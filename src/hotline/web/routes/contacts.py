@@ -13,10 +13,11 @@ from hotline.routing import events as ev
 from hotline.routing.snapshot import ContactSnapshot
 from hotline.store import User
 from hotline.web.deps import SUPERVISORS, AgentUser, AnyUser, Creator, Service, Supervisor, agent_of
+from hotline.web.responses import errors
 from hotline.web.routes.views import contact_view, event_view
 from hotline.web.schemas import CompleteIn, ContactIn, GreenIn, MoveIn, NoteIn, TransferIn
 
-router = APIRouter(prefix="/api/contacts", tags=["contacts"])
+router = APIRouter(prefix="/api/contacts", tags=["contacts"], responses=errors(404, 409))
 
 
 def _visible(service: Service, user: User, contact_id: str) -> ContactSnapshot:

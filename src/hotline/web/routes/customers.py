@@ -32,6 +32,7 @@ from hotline.services.tickets import Actor
 from hotline.services.tickets_people import Profile
 from hotline.tickets.records import CustomerRecord, priority_hint
 from hotline.tickets.surveys import Rating, satisfaction
+from hotline.web.responses import errors
 from hotline.web.routes.tickets_common import (
     ChannelActor,
     CustomerAccess,
@@ -44,7 +45,7 @@ from hotline.web.routes.tickets_common import (
 )
 from hotline.web.routes.views import contact_view
 
-router = APIRouter(prefix="/api/customers", tags=["customers"])
+router = APIRouter(prefix="/api/customers", tags=["customers"], responses=errors(404, 409))
 Kind = Literal["phone", "account", "id_card", "wechat"]
 
 

@@ -20,8 +20,10 @@ from hotline.kb.templates import placeholders, render
 from hotline.store import NotFoundError, User
 from hotline.store.kb import VersionConflict
 from hotline.web.deps import SUPERVISORS, AnyUser, Supervisor
+from hotline.web.responses import errors
+from hotline.web.schemas import Finite, Offset, RowId
 
-router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
+router = APIRouter(prefix="/api/kb", tags=["knowledge base"], responses=errors(404, 409))
 
 
 def _kb(request: Request) -> KbService:
@@ -34,11 +36,11 @@ class ArticleIn(BaseModel):
     category: str = Field(default="", max_length=128)
     tags: list[str] = Field(default_factory=list, max_length=50)
     language: str = "zh-CN"
-    valid_from: float | None = None
-    valid_to: float | None = None
+    valid_from: Finite | None = None
+    valid_to: Finite | None = None
     owner: str | None = None
     note: str | None = Field(default=None, max_length=500)
-    expected_version: int | None = None  # for edits: refuse if someone saved in between
+    expected_version: RowId | None = None  # for edits: refuse if someone saved in between
 
 
 class ReportIn(BaseModel):
@@ -66,7 +68,7 @@ class SynonymsIn(BaseModel):
 
 
 class RestoreIn(BaseModel):
-    version: int
+    version: RowId
 
 
 def article_view(a: Article) -> dict[str, Any]:
@@ -145,7 +147,7 @@ def list_articles(
     category: str | None = None,
     archived: bool = False,
     limit: int = Query(default=50, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     store = request.app.state.channels.kb_store
     rows = store.articles(status=ARCHIVED if archived else "active")
@@ -155,7 +157,7 @@ def list_articles(
 
 
 @router.get("/articles/{article_id}")
-def get_article(article_id: int, request: Request, _user: AnyUser) -> dict[str, Any]:
+def get_article(article_id: RowId, request: Request, _user: AnyUser) -> dict[str, Any]:
     kb = _kb(request)
     view = article_view(_article_or_404(kb, article_id))
     view["open_reports"] = [
@@ -165,7 +167,7 @@ def get_article(article_id: int, request: Request, _user: AnyUser) -> dict[str, 
 
 
 @router.get("/articles/{article_id}/versions")
-def versions(article_id: int, request: Request, _user: AnyUser) -> list[dict[str, Any]]:
+def versions(article_id: RowId, request: Request, _user: AnyUser) -> list[dict[str, Any]]:
     kb = _kb(request)
     _article_or_404(kb, article_id)
     out = []
@@ -184,7 +186,7 @@ def create_article(body: ArticleIn, request: Request, user: Supervisor) -> dict[
 
 @router.put("/articles/{article_id}")
 def update_article(
-    article_id: int, body: ArticleIn, request: Request, user: AnyUser
+    article_id: RowId, body: ArticleIn, request: Request, user: AnyUser
 ) -> dict[str, Any]:
     kb = _kb(request)
     current = _article_or_404(kb, article_id)
@@ -200,7 +202,7 @@ def update_article(
 
 
 @router.delete("/articles/{article_id}")
-def archive_article(article_id: int, request: Request, user: AnyUser) -> dict[str, Any]:
+def archive_article(article_id: RowId, request: Request, user: AnyUser) -> dict[str, Any]:
     kb = _kb(request)
     current = _article_or_404(kb, article_id)
     _may_edit(user, current)
@@ -209,7 +211,7 @@ def archive_article(article_id: int, request: Request, user: AnyUser) -> dict[st
 
 
 @router.post("/articles/{article_id}/restore")
-def restore(article_id: int, body: RestoreIn, request: Request, user: AnyUser) -> dict[str, Any]:
+def restore(article_id: RowId, body: RestoreIn, request: Request, user: AnyUser) -> dict[str, Any]:
     kb = _kb(request)
     _may_edit(user, _article_or_404(kb, article_id))
     try:
@@ -220,7 +222,7 @@ def restore(article_id: int, body: RestoreIn, request: Request, user: AnyUser) -
 
 # -- error reports (查误报错) --------------------------------------------------------------
 @router.post("/articles/{article_id}/reports", status_code=201)
-def report_error(article_id: int, body: ReportIn, request: Request, user: AnyUser) -> dict:
+def report_error(article_id: RowId, body: ReportIn, request: Request, user: AnyUser) -> dict:
     kb = _kb(request)
     _article_or_404(kb, article_id)
     return asdict(kb.report_error(article_id, user.username, body.reason))
@@ -237,7 +239,7 @@ def reports(
 
 
 @router.post("/reports/{report_id}/resolve")
-def resolve(report_id: int, body: ResolveIn, request: Request, user: AnyUser) -> dict[str, Any]:
+def resolve(report_id: RowId, body: ResolveIn, request: Request, user: AnyUser) -> dict[str, Any]:
     kb = _kb(request)
     mine = [r for r in kb.repo.reports() if r.id == report_id]
     if not mine:
@@ -271,7 +273,7 @@ def create_template(body: TemplateIn, request: Request, user: Supervisor) -> dic
 
 @router.put("/templates/{template_id}")
 def update_template(
-    template_id: int, body: TemplateIn, request: Request, user: Supervisor
+    template_id: RowId, body: TemplateIn, request: Request, user: Supervisor
 ) -> dict[str, Any]:
     kbs, now = request.app.state.channels.kb_store, request.app.state.service.clock()
     try:
@@ -285,7 +287,7 @@ def update_template(
 
 @router.post("/templates/{template_id}/render")
 def render_template(
-    template_id: int, body: RenderIn, request: Request, _user: AnyUser
+    template_id: RowId, body: RenderIn, request: Request, _user: AnyUser
 ) -> dict[str, Any]:
     found = [t for t in request.app.state.channels.kb_store.templates() if t.id == template_id]
     if not found:
@@ -311,7 +313,7 @@ def add_synonyms(body: SynonymsIn, request: Request, user: Supervisor) -> dict[s
 
 @router.put("/synonyms/{group_id}")
 def edit_synonyms(
-    group_id: int, body: SynonymsIn, request: Request, user: Supervisor
+    group_id: RowId, body: SynonymsIn, request: Request, user: Supervisor
 ) -> dict[str, Any]:
     try:
         g = _kb(request).save_synonyms(body.terms, user.username, group_id)
@@ -323,7 +325,7 @@ def edit_synonyms(
 
 
 @router.delete("/synonyms/{group_id}", status_code=204)
-def delete_synonyms(group_id: int, request: Request, _user: Supervisor) -> None:
+def delete_synonyms(group_id: RowId, request: Request, _user: Supervisor) -> None:
     try:
         _kb(request).delete_synonyms(group_id)
     except NotFoundError as exc:

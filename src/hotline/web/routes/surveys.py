@@ -16,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.tickets.records import SurveyRecord
 from hotline.tickets.surveys import Rating, from_dtmf, satisfaction
+from hotline.web.responses import errors
 from hotline.web.routes.tickets_common import ChannelActor, SupervisorActor, Tickets, refusals
+from hotline.web.schemas import Finite
 
-router = APIRouter(prefix="/api/surveys", tags=["surveys"])
+router = APIRouter(prefix="/api/surveys", tags=["surveys"], responses=errors(404, 409))
 
 
 class OfferIn(BaseModel):
@@ -75,8 +77,8 @@ def answer(body: AnswerIn, tickets: Tickets, _actor: ChannelActor) -> dict[str, 
 def list_surveys(
     tickets: Tickets,
     _actor: SupervisorActor,
-    start: float | None = Query(default=None, alias="from"),
-    end: float | None = Query(default=None, alias="to"),
+    start: Finite | None = Query(default=None, alias="from"),
+    end: Finite | None = Query(default=None, alias="to"),
     agent_id: str | None = None,
     queue: str | None = None,
     limit: int = Query(default=200, ge=1, le=5000),
@@ -89,8 +91,8 @@ def list_surveys(
 def summary(
     tickets: Tickets,
     _actor: SupervisorActor,
-    start: float | None = Query(default=None, alias="from"),
-    end: float | None = Query(default=None, alias="to"),
+    start: Finite | None = Query(default=None, alias="from"),
+    end: Finite | None = Query(default=None, alias="to"),
     by: Literal["agent", "queue", "channel"] = "agent",
 ) -> dict[str, Any]:
     """Satisfaction per agent / queue / channel with the response rate beside it."""

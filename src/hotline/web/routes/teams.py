@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline.store.tickets import OrderFilter
 from hotline.tickets.escalation import sla
 from hotline.tickets.records import TeamRecord
+from hotline.web.responses import errors
 from hotline.web.routes.tickets_common import (
     AnyActor,
     StaffActor,
@@ -24,7 +25,7 @@ from hotline.web.routes.tickets_common import (
     refusals,
 )
 
-router = APIRouter(prefix="/api/teams", tags=["teams"])
+router = APIRouter(prefix="/api/teams", tags=["teams"], responses=errors(404, 409))
 
 
 class TeamIn(BaseModel):

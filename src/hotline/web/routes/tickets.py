@@ -18,6 +18,7 @@ from hotline.store.tickets import OrderFilter
 from hotline.tickets import Action
 from hotline.tickets.escalation import sla
 from hotline.tickets.kpi import DEFINITIONS
+from hotline.web.responses import errors
 from hotline.web.routes.tickets_common import (
     AdminActor,
     AnyActor,
@@ -29,8 +30,9 @@ from hotline.web.routes.tickets_common import (
     order_view,
     refusals,
 )
+from hotline.web.schemas import Finite
 
-router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=errors(404, 409))
 
 
 class Strict(BaseModel):
@@ -146,8 +148,8 @@ def at_risk(tickets: Tickets, actor: SupervisorActor) -> list[dict[str, Any]]:
 def kpis(
     tickets: Tickets,
     _actor: SupervisorActor,
-    start: float | None = Query(default=None, alias="from", description="epoch seconds"),
-    end: float | None = Query(default=None, alias="to", description="epoch seconds"),
+    start: Finite | None = Query(default=None, alias="from", description="epoch seconds"),
+    end: Finite | None = Query(default=None, alias="to", description="epoch seconds"),
 ) -> dict[str, Any]:
     """Order KPIs for orders created in [from, to) (default: the last 24 h), with definitions."""
     now = tickets.clock()

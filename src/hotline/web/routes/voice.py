@@ -29,9 +29,10 @@ from hotline.domain.records import EventRecord
 from hotline.routing import RoutingError
 from hotline.routing import events as ev
 from hotline.web.deps import Creator, Service, Supervisor
+from hotline.web.responses import errors
 from hotline.web.routes.views import event_view
 
-router = APIRouter(prefix="/api/voice", tags=["voice"])
+router = APIRouter(prefix="/api/voice", tags=["voice"], responses=errors(404, 409))
 
 FACT_KINDS = frozenset(
     {

@@ -136,6 +136,7 @@
         .then(function (r) { return r.blob(); }).then(function (b) { img.src = URL.createObjectURL(b); });
     } else {
       var body = document.createElement("span");
+      body.setAttribute("data-testid", "chat-text");
       body.textContent = m.body;  // text only: what anyone typed is never markup
       el.appendChild(body);
     }
