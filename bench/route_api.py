@@ -29,6 +29,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 PASSWORD = "hotline-demo"
+SERVER_PID = [0]  # of the running bench server, for a profiler (BENCH_PYSPY)
 PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -85,13 +86,18 @@ def server(db_url: str, agents: int, workdir: Path):
     )
     port = free_port()
     log = (workdir / "server.log").open("w")
+    cmd = [*cli, "serve", "--port", str(port), "--no-access-log"]
+    if trace := os.environ.get("BENCH_PROBE"):  # instrumented server (bench/route_probe.py)
+        probe = Path(__file__).with_name("route_probe.py")
+        cmd = [sys.executable, str(probe), "--port", str(port), "--trace", trace]
     proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--no-access-log"],
+        cmd,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    SERVER_PID[0] = proc.pid
     try:
         for _ in range(300):
             with contextlib.suppress(httpx.TransportError):
@@ -225,6 +231,15 @@ async def _paced(http: httpx.AsyncClient, hdr: dict, seconds: float, rate: float
         lat.append(time.perf_counter() - t)
         errors[0] += r.status_code != 201
 
+    await http.get("/api/health")  # marks the start of this phase in a probe trace
+    spy = None
+    if out := os.environ.get("BENCH_PYSPY"):  # sample the server through this phase
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(SERVER_PID[0]),
+             "-d", str(int(seconds)), "-r", "200", "--threads", "--nonblocking", "--idle",
+             "--format", "raw", "-o", out],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
     tasks = []
     t_next = time.perf_counter()
     t_end = t_next + seconds
@@ -233,6 +248,8 @@ async def _paced(http: httpx.AsyncClient, hdr: dict, seconds: float, rate: float
         tasks.append(asyncio.create_task(one()))
         t_next += rnd.expovariate(rate)
     await asyncio.gather(*tasks)
+    if spy is not None:
+        await asyncio.to_thread(spy.wait)
     return lat, errors[0]
 
 
