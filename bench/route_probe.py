@@ -118,8 +118,14 @@ def serve(port: int, trace: str) -> None:
     _patch_store()
     gc.callbacks.append(REC.on_gc)
     app = _wrap(create_app(Settings()))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
     # uvicorn re-raises the SIGTERM it caught once it has shut down: end with the dump then.
     signal.signal(signal.SIGTERM, lambda *_: (REC.dump(trace), sys.exit(0)))
@@ -130,12 +136,13 @@ def serve(port: int, trace: str) -> None:
 # ---------------------------------------------------------------------------- analysis
 
 
-def _overlap(index: list[Interval], starts: list[float], t0: float, t1: float,
-             longer: float) -> float:
+def _overlap(
+    index: list[Interval], starts: list[float], t0: float, t1: float, longer: float
+) -> float:
     """Longest interval in `index` (sorted by start) longer than `longer` overlapping [t0, t1]."""
     best = 0.0
     i = bisect.bisect_right(starts, t1)
-    for s, d in reversed(index[max(0, i - 200):i]):
+    for s, d in reversed(index[max(0, i - 200) : i]):
         if s + d >= t0 and d > longer:
             best = max(best, d)
     return best
@@ -150,7 +157,7 @@ def _covered(stalls: list[Interval], by: list[Interval]) -> float:
     total, starts = 0.0, [s for s, _ in by]
     for s, d in stalls:
         i = bisect.bisect_right(starts, s + d)
-        for bs, bd in by[max(0, i - 50):i]:
+        for bs, bd in by[max(0, i - 50) : i]:
             total += max(0.0, min(s + d, bs + bd) - max(s, bs))
     return total
 
@@ -171,8 +178,12 @@ def analyse(path: str, slow_ms: float = 50.0, paths: str = "/api/contacts") -> d
     }
     slow = [(s, d) for s, d in reqs if d * 1000 > slow_ms]
     span = until - since
-    out: dict[str, Any] = {"requests": len(reqs), "slow": len(slow), "slow_ms": slow_ms,
-                           "span_s": round(span, 1)}
+    out: dict[str, Any] = {
+        "requests": len(reqs),
+        "slow": len(slow),
+        "slow_ms": slow_ms,
+        "span_s": round(span, 1),
+    }
     rd = sorted(d for _s, d in reqs)
     out["server_p50_ms"] = round(rd[len(rd) // 2] * 1000, 1) if rd else 0.0
     out["server_p99_ms"] = round(rd[int(0.99 * (len(rd) - 1))] * 1000, 1) if rd else 0.0
