@@ -51,7 +51,9 @@ class Recorder:
         self._gc_start = 0.0
 
     def dump(self, path: str) -> None:
-        Path(path).write_text(json.dumps(self.__dict__ | {"_gc_start": 0}))
+        stats = getattr(getattr(APP.state, "service", None), "stats", None) if APP else None
+        extra = {"_gc_start": 0, "stats": getattr(stats, "__dict__", {})}
+        Path(path).write_text(json.dumps(self.__dict__ | extra))
 
     # -- gc.callbacks
     def on_gc(self, phase: str, info: dict[str, Any]) -> None:
@@ -63,6 +65,7 @@ class Recorder:
 
 
 REC = Recorder()
+APP: Any = None  # the app being served (its service's group-commit counters are dumped)
 
 
 def _patch_store() -> None:
@@ -70,7 +73,7 @@ def _patch_store() -> None:
 
     original = repository.Store.append
 
-    def timed(self, *args, **kwargs):  # noqa: ANN001, ANN202 - mirrors Store.append
+    def timed(self, *args, **kwargs):
         t = time.perf_counter()
         try:
             return original(self, *args, **kwargs)
@@ -95,7 +98,7 @@ async def _lag_probe(every: float = 0.005) -> None:
 def _wrap(app: Any) -> Any:
     """ASGI wrapper: time requests, start the lag probe with the lifespan."""
 
-    async def wrapped(scope, receive, send):  # noqa: ANN001, ANN202 - ASGI
+    async def wrapped(scope, receive, send):
         if scope["type"] == "lifespan":
             asyncio.get_running_loop().create_task(_lag_probe())
             return await app(scope, receive, send)
@@ -117,7 +120,9 @@ def serve(port: int, trace: str) -> None:
 
     _patch_store()
     gc.callbacks.append(REC.on_gc)
-    app = _wrap(create_app(Settings()))
+    global APP
+    APP = create_app(Settings())
+    app = _wrap(APP)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -162,6 +167,17 @@ def _covered(stalls: list[Interval], by: list[Interval]) -> float:
     return total
 
 
+def gc_by_generation(path: str) -> dict[int, dict[str, float]]:
+    """Count, p50 and max pause (ms) of the collector per generation, over the whole run."""
+    by: dict[int, list[float]] = {}
+    for _s, d, g in json.loads(Path(path).read_text())["gc"]:
+        by.setdefault(g, []).append(d * 1000)
+    return {
+        g: {"n": len(v), "p50_ms": round(sorted(v)[len(v) // 2], 1), "max_ms": round(max(v), 1)}
+        for g, v in sorted(by.items())
+    }
+
+
 def analyse(path: str, slow_ms: float = 50.0, paths: str = "/api/contacts") -> dict[str, Any]:
     """Attribute the paced phase's slow `POST /api/contacts` to what overlapped them."""
     t = json.loads(Path(path).read_text())
@@ -183,6 +199,7 @@ def analyse(path: str, slow_ms: float = 50.0, paths: str = "/api/contacts") -> d
         "slow": len(slow),
         "slow_ms": slow_ms,
         "span_s": round(span, 1),
+        "router_stats": t.get("stats"),
     }
     rd = sorted(d for _s, d in reqs)
     out["server_p50_ms"] = round(rd[len(rd) // 2] * 1000, 1) if rd else 0.0
@@ -207,6 +224,7 @@ def analyse(path: str, slow_ms: float = 50.0, paths: str = "/api/contacts") -> d
     for name in ("append_loop", "gc"):
         share = _covered(series["lag"], series[name]) / stall if stall else 0.0
         out[f"stall_time_inside_{name}_pct"] = round(100 * share, 1)
+    out["gc_by_generation"] = gc_by_generation(path)
     return out
 
 

@@ -45,7 +45,7 @@ async def current_user(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     token = token_from(request, creds)
-    user = request.app.state.sessions.user(token_hash(token)) if token else None
+    user = await request.app.state.sessions.user_async(token_hash(token)) if token else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
