@@ -120,8 +120,11 @@ def serve(port: int, trace: str) -> None:
 
     _patch_store()
     gc.callbacks.append(REC.on_gc)
+    from hotline.runtime.tuning import tune_process
+
     global APP
     APP = create_app(Settings())
+    tune_process()  # as `hotline serve` does
     app = _wrap(APP)
     config = uvicorn.Config(
         app,

@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from hotline import __version__
 from hotline.channels.chat.settings import ChatSettings, WeChatSettings
 from hotline.runtime import CenterService
-from hotline.runtime.tuning import tune_process
 from hotline.store import open_store
 from hotline.web import errors, ui
 from hotline.web.routes import (
@@ -78,7 +77,6 @@ def create_app(
         service.subscribe(broadcaster.publish)
         app.state.service, app.state.broadcaster = service, broadcaster
         app.state.sessions = Sessions(store, service.clock, settings.session_cache_s)
-        tune_process()  # GC and GIL hand-off for a server (runtime/tuning.py)
         tasks = [
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
