@@ -82,6 +82,8 @@ def pg_schema():
 @contextlib.contextmanager
 def server(db_url: str, agents: int, workdir: Path):
     env = {**os.environ, "HOTLINE_DATABASE_URL": db_url, "HOTLINE_PASSWORD_HASH": "cheap"}
+    if src := os.environ.get("BENCH_SERVER_SRC"):  # serve another checkout's code (A/B runs)
+        env["PYTHONPATH"] = src
     cfg = workdir / "center.yaml"
     cfg.write_text(center_yaml(agents))
     cli = [sys.executable, "-m", "hotline.cli"]
