@@ -246,10 +246,25 @@ async def _paced(http: httpx.AsyncClient, hdr: dict, seconds: float, rate: float
     spy = None
     if out := os.environ.get("BENCH_PYSPY"):  # sample the server through this phase
         spy = subprocess.Popen(
-            [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(SERVER_PID[0]),
-             "-d", str(int(seconds)), "-r", "200", "--threads", "--nonblocking", "--idle",
-             "--format", "raw", "-o", out],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "-p",
+                str(SERVER_PID[0]),
+                "-d",
+                str(int(seconds)),
+                "-r",
+                "200",
+                "--threads",
+                "--nonblocking",
+                "--idle",
+                "--format",
+                "raw",
+                "-o",
+                out,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
     tasks = []
     t_next = time.perf_counter()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import gc
 import json
 import os
@@ -48,6 +49,7 @@ class Recorder:
         self.append_other: list[Interval] = []
         self.gc: list[tuple[float, float, int]] = []
         self.loop_thread: int | None = None
+        self.errors_5xx = 0
         self._gc_start = 0.0
 
     def dump(self, path: str) -> None:
@@ -65,6 +67,7 @@ class Recorder:
 
 
 REC = Recorder()
+TASKS: list[asyncio.Task] = []  # the probe's own background tasks
 APP: Any = None  # the app being served (its service's group-commit counters are dumped)
 
 
@@ -95,25 +98,73 @@ async def _lag_probe(every: float = 0.005) -> None:
             REC.lag.append((t + every, late))
 
 
-def _wrap(app: Any) -> Any:
-    """ASGI wrapper: time requests, start the lag probe with the lifespan."""
+def _wrap(app: Any, sample: tuple[str, float] | None = None) -> Any:
+    """ASGI wrapper: time requests (and count 5xx), start the lag probe (and the sampler)."""
 
     async def wrapped(scope, receive, send):
         if scope["type"] == "lifespan":
-            asyncio.get_running_loop().create_task(_lag_probe())
+            loop = asyncio.get_running_loop()
+            TASKS.append(loop.create_task(_lag_probe()))
+            if sample:
+                TASKS.append(loop.create_task(_sampler(*sample)))
             return await app(scope, receive, send)
         if scope["type"] != "http":
             return await app(scope, receive, send)
         t = time.perf_counter()
+
+        async def watched(message):
+            if message["type"] == "http.response.start" and message["status"] >= 500:
+                REC.errors_5xx += 1
+            await send(message)
+
         try:
-            return await app(scope, receive, send)
+            return await app(scope, receive, watched)
         finally:
             REC.requests.append((t, time.perf_counter() - t, scope["path"]))
 
     return wrapped
 
 
-def serve(port: int, trace: str) -> None:
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _sockets() -> int:
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+    return n
+
+
+async def _sampler(path: str, every: float) -> None:
+    """Every `every` s, one JSON line: RSS, sockets, pooled DB connections in use, event-loop
+    lag and requests of the period, 5xx so far, and the router thread's counters."""
+    seen_lag = seen_req = 0
+    while True:
+        await asyncio.sleep(every)
+        lag, seen_lag = REC.lag[seen_lag:], len(REC.lag)
+        req, seen_req = REC.requests[seen_req:], len(REC.requests)
+        ds = sorted(d for _s, d, _p in req)
+        service = getattr(APP.state, "service", None)
+        line = {
+            "t": time.time(),
+            "rss_mb": round(_rss_mb(), 1),
+            "sockets": _sockets(),
+            "db_in_use": service.store.engine.pool.checkedout() if service else None,
+            "lag_max_ms": round(max((d for _s, d in lag), default=0.0) * 1000, 1),
+            "stalls_over_50ms": sum(1 for _s, d in lag if d > 0.05),
+            "requests": len(req),
+            "p99_ms": round(ds[int(0.99 * (len(ds) - 1))] * 1000, 1) if ds else 0.0,
+            "errors_5xx": REC.errors_5xx,
+            "router": dict(service.stats.__dict__) if service else {},
+        }
+        with open(path, "a") as fh:
+            fh.write(json.dumps(line) + "\n")
+
+
+def serve(port: int, trace: str, sample: tuple[str, float] | None = None) -> None:
     import uvicorn
 
     from hotline.web import Settings, create_app
@@ -125,7 +176,7 @@ def serve(port: int, trace: str) -> None:
     global APP
     APP = create_app(Settings())
     tune_process()  # as `hotline serve` does
-    app = _wrap(APP)
+    app = _wrap(APP, sample)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -269,6 +320,8 @@ def main() -> None:
     p.add_argument("--trace", default=os.environ.get("BENCH_TRACE", "trace.json"))
     p.add_argument("--analyse", metavar="TRACE")
     p.add_argument("--slow-ms", type=float, default=50.0)
+    p.add_argument("--sample", metavar="JSONL", help="append periodic samples to this file")
+    p.add_argument("--every", type=float, default=10.0, help="seconds between samples")
     p.add_argument("--spy", metavar="RAW", help="summarise a py-spy raw record of the server")
     args = p.parse_args()
     if args.spy:
@@ -276,7 +329,7 @@ def main() -> None:
     elif args.analyse:
         print(json.dumps(analyse(args.analyse, args.slow_ms), indent=1))
     else:
-        serve(args.port, args.trace)
+        serve(args.port, args.trace, (args.sample, args.every) if args.sample else None)
 
 
 if __name__ == "__main__":
