@@ -27,10 +27,11 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--rate", type=float, default=50.0)
+    p.add_argument("--db", choices=("sqlite", "postgresql"), action="append")
     args = p.parse_args()
     runs: dict[tuple[str, str], list] = {}
     for rnd in range(args.rounds):
-        for db in ("sqlite", "postgresql"):
+        for db in args.db or ("sqlite", "postgresql"):
             for side in ("base", "new"):
                 if side == "base":
                     os.environ["BENCH_SERVER_SRC"] = args.base_src
