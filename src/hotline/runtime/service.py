@@ -277,7 +277,7 @@ class CenterService:
             rest = ended if i == last else {c: ended.pop(c) for c in _cids(p.facts) if c in ended}
             contacts, agents = _snapshots(router, p.facts, rest)
             try:
-                p.stored = self.store.append(p.facts, contacts, agents) if p.facts else []
+                p.stored = self.store.append(p.facts, contacts, agents)
             except Rejected as exc:
                 self.stats.rejected += 1
                 if p.cmd.mutates:
