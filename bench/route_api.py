@@ -309,13 +309,20 @@ async def _drive(
         asyncio.create_task(_agent_bot(base, f"b{i:03d}", stop, answered, ready, counter))
         for i in range(agents)
     ]
-    await asyncio.wait_for(ready.wait(), 120)
-    spawn = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
-        job = pool.submit(_client, base, seconds, concurrency, rate, SERVER_PID[0])
-        sat, elapsed, paced, errors = await asyncio.wrap_future(job)
-    stop.set()
-    await asyncio.gather(*bots, return_exceptions=True)
+    try:
+        await asyncio.wait_for(ready.wait(), 180)
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            job = pool.submit(_client, base, seconds, concurrency, rate, SERVER_PID[0])
+            sat, elapsed, paced, errors = await asyncio.wrap_future(job)
+    finally:  # bots finish what they hold; a bot stuck on a busy server is not waited for
+        stop.set()
+        _done, stuck = await asyncio.wait(bots, timeout=30)
+        for t in stuck:
+            t.cancel()
+        failed = [t for t in _done if not t.cancelled() and t.exception() is not None]
+        if failed:
+            print(f"  {len(failed)} bots failed, e.g. {failed[0].exception()!r}", file=sys.stderr)
     sat.sort()
     paced.sort()
     return ApiResult(
