@@ -4,14 +4,21 @@ real `hotline serve` process, on SQLite and on PostgreSQL, with 200 agents conne
 Each agent is a bot: it logs in, holds a WebSocket to `/api/stream`, accepts every offer it is
 pushed and completes the contact shortly after, so routing keeps working while contacts pour
 in. Channel clients post contacts as fast as the server answers (a fixed number of concurrent
-requests) for a fixed time; only `POST /api/contacts` latencies are reported.
+requests) for a fixed time, then at a steady Poisson rate; only `POST /api/contacts` latencies
+are reported. The timed clients run in a process of their own, so the bots' event loop does
+not add its own stalls to the figures (a channel adapter is a separate process as well).
+
+`BENCH_PROBE=trace.json` serves through `bench/route_probe.py` (loop lag, commits, GC) and
+`BENCH_PYSPY=stacks.txt` samples the server with py-spy through the paced phase.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
+import multiprocessing
 import os
 import random
 import socket
@@ -29,6 +36,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 PASSWORD = "hotline-demo"
+SERVER_PID = [0]  # of the running bench server, for a profiler (BENCH_PYSPY)
 PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -74,6 +82,8 @@ def pg_schema():
 @contextlib.contextmanager
 def server(db_url: str, agents: int, workdir: Path):
     env = {**os.environ, "HOTLINE_DATABASE_URL": db_url, "HOTLINE_PASSWORD_HASH": "cheap"}
+    if src := os.environ.get("BENCH_SERVER_SRC"):  # serve another checkout's code (A/B runs)
+        env["PYTHONPATH"] = src
     cfg = workdir / "center.yaml"
     cfg.write_text(center_yaml(agents))
     cli = [sys.executable, "-m", "hotline.cli"]
@@ -85,13 +95,18 @@ def server(db_url: str, agents: int, workdir: Path):
     )
     port = free_port()
     log = (workdir / "server.log").open("w")
+    cmd = [*cli, "serve", "--port", str(port), "--no-access-log"]
+    if trace := os.environ.get("BENCH_PROBE"):  # instrumented server (bench/route_probe.py)
+        probe = Path(__file__).with_name("route_probe.py")
+        cmd = [sys.executable, str(probe), "--port", str(port), "--trace", trace]
     proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--no-access-log"],
+        cmd,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    SERVER_PID[0] = proc.pid
     try:
         for _ in range(300):
             with contextlib.suppress(httpx.TransportError):
@@ -124,6 +139,8 @@ class ApiResult:
     paced_rate: float = 0.0
     paced_p50_ms: float = 0.0
     paced_p99_ms: float = 0.0
+    paced_p999_ms: float = 0.0
+    paced_n: int = 0
 
     @property
     def per_s(self) -> float:
@@ -225,6 +242,30 @@ async def _paced(http: httpx.AsyncClient, hdr: dict, seconds: float, rate: float
         lat.append(time.perf_counter() - t)
         errors[0] += r.status_code != 201
 
+    await http.get("/api/health")  # marks the start of this phase in a probe trace
+    spy = None
+    if out := os.environ.get("BENCH_PYSPY"):  # sample the server through this phase
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "-p",
+                str(SERVER_PID[0]),
+                "-d",
+                str(int(seconds)),
+                "-r",
+                "200",
+                "--threads",
+                "--nonblocking",
+                "--idle",
+                "--format",
+                "raw",
+                "-o",
+                out,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     tasks = []
     t_next = time.perf_counter()
     t_end = t_next + seconds
@@ -233,26 +274,55 @@ async def _paced(http: httpx.AsyncClient, hdr: dict, seconds: float, rate: float
         tasks.append(asyncio.create_task(one()))
         t_next += rnd.expovariate(rate)
     await asyncio.gather(*tasks)
+    if spy is not None:
+        await asyncio.to_thread(spy.wait)
     return lat, errors[0]
+
+
+def _client(base: str, seconds: float, concurrency: int, rate: float, pid: int) -> tuple:
+    """Both timed phases, in a process of their own: the 200 bots' event loop must not delay
+    the clock of the requests being timed (a channel adapter is a process of its own too)."""
+    SERVER_PID[0] = pid
+
+    async def phases() -> tuple:
+        limits = httpx.Limits(max_connections=concurrency + 64)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+            hdr = {"Authorization": f"Bearer {await _login(http, 'channel')}"}
+            sat, elapsed, err1 = await _saturate(http, hdr, seconds, concurrency)
+            paced, err2 = await _paced(http, hdr, paced_seconds(seconds), rate)
+        return sat, elapsed, paced, err1 + err2
+
+    return asyncio.run(phases())
+
+
+def paced_seconds(seconds: float) -> float:
+    """The paced phase runs longer than the saturated one: enough samples for a p99.9."""
+    return max(2 * seconds, 6.0)
 
 
 async def _drive(
     base: str, agents: int, seconds: float, concurrency: int, rate: float
 ) -> ApiResult:
-    limits = httpx.Limits(max_connections=concurrency + 64)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
-        stop, ready = asyncio.Event(), asyncio.Event()
-        answered, counter = [0], [0, agents]
-        bots = [
-            asyncio.create_task(_agent_bot(base, f"b{i:03d}", stop, answered, ready, counter))
-            for i in range(agents)
-        ]
-        await asyncio.wait_for(ready.wait(), 120)
-        hdr = {"Authorization": f"Bearer {await _login(http, 'channel')}"}
-        sat, elapsed, err1 = await _saturate(http, hdr, seconds, concurrency)
-        paced, err2 = await _paced(http, hdr, seconds, rate)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    answered, counter = [0], [0, agents]
+    bots = [
+        asyncio.create_task(_agent_bot(base, f"b{i:03d}", stop, answered, ready, counter))
+        for i in range(agents)
+    ]
+    try:
+        await asyncio.wait_for(ready.wait(), 180)
+        spawn = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
+            job = pool.submit(_client, base, seconds, concurrency, rate, SERVER_PID[0])
+            sat, elapsed, paced, errors = await asyncio.wrap_future(job)
+    finally:  # bots finish what they hold; a bot stuck on a busy server is not waited for
         stop.set()
-        await asyncio.gather(*bots, return_exceptions=True)
+        _done, stuck = await asyncio.wait(bots, timeout=30)
+        for t in stuck:
+            t.cancel()
+        failed = [t for t in _done if not t.cancelled() and t.exception() is not None]
+        if failed:
+            print(f"  {len(failed)} bots failed, e.g. {failed[0].exception()!r}", file=sys.stderr)
     sat.sort()
     paced.sort()
     return ApiResult(
@@ -261,10 +331,12 @@ async def _drive(
         p50_ms=_pick(sat, 0.5),
         p99_ms=_pick(sat, 0.99),
         answered=answered[0],
-        errors=err1 + err2,
+        errors=errors,
         paced_rate=rate,
         paced_p50_ms=_pick(paced, 0.5),
         paced_p99_ms=_pick(paced, 0.99),
+        paced_p999_ms=_pick(paced, 0.999),
+        paced_n=len(paced),
     )
 
 

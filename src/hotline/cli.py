@@ -84,9 +84,11 @@ def serve(
     """Run the API server (and, later, the web desktop) for the stored center."""
     import uvicorn
 
+    from hotline.runtime.tuning import tune_process
     from hotline.web import Settings, create_app
 
     settings = Settings(database_url=_url(database_url))
+    tune_process()  # a long-running server: GC and GIL hand-off (runtime/tuning.py)
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -24,11 +24,12 @@ from hotline.store.entities import (
     ConfigVersion,
     DuplicateError,
     NotFoundError,
+    Rejected,
     StoreError,
     User,
 )
 from hotline.store.migrate import migrate
-from hotline.store.repository import Store
+from hotline.store.repository import Store, value_limits
 
 __all__ = [
     "ROLES",
@@ -36,12 +37,14 @@ __all__ = [
     "ConfigVersion",
     "DuplicateError",
     "NotFoundError",
+    "Rejected",
     "Store",
     "StoreError",
     "User",
     "make_engine",
     "migrate",
     "open_store",
+    "value_limits",
 ]
 
 

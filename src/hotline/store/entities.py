@@ -17,6 +17,7 @@ __all__ = [
     "ConfigVersion",
     "DuplicateError",
     "NotFoundError",
+    "Rejected",
     "StoreError",
     "User",
 ]
@@ -24,6 +25,12 @@ __all__ = [
 
 class StoreError(Exception):
     """Base class of the errors the store raises on purpose (not driver failures)."""
+
+
+class Rejected(StoreError, ValueError):
+    """The database refused the *values* of a write (a NUL byte, a too-long text, a number out
+    of range): the connection is fine, retrying the same values would fail again. The opposite
+    of an outage (`OperationalError`...), which is worth retrying and may need a rebuild."""
 
 
 class DuplicateError(StoreError):

@@ -11,8 +11,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Insert, Table, func, insert, select, text, union
+from sqlalchemy import (
+    BigInteger,
+    Engine,
+    Insert,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from hotline.domain.records import EventRecord
 from hotline.routing.snapshot import AgentSnapshot, ContactSnapshot
@@ -26,7 +39,7 @@ from hotline.store.convert import (
     to_contact,
     to_event,
 )
-from hotline.store.entities import StoreError
+from hotline.store.entities import Rejected, StoreError
 
 EVENTS: Table = models.Event.__table__  # type: ignore[assignment]
 CONTACTS: Table = models.Contact.__table__  # type: ignore[assignment]
@@ -53,6 +66,33 @@ def _upsert(dialect: str, table: Table) -> Insert:
         index_elements=keys,
         set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
     )
+
+
+def value_limits() -> dict[str, int]:
+    """What a column accepts, by column name of the timeline and contact tables: the longest
+    text (`String(n)`) as `n`, a 32-bit integer column as -32 (64-bit: -64).
+
+    PostgreSQL enforces these and SQLite does not; the runtime checks a command's values against
+    them *before* the router acts, so a bad value is a refusal and never a failed commit.
+    """
+    limits: dict[str, int] = {}
+    for table in (EVENTS, CONTACTS, AGENTS):
+        for col in table.columns:
+            if isinstance(col.type, String) and col.type.length:
+                limits[col.name] = min(limits.get(col.name, 1 << 30), col.type.length)
+            elif isinstance(col.type, BigInteger):
+                limits.setdefault(col.name, -64)
+            elif isinstance(col.type, Integer):
+                limits[col.name] = -32
+    return limits
+
+
+def _rejected(exc: BaseException) -> bool:
+    """A data error (the values), not an outage (the connection): see `Rejected`."""
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, DataError | IntegrityError) and not exc.connection_invalidated
+    # parameter processing before the driver, or the driver refusing a Python value
+    return isinstance(exc, StatementError | ValueError | TypeError | OverflowError)
 
 
 def _last_per_id(snapshots: Iterable[S]) -> list[S]:
@@ -99,9 +139,25 @@ class Store(AccountsMixin):
         order: a tailer that has seen seq 12 must never later find a newly committed 11. SQLite
         has one writer at a time anyway; on PostgreSQL sequence values are handed out before
         commit, so appends take a transaction-scoped advisory lock (readers are not blocked).
+
+        Raises `Rejected` when the database refuses a value (nothing was written); any other
+        failure (connection lost, database locked) propagates as the driver raised it.
         """
         if not records and not contacts and not agents:
             return []
+        try:
+            return self._append(records, contacts, agents)
+        except Exception as exc:
+            if _rejected(exc):
+                raise Rejected(f"the database refused a value: {exc}") from exc
+            raise
+
+    def _append(
+        self,
+        records: Sequence[EventRecord],
+        contacts: Sequence[ContactSnapshot],
+        agents: Sequence[AgentSnapshot],
+    ) -> list[EventRecord]:
         stored: list[EventRecord] = []
         with self._engine.begin() as conn:
             if self._pg:

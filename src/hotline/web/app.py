@@ -1,8 +1,8 @@
 """`create_app(settings)`: build the ASGI app with its center service and background tasks.
 
 Nothing is created at import time. On start-up the app opens the store (running migrations),
-rebuilds the router from the database, and runs two tasks: the deadline loop (sleeps until the
-router's next deadline - ring-no-answer, wrap-up, overflow, callbacks due) and a periodic
+rebuilds the router from the database, and starts its router thread (which also sleeps until
+the router's next deadline - ring-no-answer, wrap-up, overflow, callbacks due) and a periodic
 invariant check that repairs anything stuck.
 """
 
@@ -43,19 +43,6 @@ from hotline.web.stream import router as stream_router
 log = logging.getLogger(__name__)
 
 
-async def _deadline_loop(service: CenterService, wake: asyncio.Event, max_sleep: float) -> None:
-    while True:
-        try:
-            await asyncio.to_thread(service.tick)
-        except Exception:  # keep the center running; the failure is logged and retried
-            log.exception("tick failed")
-        deadline = service.next_deadline()
-        delay = max_sleep if deadline is None else min(max_sleep, deadline - service.clock())
-        wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=max(0.0, delay))
-
-
 async def _reconcile_loop(service: CenterService, every: float) -> None:
     while True:
         await asyncio.sleep(every)
@@ -81,17 +68,16 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await asyncio.to_thread(open_store, settings.database_url)
-        service = await asyncio.to_thread(CenterService, store)
+        # The router thread fires deadlines itself (ring-no-answer, wrap-up, overflow...).
+        service = await asyncio.to_thread(
+            CenterService, store, timer=True, max_sleep=settings.max_tick_sleep_s
+        )
         loop = asyncio.get_running_loop()
         broadcaster = Broadcaster(loop)
-        wake = asyncio.Event()
         service.subscribe(broadcaster.publish)
-        # A new deadline may be earlier than the one the loop sleeps on: wake it.
-        service.subscribe(lambda _r: loop.call_soon_threadsafe(wake.set))
         app.state.service, app.state.broadcaster = service, broadcaster
         app.state.sessions = Sessions(store, service.clock, settings.session_cache_s)
         tasks = [
-            asyncio.create_task(_deadline_loop(service, wake, settings.max_tick_sleep_s)),
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
         ]
@@ -101,6 +87,7 @@ def create_app(
             for t in tasks:
                 t.cancel()
             broadcaster.close_all()
+            await asyncio.to_thread(service.close)
             store.close()
 
     app = FastAPI(title="hotline", version=__version__, lifespan=lifespan)

@@ -11,9 +11,9 @@ from hotline.runtime import CenterService
 from hotline.store import Store, User
 from hotline.web.security import token_hash
 
-# Dependencies and the hot endpoints are `async def` on purpose: the router has one writer
-# anyway, a SQLite/PostgreSQL write takes about a millisecond, and a hop through the thread
-# pool per request cost more than the work itself (measured with bench/route.py). Slow reads
+# Dependencies and the hot endpoints are `async def` on purpose: they `await service.submit()`
+# and the router thread commits (grouped) while the event loop serves others, so a hop through
+# the thread pool per request would only add cost (measured with bench/route.py). Slow reads
 # (KPIs over a day, timelines) stay synchronous so FastAPI runs them in worker threads.
 
 # Who may do what. Admin and supervisor include the agent's read rights but act on agents
@@ -45,7 +45,7 @@ async def current_user(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
     token = token_from(request, creds)
-    user = request.app.state.sessions.user(token_hash(token)) if token else None
+    user = await request.app.state.sessions.user_async(token_hash(token)) if token else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -9,6 +9,7 @@ it takes effect within `ttl_s`.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 
@@ -22,6 +23,16 @@ class Sessions:
         self.store, self.clock, self.ttl_s = store, clock, ttl_s
         self._cache: dict[str, tuple[User, float]] = {}
         self._lock = threading.Lock()
+
+    def cached(self, token_hash: str) -> User | None:
+        """The cached answer, without touching the database (None = ask `user`)."""
+        hit = self._cache.get(token_hash)
+        return hit[0] if hit is not None and hit[1] > self.clock() else None
+
+    async def user_async(self, token_hash: str) -> User | None:
+        """`user` for the event loop: a cache miss is looked up (and its use recorded, a
+        write) in a worker thread, so no request waits on a commit on the loop."""
+        return self.cached(token_hash) or await asyncio.to_thread(self.user, token_hash)
 
     def user(self, token_hash: str) -> User | None:
         now = self.clock()

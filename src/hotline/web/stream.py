@@ -83,7 +83,7 @@ async def stream(ws: WebSocket, since: int = 0) -> None:
     service: CenterService = ws.app.state.service
     broadcaster: Broadcaster = ws.app.state.broadcaster
     token = ws.query_params.get("token") or ws.cookies.get(COOKIE)
-    user = ws.app.state.sessions.user(token_hash(token)) if token else None
+    user = await ws.app.state.sessions.user_async(token_hash(token)) if token else None
     if user is None:
         await ws.close(code=4401, reason="not logged in")
         return

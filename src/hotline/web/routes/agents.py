@@ -55,20 +55,20 @@ async def my_agent(service: Service, user: AgentUser) -> dict[str, Any]:
     return view
 
 
-def _change(agent_id: str, body: StateIn, service: Service) -> dict[str, Any]:
-    service.apply(_state_event(agent_id, body))
+async def _change(agent_id: str, body: StateIn, service: Service) -> dict[str, Any]:
+    await service.submit(_state_event(agent_id, body))
     return agent_view(service.read(lambda r: r.agent(agent_id)), service.clock())
 
 
 @router.post("/me/state")
 async def set_my_state(body: StateIn, service: Service, user: AgentUser) -> dict[str, Any]:
-    return _change(agent_of(user), body, service)
+    return await _change(agent_of(user), body, service)
 
 
 @router.post("/me/wrap-up-done")
 async def wrap_up_done(service: Service, user: AgentUser) -> dict[str, Any]:
     agent_id = agent_of(user)
-    service.apply(ev.WrapUpDone(agent_id))
+    await service.submit(ev.WrapUpDone(agent_id))
     return agent_view(service.read(lambda r: r.agent(agent_id)), service.clock())
 
 
@@ -78,7 +78,7 @@ async def force_state(agent_id: str, body: StateIn, service: Service, user: Agen
     if user.role not in SUPERVISORS and agent_id != user.agent_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "agents may change only their own state")
     _audit_force(service, user, agent_id, body)
-    return _change(agent_id, body, service)
+    return await _change(agent_id, body, service)
 
 
 def _audit_force(service: Service, user: User, agent_id: str, body: StateIn) -> None:

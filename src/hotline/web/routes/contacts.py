@@ -51,7 +51,7 @@ async def create_contact(body: ContactIn, service: Service, _user: Creator) -> d
         intent=body.intent,
         skills=tuple(sorted(body.skills.items())),
     )
-    service.apply(event)
+    await service.submit(event)
     snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
     view = contact_view(snap, service.clock())  # type: ignore[arg-type]
     view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(body.queue, cid))
@@ -107,29 +107,29 @@ async def reveal(contact_id: str, service: Service, user: AgentUser) -> dict[str
     return {"id": contact_id, "customer": snap.customer}
 
 
-def _agent_act(service: Service, user: User, event: ev.Event) -> dict[str, Any]:
-    service.apply(event)
+async def _agent_act(service: Service, user: User, event: ev.Event) -> dict[str, Any]:
+    await service.submit(event)
     return {"ok": True, "agent": service.read(lambda r: r.agent(user.agent_id))}
 
 
 @router.post("/{contact_id}/accept")
 async def accept(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
-    return _agent_act(service, user, ev.OfferAccepted(agent_of(user), contact_id))
+    return await _agent_act(service, user, ev.OfferAccepted(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/decline")
 async def decline(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
-    return _agent_act(service, user, ev.OfferDeclined(agent_of(user), contact_id))
+    return await _agent_act(service, user, ev.OfferDeclined(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/complete")
 async def complete(contact_id: str, body: CompleteIn, service: Service, user: AgentUser) -> dict:
     agent_id = agent_of(user)
-    result = _agent_act(
+    result = await _agent_act(
         service, user, ev.ContactCompleted(agent_id, contact_id, body.reached, body.wrap_up_s)
     )
     if body.disposition or body.note:
-        service.annotate(
+        await service.note(
             EventRecord(
                 at=service.clock(),
                 kind="contact.note",
@@ -154,17 +154,17 @@ async def add_note(contact_id: str, body: NoteIn, service: Service, user: AgentU
         channel=snap.channel.value,
         data={"disposition": body.disposition, "note": body.note, "by": user.username},
     )
-    return {"seq": service.annotate(record).seq}
+    return {"seq": (await service.note(record)).seq}
 
 
 @router.post("/{contact_id}/hold")
 async def hold(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
-    return _agent_act(service, user, ev.Hold(agent_of(user), contact_id))
+    return await _agent_act(service, user, ev.Hold(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/resume")
 async def resume(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
-    return _agent_act(service, user, ev.Resume(agent_of(user), contact_id))
+    return await _agent_act(service, user, ev.Resume(agent_of(user), contact_id))
 
 
 @router.post("/{contact_id}/transfer")
@@ -173,14 +173,14 @@ async def transfer(contact_id: str, body: TransferIn, service: Service, user: Ag
         raise HTTPException(422, "give exactly one of queue or agent_id")
     agent_id = agent_of(user)
     if body.queue is not None:
-        return _agent_act(service, user, ev.TransferToQueue(agent_id, contact_id, body.queue))
-    return _agent_act(service, user, ev.TransferToAgent(agent_id, contact_id, body.agent_id))  # type: ignore[arg-type]
+        return await _agent_act(service, user, ev.TransferToQueue(agent_id, contact_id, body.queue))
+    return await _agent_act(service, user, ev.TransferToAgent(agent_id, contact_id, body.agent_id))  # type: ignore[arg-type]
 
 
 @router.post("/{contact_id}/leave")
 async def customer_left(contact_id: str, service: Service, _user: Creator) -> dict[str, Any]:
     """The customer hung up or closed the chat (sent by the channel adapter)."""
-    service.apply(ev.CustomerLeft(contact_id))
+    await service.submit(ev.CustomerLeft(contact_id))
     return {"ok": True}
 
 
@@ -188,7 +188,7 @@ async def customer_left(contact_id: str, service: Service, _user: Creator) -> di
 async def move(
     contact_id: str, body: MoveIn, service: Service, _user: Supervisor
 ) -> dict[str, Any]:
-    service.apply(ev.MoveContact(contact_id, body.queue))
+    await service.submit(ev.MoveContact(contact_id, body.queue))
     return {"ok": True}
 
 
@@ -196,5 +196,5 @@ async def move(
 async def green(
     contact_id: str, body: GreenIn, service: Service, _user: Supervisor
 ) -> dict[str, Any]:
-    service.apply(ev.SetGreen(contact_id, body.on))
+    await service.submit(ev.SetGreen(contact_id, body.on))
     return {"ok": True}

@@ -62,7 +62,7 @@ class FactIn(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **data: Any) -> int:
+async def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **data: Any) -> int:
     snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
     record = EventRecord(
         at=service.clock(),
@@ -73,7 +73,7 @@ def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **data: A
         channel="voice",
         data=data,
     )
-    return service.annotate(record).seq
+    return (await service.note(record)).seq
 
 
 def _live_agent(service: Service, cid: str) -> str | None:
@@ -90,8 +90,8 @@ async def phone_answered(contact_id: str, body: PhoneIn, service: Service, _u: C
     snap = service.read(lambda r: r.contact(contact_id))
     already = snap is not None and snap.agent_id == body.agent_id and snap.answered_at
     if not already:
-        service.apply(ev.OfferAccepted(body.agent_id, contact_id))
-    _fact(service, contact_id, "voice.bridged", body.agent_id, uri=body.uri)
+        await service.submit(ev.OfferAccepted(body.agent_id, contact_id))
+    await _fact(service, contact_id, "voice.bridged", body.agent_id, uri=body.uri)
     return {"ok": True}
 
 
@@ -99,7 +99,7 @@ async def phone_answered(contact_id: str, body: PhoneIn, service: Service, _u: C
 async def phone_declined(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
     """The agent's phone refused the call (busy, rejected, unreachable): the core re-routes."""
     try:
-        service.apply(ev.OfferDeclined(body.agent_id, contact_id))
+        await service.submit(ev.OfferDeclined(body.agent_id, contact_id))
     except RoutingError as exc:  # the offer already ended (timeout, caller left): nothing to do
         return {"ok": False, "detail": exc.reason}
     return {"ok": True}
@@ -111,10 +111,10 @@ async def agent_hung_up(contact_id: str, body: PhoneIn, service: Service, _u: Cr
     ok = True
     if _live_agent(service, contact_id) == body.agent_id:
         try:
-            service.apply(ev.ContactCompleted(body.agent_id, contact_id))
+            await service.submit(ev.ContactCompleted(body.agent_id, contact_id))
         except RoutingError:  # completed on the desktop meanwhile
             ok = False
-    _fact(service, contact_id, "voice.hangup", body.agent_id, by="agent", leg="agent")
+    await _fact(service, contact_id, "voice.hangup", body.agent_id, by="agent", leg="agent")
     return {"ok": ok}
 
 
@@ -123,7 +123,7 @@ async def add_fact(contact_id: str, body: FactIn, service: Service, _u: Creator)
     """Store one `voice.*` fact on the call's timeline (IVR path, recording, survey…)."""
     if body.kind not in FACT_KINDS:
         raise HTTPException(422, f"kind must be one of {sorted(FACT_KINDS)}")
-    return {"seq": _fact(service, contact_id, body.kind, body.agent_id, **body.data)}
+    return {"seq": await _fact(service, contact_id, body.kind, body.agent_id, **body.data)}
 
 
 @router.get("/{call_id}/events")

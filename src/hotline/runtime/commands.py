@@ -1,0 +1,91 @@
+"""Typed commands for the router thread: what to do to the router, and what to answer.
+
+A command runs in two steps. `run(router, now)` mutates the router (under the service's
+memory lock, no I/O) and returns the facts to store plus a value; `answer(stored, value)`
+builds the caller's result once those facts are committed. A `RoutingError` raised by `run`
+is a refusal: nothing changed, but the deadline facts travelling on it are still stored and
+the caller gets the refusal after that commit.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hotline.domain.models import CenterConfig
+from hotline.domain.records import EventRecord
+from hotline.routing import Router
+from hotline.routing import events as ev
+from hotline.routing.invariants import reconcile, violations
+
+
+@dataclass
+class Command:
+    """Base: one unit of work for the router thread, answered through `future`."""
+
+    future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
+    #: a command that must commit alone (it does more I/O after its facts are stored)
+    alone = False
+    #: True when `run` touches the router (a rejected commit then leaves memory ahead)
+    mutates = True
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        raise NotImplementedError
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return stored
+
+
+@dataclass
+class Apply(Command):
+    event: ev.Event | None = None
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        return router.handle(self.event, now), None  # type: ignore[arg-type]
+
+
+@dataclass
+class Tick(Command):
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        return router.tick(now), None
+
+
+@dataclass
+class Reconcile(Command):
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        problems = violations(router)
+        return (reconcile(router, now) if problems else []), problems
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return value
+
+
+@dataclass
+class Annotate(Command):
+    """A fact the router does not decide on (a note, a voice fact): stored and published."""
+
+    record: EventRecord | None = None
+    mutates = False
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        return [self.record], None  # type: ignore[list-item]
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return stored[0]
+
+
+@dataclass
+class Reconfigure(Command):
+    """Swap the configuration; `save` stores it after the facts commit (returns the version)."""
+
+    config: CenterConfig | None = None
+    save: Callable[[], int] | None = None
+    alone = True
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        return router.reconfigure(self.config, now), None  # type: ignore[arg-type]
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return self.save()  # type: ignore[misc]
