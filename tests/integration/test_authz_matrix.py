@@ -62,6 +62,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("POST", "/api/chat/sessions"): PUBLIC,
     ("GET", "/api/chat/sessions/{session_id}/messages"): PUBLIC,
     ("POST", "/api/chat/sessions/{session_id}/messages"): PUBLIC,
+    ("POST", "/api/chat/sessions/{session_id}/survey"): PUBLIC,  # the widget's chat token
     ("POST", "/api/chat/sessions/{session_id}/images"): PUBLIC,
     ("GET", "/api/chat/sessions/{session_id}/media/{media_id}"): PUBLIC,
     ("POST", "/api/chat/sessions/{session_id}/agent"): PUBLIC,
@@ -194,6 +195,7 @@ RULES: dict[tuple[str, str], Any] = {
     # chat, agent side
     ("GET", "/api/chat/contacts/{contact_id}/messages"): CORE,
     ("POST", "/api/chat/contacts/{contact_id}/messages"): CORE,
+    ("POST", "/api/chat/contacts/{contact_id}/typing"): CORE,
     ("GET", "/api/chat/media/{media_id}"): CORE,
     ("GET", "/api/chat/kpis"): SUPERVISORS,
 }
