@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from typer.testing import CliRunner
@@ -193,7 +194,9 @@ def test_password_checks_beyond_the_pool_and_its_queue_are_refused_at_once():
         return await asyncio.gather(slow(), slow(), slow(), return_exceptions=True)
 
     try:
-        results = asyncio.run(three_at_once())
+        # Its own thread: a browser test's Playwright loop may be running on this one.
+        with ThreadPoolExecutor(1) as runner:
+            results = runner.submit(asyncio.run, three_at_once()).result()
     finally:
         pool.close()
     assert results.count("checked") == 2
