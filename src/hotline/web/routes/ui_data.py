@@ -299,6 +299,7 @@ def contact_card(
     }
 
 
+
 @router.get("/wallboard/live")
 async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
     """Queues, agents and waiting contacts as the router holds them now."""
