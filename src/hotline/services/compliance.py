@@ -22,6 +22,7 @@ from hotline.store import Store
 from hotline.store.compliance import ComplianceStore
 
 WEEK = 7 * 86400.0
+CONFIDENTIAL_ROLES = frozenset({"agent", "supervisor", "admin", "team"})
 SOURCES = frozenset({"api", "chat", "sms", "wechat", "voice", "admin"})
 
 
@@ -115,6 +116,31 @@ class ComplianceService:
     def is_opted_out(self, identifier: str, channel: str = ALL) -> bool:
         return any(o.covers(channel) for o in self.repo.opt_outs(norm(identifier)))
 
+    # -- confidential callers (GB/T 33358) -----------------------------------------------------
+
+    def set_confidential(self, identifier: str, roles: list[str], by: str) -> None:
+        """Hide this caller's identity from everyone but `roles` (reveal refused to others)."""
+        bad = sorted(set(roles) - CONFIDENTIAL_ROLES)
+        if bad:
+            raise ComplianceError(
+                "roles", f"unknown role {bad[0]!r}; use {sorted(CONFIDENTIAL_ROLES)}"
+            )
+        key = norm(identifier)
+        self.repo.set_confidential(key, sorted(set(roles)), by, self.clock())
+        self.store.audit(by, "compliance.confidential", key, {"roles": sorted(set(roles))})
+
+    def clear_confidential(self, identifier: str, by: str) -> bool:
+        key = norm(identifier)
+        done = self.repo.clear_confidential(key)
+        self.store.audit(by, "compliance.confidential_cleared", key, {"was": done})
+        return done
+
+    def may_see_identity(self, identifier: str | None, role: str) -> bool:
+        if not identifier:
+            return True
+        roles = self.repo.confidential_roles(norm(identifier))
+        return roles is None or role in roles
+
     # -- attempts -----------------------------------------------------------------------------
 
     def check_attempt(
@@ -191,3 +217,22 @@ def _variants(path: str) -> list[Path]:
     """A recording may be the WAV or its encrypted `.enc` form (see compliance_recordings)."""
     p = Path(path)
     return [p, p.with_name(p.name + ".enc")]
+
+
+#: What the chat says after an opt-out keyword; the chat goes on (退订 may also mean a service).
+OPT_OUT_REPLY = (
+    "已为您登记退订：我们不会再主动致电或发送营销短信。如需退订业务，请继续描述。"
+    " / You will not be called or texted by us again. To cancel a service, please go on."
+)
+
+
+def opt_out_message(
+    store: Store, clock: Callable[[], float], identifier: str | None, text: str, channel: str
+) -> bool:
+    """The chat/WeChat hook: a customer message that is an opt-out keyword (退订, TD…) puts
+    the sender on the do-not-call list at once. Anonymous web visitors (no number) are skipped."""
+    if not identifier or not is_opt_out(text):
+        return False
+    source = "wechat" if channel == "wechat" else "chat"
+    ComplianceService(store, clock).opt_out(identifier, source=source, by="customer")
+    return True

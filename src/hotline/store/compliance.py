@@ -131,6 +131,27 @@ class ComplianceStore:
                     insert(SETTINGS).values(key=key, body=body, updated_at=at, updated_by=by)
                 )
 
+    # -- confidential callers (GB/T 33358) ------------------------------------------------------
+
+    def set_confidential(self, identifier: str, roles: list[str], by: str, at: float) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(CONFIDENTIAL).where(CONFIDENTIAL.c.identifier == identifier))
+            conn.execute(
+                insert(CONFIDENTIAL).values(identifier=identifier, roles=roles, set_by=by, at=at)
+            )
+
+    def clear_confidential(self, identifier: str) -> bool:
+        stmt = delete(CONFIDENTIAL).where(CONFIDENTIAL.c.identifier == identifier)
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount > 0
+
+    def confidential_roles(self, identifier: str) -> list[str] | None:
+        """The roles that may see this caller's identity, or None when not confidential."""
+        stmt = select(CONFIDENTIAL.c.roles).where(CONFIDENTIAL.c.identifier == identifier)
+        with self._engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return list(row.roles) if row is not None else None
+
     # -- legal holds --------------------------------------------------------------------------
 
     def add_hold(self, kind: str, target: str, reason: str, by: str, at: float) -> Hold:

@@ -24,6 +24,7 @@ from hotline.web.routes import (
     admin,
     agents,
     auth,
+    compliance,
     contacts,
     customers,
     kpis,
@@ -94,6 +95,7 @@ def create_app(
             asyncio.create_task(_deadline_loop(service, wake, settings.max_tick_sleep_s)),
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
+            asyncio.create_task(compliance.compliance_loop(app)),  # retention purge
         ]
         try:
             yield
@@ -119,6 +121,7 @@ def create_app(
         surveys,
         customers,
         voice,
+        compliance,
     )
     for module in routers:
         app.include_router(module.router)
