@@ -221,3 +221,17 @@ def test_the_recording_notice_is_a_fact_on_the_contacts_timeline(c):
     events = call(c, "supervisor", "get", f"/api/contacts/{cid}/events")
     notices = [e for e in events if e["kind"] == "compliance.notice"]
     assert notices and notices[0]["data"]["notice"] == "recording"
+
+
+def test_the_ivr_notice_playback_is_logged_from_the_gateways_ivr_path(c):
+    cid = answered_call(c, "a01", "13700000007")
+    ivr = {"outcome": "transferred", "path": ["welcome", "agent"], "digits": "0"}
+    call(c, "channel", "post", f"/api/voice/{cid}/facts", 201,
+         json={"kind": "voice.ivr", "data": ivr})  # fmt: skip
+    events = call(c, "supervisor", "get", f"/api/contacts/{cid}/events")
+    notices = [e["data"] for e in events if e["kind"] == "compliance.notice"]
+    assert notices == [{"notice": "recording", "medium": "ivr", "node": "welcome", "barged": True}]
+    survey = {"kind": "voice.survey", "agent_id": "a01", "data": {"score": 5}}
+    call(c, "channel", "post", f"/api/voice/{cid}/facts", 201, json=survey)
+    events = call(c, "supervisor", "get", f"/api/contacts/{cid}/events")
+    assert len([e for e in events if e["kind"] == "compliance.notice"]) == 1

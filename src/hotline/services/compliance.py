@@ -18,6 +18,7 @@ from hotline.compliance.policy import ALL, CHANNELS, ContactPolicy, Decision, Op
 from hotline.compliance.policy import normalise_identifier as norm
 from hotline.compliance.retention import Hold, PurgeReport, RetentionPolicy
 from hotline.domain.hours import DEFAULT_TZ
+from hotline.domain.records import EventRecord
 from hotline.store import Store
 from hotline.store.compliance import ComplianceStore
 
@@ -236,3 +237,21 @@ def opt_out_message(
     source = "wechat" if channel == "wechat" else "chat"
     ComplianceService(store, clock).opt_out(identifier, source=source, by="customer")
     return True
+
+
+#: The notice the chat widget shows above the conversation (widget.js `T.notice`), and the
+#: IVR's first prompt (demo_ivr.yaml `welcome`): PIPL Art. 17, before anything is recorded.
+NOTICE_TEXT = "为了提高服务质量，本次会话/通话可能会被录音或记录。"
+
+
+def chat_notice_fact(contact_id: str, queue: str, shown_at: float) -> EventRecord:
+    """`compliance.notice` on a chat contact: the widget shows the notice from the session's
+    start, before the first message is stored, so `shown_at` is the session's creation."""
+    return EventRecord(
+        at=shown_at,
+        kind="compliance.notice",
+        contact_id=contact_id,
+        queue=queue,
+        channel="chat",
+        data={"notice": "recording", "medium": "widget", "text": NOTICE_TEXT},
+    )

@@ -34,7 +34,7 @@ from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
 from hotline.routing.errors import RoutingError
 from hotline.runtime import CenterService
-from hotline.services.compliance import OPT_OUT_REPLY, opt_out_message
+from hotline.services.compliance import OPT_OUT_REPLY, chat_notice_fact, opt_out_message
 from hotline.store.kb import ChatMessageRec, ChatSessionRec, ChatStore
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,8 @@ class ChatService:
                     },
                 )
             )
+            if rec.channel == "web":  # the widget showed the recording notice (issue 16)
+                self.center.annotate(chat_notice_fact(cid, rec.queue, rec.created_at))
             return rec
 
     def feedback(self, rec: ChatSessionRec, solved: bool) -> ChatSessionRec:

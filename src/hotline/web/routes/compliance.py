@@ -302,6 +302,27 @@ def notice_shown(contact_id: str, body: NoticeIn, request: Request, _u: Creator)
     return {"seq": service.annotate(record).seq}
 
 
+def voice_notice(service: Any, contact_id: str, kind: str, data: dict[str, Any]) -> None:
+    """The gateway's `voice.ivr` fact names the nodes the caller went through; the first one
+    (the flow's start) carries the recording notice, so its playback becomes a
+    `compliance.notice` fact on the call's timeline. `barged` says a key was pressed (the
+    caller may have cut the prompt short: the notice is at its start for that reason)."""
+    path = data.get("path") or []
+    if kind != "voice.ivr" or not path:
+        return
+    from hotline.domain.records import EventRecord
+
+    record = EventRecord(
+        at=service.clock(),
+        kind="compliance.notice",
+        contact_id=contact_id,
+        channel="voice",
+        data={"notice": "recording", "medium": "ivr", "node": path[0],
+              "barged": bool(data.get("digits"))},
+    )  # fmt: skip
+    service.annotate(record)
+
+
 async def compliance_loop(app: FastAPI) -> None:
     """Run the retention purge every `HOTLINE_PURGE_EVERY_S` (audited like a manual one)."""
     every = ComplianceSettings().purge_every_s
