@@ -174,6 +174,10 @@ def test_purge_with_a_legal_hold(store: Store, tmp_path: Path):
     again = svc.purge(actor="admin")
     assert again.deleted["contact_records"] == 1 and not held_wav.exists()
     assert store.contact("c-held") is None and tickets.order("o-held") is None
+    runs = svc.repo.purges()
+    assert [r["dry_run"] for r in runs] == [False, False, True]  # newest first
+    assert runs[0]["report"]["files"] == [str(held_wav)] and runs[0]["actor"] == "admin"
+    assert runs[1]["report"]["missing_files"] == 0
 
 
 def test_a_contact_hold_covers_only_that_contact(store: Store, tmp_path: Path):

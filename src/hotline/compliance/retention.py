@@ -140,7 +140,9 @@ class PurgeReport:
     deleted: dict[str, int] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # recording files removed
-    missing_files: list[str] = field(default_factory=list)
+    #: references whose files were already gone (an earlier purge, an erasure): counted only,
+    #: since every later purge meets them again
+    missing_files: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -150,5 +152,5 @@ class PurgeReport:
             "deleted": {t: self.deleted.get(t, 0) for t in RECORD_TYPES},
             "held": {t: self.held.get(t, 0) for t in RECORD_TYPES},
             "files": list(self.files),
-            "missing_files": list(self.missing_files),
+            "missing_files": self.missing_files,
         }

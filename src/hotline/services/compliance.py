@@ -190,25 +190,24 @@ class ComplianceService:
 
     def purge(self, *, dry_run: bool = False, actor: str = "system") -> PurgeReport:
         """Delete what is past retention and not held, recording files too; audited."""
-        report, paths = self.repo.purge(
-            self.retention(), self.clock(), dry_run=dry_run, actor=actor
-        )
-        report.files, report.missing_files = [], []
+        report, paths = self.repo.purge(self.retention(), self.clock(), dry_run=dry_run)
+        report.files, report.missing_files = [], 0
         for p in dict.fromkeys(paths):
             present = [f for f in _variants(p) if f.exists()]
             if not present:
-                report.missing_files.append(p)
+                report.missing_files += 1
                 continue
             report.files.append(p)
             if not dry_run:
                 for f in present:
                     f.unlink(missing_ok=True)
         report.deleted["recordings"] = len(report.files)
+        self.repo.save_purge(report.as_dict(), actor)
         self.store.audit(
             actor,
             "compliance.purge" + ("_dry_run" if dry_run else ""),
             None,
-            {k: v for k, v in report.as_dict().items() if k != "missing_files"},
+            report.as_dict(),
             at=report.at,
         )
         return report

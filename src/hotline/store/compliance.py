@@ -216,10 +216,10 @@ class ComplianceStore:
     # -- purge --------------------------------------------------------------------------------
 
     def purge(
-        self, policy: RetentionPolicy, now: float, *, dry_run: bool, actor: str
+        self, policy: RetentionPolicy, now: float, *, dry_run: bool
     ) -> tuple[PurgeReport, list[str]]:
-        """Delete what is past retention and not held; returns the report (stored, with the
-        recording paths whose references went) and those paths for the caller to remove."""
+        """Delete what is past retention and not held; returns the report and the recording
+        paths whose retention ended (or whose contact went) for the caller to remove."""
         holds = self.hold_set()
         report = PurgeReport(at=now, dry_run=dry_run)
         paths: list[str] = []
@@ -246,13 +246,14 @@ class ComplianceStore:
                     (trans.rollback if dry_run else trans.commit)()
             report.deleted[kind], report.held[kind] = deleted, held
             paths += files
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(PURGES).values(
-                    at=now, actor=actor, dry_run=dry_run, report=report.as_dict() | {"paths": paths}
-                )
-            )
         return report, paths
+
+    def save_purge(self, report: dict[str, Any], actor: str) -> int:
+        """Store a purge report (the service calls this once the files are handled too)."""
+        values = {"at": report["at"], "actor": actor, "dry_run": report["dry_run"]}
+        with self._engine.begin() as conn:
+            stmt = insert(PURGES).values(**values, report=report).returning(PURGES.c.id)
+            return int(conn.execute(stmt).scalar_one())
 
     def purges(self, limit: int = 20) -> list[dict[str, Any]]:
         stmt = select(PURGES).order_by(PURGES.c.id.desc()).limit(limit)
