@@ -60,3 +60,21 @@ def test_opt_out_export_and_erase_from_the_command_line(db_url, tmp_path: Path):
     assert refused.exit_code == 2 and "--yes" in refused.output
     assert run("erase", "13500000003", "--yes", *db).exit_code == 0
     assert open_store(db_url).contact("c-x").customer.startswith("erased:")
+
+
+def test_plan_campaign_shows_quiet_hours_holidays_and_the_dnc_list(db_url, tmp_path: Path):
+    db = ("--database-url", db_url)
+    assert run("opt-out", "13500000009", *db).exit_code == 0
+    csv = tmp_path / "list.csv"
+    csv.write_text("name,phone\n王,13500000008\n李,13500000009\n", encoding="utf-8")
+    short = run("plan-campaign", str(csv), "--start", "2026-09-30T21:30", "--days", "3", *db)
+    assert "campaign_ended" in short.output  # three days of National Day: nobody is called
+    r = run("plan-campaign", str(csv), "--start", "2026-09-30T21:30", "--days", "14", *db)
+    assert r.exit_code == 0, r.output
+    lines = {ln.split()[1]: ln for ln in r.output.splitlines() if "135****" in ln}
+    first = lines["135****0008"]
+    assert "2026-10-" in first and "08:00" in first  # after quiet hours and National Day
+    assert "2026-10-01" not in first
+    assert "dnc" in lines["135****0009"]
+    bad = run("plan-campaign", str(csv), "--start", "tomorrow", *db)
+    assert bad.exit_code == 2 and "--start" in bad.output

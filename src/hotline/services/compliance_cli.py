@@ -32,6 +32,11 @@ def _service(url: str):  # lazy imports keep `hotline --help` fast
     return ComplianceService(open_store(url))
 
 
+def _mask(number: str) -> str:
+    """138****5678, like the web views (numbers are masked in every listing)."""
+    return number[:3] + "****" + number[-4:] if len(number) > 7 else "*" * len(number)
+
+
 def _fail(message: str) -> typer.Exit:
     console.print(f"[red]error:[/red] {message}")
     return typer.Exit(2)
@@ -143,6 +148,65 @@ def erase(
     except ComplianceError as exc:
         raise _fail(str(exc)) from exc
     console.print(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("plan-campaign")
+def plan_campaign(
+    customers: Annotated[Path, typer.Argument(help="CSV with a `phone` (or first) column")],
+    start: Annotated[str, typer.Option(help="ISO date/time in the center's zone")],
+    channel: str = "voice",
+    days: int = 7,
+    per_minute: int = 10,
+    database_url: DbOption = DEFAULT_DB,
+) -> None:
+    """Dry run of an outbound campaign: when each customer would first be contacted under the
+    contact policy (do-not-call list and attempt log from the database), or why not. Sends
+    nothing and logs nothing."""
+    import csv
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from hotline.compliance.policy import normalise_identifier as norm
+    from hotline.domain.hours import BusinessHours
+    from hotline.outbound import Campaign, CampaignRun
+
+    svc = _service(database_url)
+    zone = ZoneInfo(svc.timezone())
+    try:
+        t0 = datetime.fromisoformat(start)
+    except ValueError as exc:
+        raise _fail(f"--start: {start!r} is not an ISO date or datetime") from exc
+    t0 = t0 if t0.tzinfo else t0.replace(tzinfo=zone)
+    with customers.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        raise _fail(f"{customers}: empty")
+    col = rows[0].index("phone") if "phone" in rows[0] else 0
+    numbers = [norm(r[col]) for r in rows[1 if "phone" in rows[0] else 0 :] if r and r[col]]
+    begin = t0.timestamp()
+    campaign = Campaign(
+        "plan",
+        channel,
+        begin,
+        begin + days * 86400,
+        BusinessHours.parse("24x7", svc.timezone()),
+        per_minute=per_minute,
+    )
+    run, policy, first = CampaignRun(campaign, numbers), svc.contact_policy(), {}
+    now: float | None = begin
+    while now is not None:
+        for d in run.step(now, policy, svc.repo.opt_outs, lambda c: svc.repo.attempts(c, 0)):
+            first[d.task.customer] = now
+            run.outcome(d.task.customer, "reached", now)
+        now = run.next_wake()
+    table = Table(title=f"campaign plan ({channel}, {len(numbers)} customers)")
+    for column in ("customer", "first attempt", "or stopped by"):
+        table.add_column(column)
+    for number, task in run.tasks.items():
+        when = first.get(number)
+        shown = datetime.fromtimestamp(when, zone).strftime("%Y-%m-%d %H:%M") if when else "-"
+        table.add_row(_mask(number), shown, "" if when else str(task.result))
+    console.print(table)
 
 
 def register(root: typer.Typer) -> None:
