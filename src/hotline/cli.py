@@ -269,6 +269,7 @@ def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
     from hotline.channels.sip.cli import register as register_voice
     from hotline.kb.cli import register as register_kb
+    from hotline.services.compliance_cli import register as register_compliance
     from hotline.sim.cli import register as register_sim
     from hotline.tickets.cli import register as register_tickets
     from hotline.wfm.cli import register as register_wfm
@@ -278,6 +279,7 @@ def _register_commands() -> None:
     register_tickets(app)
     register_kb(app)
     register_voice(app)
+    register_compliance(app)
 
 
 _register_commands()

@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "voice.*": "voice gateway facts (answered, ivr, bridged, recording, survey, hangup, call "
     "summary, callback_requested); see hotline.web.routes.voice",
     "agent.state": "data: from, to, reason",
+    "compliance.notice": "recording/processing notice played or shown (PIPL Art. 17); data: notice",
 }
 
 

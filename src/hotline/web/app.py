@@ -24,6 +24,7 @@ from hotline.web.routes import (
     admin,
     agents,
     auth,
+    compliance,
     contacts,
     customers,
     kpis,
@@ -80,6 +81,7 @@ def create_app(
         tasks = [
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
+            asyncio.create_task(compliance.compliance_loop(app)),  # retention purge
         ]
         try:
             yield
@@ -106,6 +108,7 @@ def create_app(
         surveys,
         customers,
         voice,
+        compliance,
     )
     for module in routers:
         app.include_router(module.router)

@@ -34,6 +34,7 @@ from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
 from hotline.routing.errors import RoutingError
 from hotline.runtime import CenterService
+from hotline.services.compliance import OPT_OUT_REPLY, chat_notice_fact, opt_out_message
 from hotline.store.kb import ChatMessageRec, ChatSessionRec, ChatStore
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,9 @@ class ChatService:
             if rec.status == ENDED:
                 raise Conflict("this chat has ended; start a new one")
             out = [self._say(rec, "customer", text)]
+            who = reachable(rec.customer)
+            if opt_out_message(self.center.store, self.clock, who, text, rec.channel):
+                out.append(self._say(rec, "system", OPT_OUT_REPLY))  # 退订/TD: on the DNC list now
             if rec.status != BOT:
                 return out
             if wants_agent(text):
@@ -236,6 +240,8 @@ class ChatService:
                     },
                 )
             )
+            if rec.channel == "web":  # the widget showed the recording notice (issue 16)
+                self.center.annotate(chat_notice_fact(cid, rec.queue, rec.created_at))
             return rec
 
     def feedback(self, rec: ChatSessionRec, solved: bool) -> ChatSessionRec:

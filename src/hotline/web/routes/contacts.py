@@ -14,6 +14,7 @@ from hotline.routing.snapshot import ContactSnapshot
 from hotline.store import User
 from hotline.web.deps import SUPERVISORS, AgentUser, AnyUser, Creator, Service, Supervisor, agent_of
 from hotline.web.responses import errors
+from hotline.web.routes.compliance import guard_identity
 from hotline.web.routes.views import contact_view, event_view
 from hotline.web.schemas import CompleteIn, ContactIn, GreenIn, MoveIn, NoteIn, TransferIn
 
@@ -101,6 +102,7 @@ def contact_events(contact_id: str, service: Service, user: AnyUser) -> list[dic
 async def reveal(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
     """The full customer identifier, for the agent handling it or a supervisor; audited."""
     snap = _visible(service, user, contact_id)
+    guard_identity(service.store, snap.customer, user.role)  # GB/T 33358 confidential caller
     service.store.audit(
         user.username, "reveal_customer", contact_id, {"role": user.role}, at=service.clock()
     )

@@ -19,6 +19,7 @@ from hotline.tickets import Action
 from hotline.tickets.escalation import sla
 from hotline.tickets.kpi import DEFINITIONS
 from hotline.web.responses import errors
+from hotline.web.routes.compliance import guard_identity
 from hotline.web.routes.tickets_common import (
     AdminActor,
     AnyActor,
@@ -201,6 +202,7 @@ def reveal(order_id: str, tickets: Tickets, actor: AnyActor) -> dict[str, Any]:
         order = tickets.get(actor, order_id)
     if actor.role == "channel" or (order.confidential and actor.team_scoped):
         raise HTTPException(403, "the customer's identity is confidential for this order")
+    guard_identity(tickets.core, order.customer, actor.role)  # GB/T 33358 confidential caller
     tickets.core.audit(
         actor.username,
         "reveal_customer",

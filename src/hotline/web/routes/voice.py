@@ -30,6 +30,7 @@ from hotline.routing import RoutingError
 from hotline.routing import events as ev
 from hotline.web.deps import Creator, Service, Supervisor
 from hotline.web.responses import errors
+from hotline.web.routes.compliance import voice_notice
 from hotline.web.routes.views import event_view
 
 router = APIRouter(prefix="/api/voice", tags=["voice"], responses=errors(404, 409))
@@ -123,7 +124,9 @@ async def add_fact(contact_id: str, body: FactIn, service: Service, _u: Creator)
     """Store one `voice.*` fact on the call's timeline (IVR path, recording, survey…)."""
     if body.kind not in FACT_KINDS:
         raise HTTPException(422, f"kind must be one of {sorted(FACT_KINDS)}")
-    return {"seq": await _fact(service, contact_id, body.kind, body.agent_id, **body.data)}
+    seq = await _fact(service, contact_id, body.kind, body.agent_id, **body.data)
+    await voice_notice(service, contact_id, body.kind, body.data)  # recording notice fact
+    return {"seq": seq}
 
 
 @router.get("/{call_id}/events")

@@ -22,7 +22,8 @@
     agentOn: function (a) { return a + " is with you."; }, ended: "Chat ended.", newChat: "New chat",
     failed: "Connection problem, retrying…", typing: "The agent is typing…", minimise: "Minimise",
     surveyQ: "How was our service?", rate: { satisfied: "Satisfied", neutral: "Neutral", unsatisfied: "Unsatisfied" },
-    comment: "Anything to add? (optional)", submit: "Send rating", thanks: "Thank you for your rating."
+    comment: "Anything to add? (optional)", submit: "Send rating", thanks: "Thank you for your rating.",
+    notice: "To improve our service, this conversation may be recorded and kept as required by law."
   } : {
     open: "在线客服", title: "在线客服", send: "发送", agent: "转人工", solved: "已解决", end: "结束会话",
     image: "图片", placeholder: "请输入您的问题…",
@@ -33,7 +34,8 @@
     agentOn: function (a) { return "客服" + a + "为您服务"; }, ended: "会话已结束", newChat: "新会话",
     failed: "网络异常，正在重试…", typing: "客服正在输入…", minimise: "最小化",
     surveyQ: "请您对本次服务进行评价", rate: { satisfied: "满意", neutral: "一般", unsatisfied: "不满意" },
-    comment: "其他意见（选填）", submit: "提交评价", thanks: "感谢您的评价！"
+    comment: "其他意见（选填）", submit: "提交评价", thanks: "感谢您的评价！",
+    notice: "为了提高服务质量，本次会话可能会被录音或记录，并依法保存。"
   };
   var KEY = "hotline-chat:" + API;
   var saved = null;
@@ -53,6 +55,7 @@
     '.panel.open{display:flex}.head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;background:#1456d8;color:#fff;font-weight:600}' +
     '.head button{background:transparent;color:#fff;border:1px solid #fff8;border-radius:6px;cursor:pointer;padding:2px 8px}' +
     '.status{padding:6px 14px;background:#eef3ff;color:#1c3d7a;font-size:12px;min-height:18px}' +
+    '.notice{padding:4px 14px;background:#fff8e1;color:#5c4400;font-size:11px}' +
     '.log{flex:1;overflow-y:auto;padding:10px 12px;display:flex;flex-direction:column;gap:8px}' +
     '.msg{max-width:85%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-break:break-word}' +
     '.customer{align-self:flex-end;background:#1456d8;color:#fff}.bot,.agent{align-self:flex-start;background:#f1f3f6}' +
@@ -71,6 +74,7 @@
     '<button class="fab" data-testid="chat-open"></button>' +
     '<div class="panel" role="dialog"><div class="head"><span class="title"></span><span class="tools">' +
     '<button data-testid="chat-minimise" class="min" type="button">—</button><button data-testid="chat-end" class="end"></button></span></div>' +
+    '<div class="notice" data-testid="chat-notice" role="note"></div>' +
     '<div class="status" data-testid="chat-status" aria-live="polite"></div><div class="log" data-testid="chat-log"></div>' +
     '<div class="typing" data-testid="chat-typing" hidden></div>' +
     '<div class="survey" data-testid="chat-survey" hidden><span class="q"></span><div class="rates">' +
@@ -81,6 +85,7 @@
     '<form class="bar"><input type="text" data-testid="chat-input" maxlength="4000"><input type="file" accept="image/png,image/jpeg,image/gif,image/webp" data-testid="chat-file" hidden>' +
     '<button type="button" class="imgbtn" data-testid="chat-image"></button><button class="primary" data-testid="chat-send"></button></form></div>';
   var $ = function (s) { return root.querySelector(s); };
+  $(".notice").textContent = T.notice; // PIPL Art. 17: shown before the first message (issue 16)
   $(".fab").textContent = T.open; $(".title").textContent = T.title; $(".end").textContent = T.end;
   $(".agentbtn").textContent = T.agent; $(".solvedbtn").textContent = T.solved;
   $(".imgbtn").textContent = T.image; $("[data-testid=chat-send]").textContent = T.send;
