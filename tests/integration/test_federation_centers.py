@@ -129,7 +129,7 @@ def test_a_peer_killed_mid_transfer_loses_nothing_and_the_contact_keeps_its_plac
         for agent in b.agents:
             b.ready(agent)
         a_chan, a_sup = a.api("channel"), a.api("supervisor")
-        wait_until(lambda: status(a_sup)["peers"]["B"]["up"])
+        wait_until(lambda: (status(a_sup)["peers"]["B"]["load"] or {}).get("chat", {}).get("ready"))
         b.pause()  # B still takes connections, never answers: it dies mid-transfer
         for i in range(3):
             a.chat(a_chan, f"k-{i}")
