@@ -27,21 +27,20 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from hotline.domain.enums import AgentState, Channel, ContactStatus
+from hotline.domain.enums import Channel, ContactStatus
 from hotline.domain.federation import FederationConfig
 from hotline.domain.records import EventRecord
 from hotline.federation import (
     Candidate,
     CenterLoad,
     PeerBoard,
-    QueueLoad,
     SlWindow,
     acceptance,
     choose_peer,
 )
+from hotline.federation.live import load_of
 from hotline.routing import Router, RoutingError
 from hotline.routing import events as ev
-from hotline.routing.matching import meets
 from hotline.routing.snapshot import ContactSnapshot
 from hotline.runtime import CenterService
 from hotline.services.federation_wire import PeerClient, PeerUnreachable
@@ -86,23 +85,7 @@ class Federation:
         return self.center.read(self._load)  # type: ignore[return-value]
 
     def _load(self, r: Router) -> CenterLoad:
-        now, cfg = self.center.clock(), r.config
-        skills = {a.id: dict(a.skills) for a in cfg.agents}
-        agents = r.agents()
-        fed_in = Counter(c.queue for cid in self._federated_in if (c := r.contact(cid)) is not None)
-        queues: dict[str, QueueLoad] = {}
-        for q in cfg.queues:
-            reqs = tuple((s.skill, s.min_level) for s in q.skills)
-            mine = [a for a in agents if meets(skills.get(a.id, {}), reqs)]
-            queues[q.id] = QueueLoad(
-                waiting=len(r.waiting(q.id)),
-                ewt_s=r.estimated_wait(q.id),
-                ready=sum(a.state is AgentState.AVAILABLE for a in mine),
-                staffed=sum(a.state is not AgentState.OFFLINE for a in mine),
-                sl_15m=self.sl.level(q.id, now),
-                federated_in=fed_in.get(q.id, 0),
-            )
-        return CenterLoad(cfg.name, queues)
+        return load_of(r, self.sl, self._federated_in, self.center.clock())
 
     def push(self) -> dict[str, str]:
         """Send our load to every peer; returns peer -> "ok" or the problem."""
