@@ -35,7 +35,9 @@ class Center:
         self.proc: subprocess.Popen | None = None
         self._clients: list[httpx.Client] = []
 
-    def configure(self, peers: list[Center], **peer_rule: Any) -> None:
+    def configure(
+        self, peers: list[Center], extra: dict[str, Any] | None = None, **peer_rule: Any
+    ) -> None:
         rule = {"ewt_over_s": 30.0, "peer_ewt_under_s": 20.0, "max_share": 1.0} | peer_rule
         doc = {
             "center": {"name": self.name},
@@ -67,6 +69,7 @@ class Center:
                 ],
             },
         }
+        doc |= extra or {}
         path = self.dir / "center.yaml"
         path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
         subprocess.run(
@@ -75,6 +78,10 @@ class Center:
             check=True,
             capture_output=True,
         )
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "hotline.cli", *args]
+        return subprocess.run(cmd, env=self._env(), capture_output=True, text=True, timeout=60)
 
     def _env(self) -> dict[str, str]:
         return {

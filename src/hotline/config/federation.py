@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hotline.config.schema import FederationSection
-from hotline.domain.federation import FederationConfig, PeerConfig
+from hotline.config.schema import EmergencySection, FederationSection
+from hotline.domain.federation import EmergencyPlan, FederationConfig, PeerConfig
+from hotline.domain.models import OverflowRule
 
 
 def build_federation(section: FederationSection) -> FederationConfig:
@@ -84,4 +85,61 @@ def federation_problem(
                     f"{where}.queues.{local}",
                     f"unknown local queue {local!r}{did_you_mean(local, queues)}",
                 )
+    return None
+
+
+def build_plans(section: EmergencySection) -> tuple[EmergencyPlan, ...]:
+    return tuple(
+        EmergencyPlan(
+            name=p.name,
+            banner=p.banner,
+            queues={
+                q: tuple(OverflowRule(o.target, o.after_s, o.ewt_over_s) for o in rules)
+                for q, rules in p.queues.items()
+            },
+            federation_ewt_over_s=p.federation_ewt_over_s,
+        )
+        for p in section.plans
+    )
+
+
+def dump_plans(plans: tuple[EmergencyPlan, ...]) -> dict[str, Any]:
+    def rule(r: OverflowRule) -> dict[str, Any]:
+        out: dict[str, Any] = {"target": r.target}
+        if r.after_s is not None:
+            out["after_s"] = r.after_s
+        if r.ewt_over_s is not None:
+            out["ewt_over_s"] = r.ewt_over_s
+        return out
+
+    return {
+        "plans": [
+            {
+                "name": p.name,
+                "banner": p.banner,
+                "queues": {q: [rule(r) for r in rules] for q, rules in p.queues.items()},
+                "federation_ewt_over_s": p.federation_ewt_over_s,
+            }
+            for p in plans
+        ]
+    }
+
+
+def plans_problem(section: EmergencySection, queues: Mapping[str, int]) -> tuple[str, str] | None:
+    """Unique plan names; every queue a plan changes exists; its targets exist."""
+    from hotline.config.loader import _bad_target, did_you_mean
+
+    seen: set[str] = set()
+    for i, p in enumerate(section.plans):
+        where = f"emergency.plans[{i}]"
+        if p.name in seen:
+            return f"{where}.name", f"duplicate plan {p.name!r}"
+        seen.add(p.name)
+        for q, rules in p.queues.items():
+            if q not in queues:
+                return f"{where}.queues.{q}", f"unknown queue {q!r}{did_you_mean(q, queues)}"
+            for k, r in enumerate(rules):
+                problem = _bad_target(r.target, q, queues)
+                if problem:
+                    return f"{where}.queues.{q}[{k}].target", problem
     return None

@@ -18,7 +18,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from hotline.config.federation import build_federation, dump_federation, federation_problem
+from hotline.config.federation import (
+    build_federation,
+    build_plans,
+    dump_federation,
+    dump_plans,
+    federation_problem,
+    plans_problem,
+)
 from hotline.config.schema import CenterFile, QueueSection, known_field_names
 from hotline.domain.hours import BusinessHours, HoursSpecError
 from hotline.domain.models import (
@@ -134,6 +141,7 @@ def config_from_dict(data: Any, source: str = "<api>") -> CenterConfig:
         callback_max_attempts=c.callback_max_attempts,
         timezone=tz,
         federation=build_federation(model.federation),
+        emergency_plans=build_plans(model.emergency),
     )
 
 
@@ -170,6 +178,7 @@ def dump_config(config: CenterConfig) -> dict[str, Any]:
             for a in config.agents
         ],
         "federation": dump_federation(config.federation),
+        "emergency": dump_plans(config.emergency_plans),
     }
 
 
@@ -270,6 +279,7 @@ def _check_references(model: CenterFile, source: str) -> None:
                 msg += f"{prev.min_level})"
                 raise ConfigError(source, f"queues[{i}].relax[{k}].min_level", msg)
     problem = federation_problem(model.federation, model.center.name, first_queue)
+    problem = problem or plans_problem(model.emergency, first_queue)
     if problem:
         raise ConfigError(source, *problem)
 

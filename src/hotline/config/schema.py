@@ -245,6 +245,19 @@ class FederationSection(_Section):
     accept_max_ewt_s: PositiveSeconds = 120.0
 
 
+class PlanSection(_Section):
+    """One emergency plan; queue ids in `queues` are checked by the loader."""
+
+    name: Annotated[str, Strict(), AfterValidator(_queue_id)]
+    banner: Text
+    queues: dict[QueueId, list[OverflowSection]] = Field(default_factory=dict)
+    federation_ewt_over_s: Seconds | None = None
+
+
+class EmergencySection(_Section):
+    plans: list[PlanSection] = Field(default_factory=list)
+
+
 class CenterFile(_Section):
     """The whole file."""
 
@@ -252,6 +265,7 @@ class CenterFile(_Section):
     queues: list[QueueSection] = Field(min_length=1)
     agents: list[AgentSection] = Field(default_factory=list)
     federation: FederationSection = Field(default_factory=FederationSection)
+    emergency: EmergencySection = Field(default_factory=EmergencySection)
 
 
 def known_field_names() -> set[str]:
@@ -265,6 +279,8 @@ def known_field_names() -> set[str]:
         AgentSection,
         PeerSection,
         FederationSection,
+        PlanSection,
+        EmergencySection,
         CenterFile,
     )
     return {name for model in models for name in model.model_fields}

@@ -45,3 +45,18 @@ class FederationConfig:
 
     def peer(self, name: str) -> PeerConfig | None:
         return next((p for p in self.peers if p.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyPlan:
+    """A named plan (typhoon, outage…) one switch puts the whole center into.
+
+    While on: `queues` replaces each named queue's overflow rules (e.g. callbacks only for a
+    low-priority queue: `[{after_s: 0, target: callback}]`), `federation_ewt_over_s` makes
+    contacts move to peers earlier, and `banner` is shown on every desk and the wallboard.
+    """
+
+    name: str
+    banner: str
+    queues: Mapping[str, tuple] = field(default_factory=dict)  # queue id -> OverflowRule tuple
+    federation_ewt_over_s: float | None = None

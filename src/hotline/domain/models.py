@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hotline.domain.enums import Strategy
-from hotline.domain.federation import FederationConfig
+from hotline.domain.federation import EmergencyPlan, FederationConfig
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from hotline.domain.hours import BusinessHours
@@ -115,6 +115,7 @@ class CenterConfig:
     callback_max_attempts: int = 3
     timezone: str = "Asia/Shanghai"
     federation: FederationConfig = field(default_factory=FederationConfig)  # peer centers
+    emergency_plans: tuple[EmergencyPlan, ...] = ()  # named plans one switch turns on
 
     def queue(self, queue_id: str) -> QueueConfig:
         """The queue with this id; KeyError names it when absent."""

@@ -21,10 +21,12 @@ from hotline.channels.chat.service import ChatError
 from hotline.domain.enums import Channel
 from hotline.routing.snapshot import ContactSnapshot
 from hotline.services.federation import Federation, Refused
-from hotline.web.deps import Creator, Supervisor
+from hotline.services.federation_emergency import Emergency, EmergencyError
+from hotline.web.deps import AnyUser, Creator, Supervisor
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/federation", tags=["federation"])
+emergency = APIRouter(prefix="/api/emergency", tags=["emergency"])
 ROUND_EVERY_S = 1.0  # how often waiting contacts are checked against the peers' load
 
 
@@ -116,6 +118,42 @@ def federation_status(request: Request, _user: Supervisor) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------- emergency
+class PlanIn(BaseModel):
+    plan: str = Field(min_length=1, max_length=64)
+
+
+def _emergency(request: Request) -> Emergency:
+    return Emergency(request.app.state.service)
+
+
+def banner(request: Request) -> dict[str, Any] | None:
+    """The active plan for the desk and wallboard data (None in normal operation)."""
+    return _emergency(request).status()
+
+
+@emergency.get("")
+def emergency_status(request: Request, _user: AnyUser) -> dict[str, Any]:
+    e = _emergency(request)
+    return {"active": e.status(), "plans": e.plans()}
+
+
+@emergency.post("/on")
+def emergency_on(body: PlanIn, request: Request, user: Supervisor) -> dict[str, Any]:
+    try:
+        return {"active": _emergency(request).on(body.plan, user.username)}
+    except EmergencyError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"plan: {exc}") from None
+
+
+@emergency.post("/off")
+def emergency_off(request: Request, user: Supervisor) -> dict[str, Any]:
+    try:
+        return {"active": _emergency(request).off(user.username)["plan"]}
+    except EmergencyError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+
 # ---------------------------------------------------------------------------- wiring
 def _transcript(app: FastAPI, snap: ContactSnapshot) -> dict[str, Any]:
     """The chat transcript travels with a chat (from the chat service, when installed)."""
@@ -146,6 +184,7 @@ async def _every(seconds: float, fn: Any, what: str) -> None:
 def install(app: FastAPI) -> FastAPI:
     """Mount the peer API and run the push and overflow loops with the app."""
     app.include_router(router)
+    app.include_router(emergency)
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
