@@ -170,3 +170,43 @@ def test_peer_api_refuses_strangers_and_bad_reports(tmp_path: Path):
         assert anonymous.post("/api/federation/transfers", json=body).status_code == 403
     finally:
         a.stop()
+
+
+def test_the_receiver_keeps_the_wait_takes_a_retry_once_caps_its_share_and_gives_back(
+    tmp_path: Path,
+):
+    a, b = Center("A", tmp_path, agents=1), Center("B", tmp_path, agents=1)
+    b.configure([a])  # B accepts from A; here the test plays A against the real B
+    try:
+        b.start()
+        b1 = b.api("b1")
+        assert b1.post("/api/agents/me/state", json={"state": "login"}).status_code == 200
+        as_a, sup = b.api("channel"), b.api("supervisor")
+        body = {
+            "from_center": "A",
+            "contact_id": "r-1",
+            "queue": "chat",
+            "channel": "chat",
+            "waited_s": 95.0,
+            "intent": "refund",
+            "transcript": [{"body": "退票"}],
+        }
+        sent_at = time.time()
+        r = as_a.post("/api/federation/transfers", json=body)
+        assert r.status_code == 201 and r.json()["accepted"], r.text
+        there = sup.get("/api/contacts/r-1").json()
+        assert there["enqueued_at"] == pytest.approx(sent_at - 95.0, abs=1.0)
+        assert there["intent"] == "refund" and there["status"] == "queued"
+        assert as_a.post("/api/federation/transfers", json=body).status_code == 201  # a retry
+        assert len(sup.get("/api/contacts").json()) == 1  # ...is not a second contact
+        r = as_a.post("/api/federation/transfers", json=body | {"contact_id": "r-2"})
+        assert r.status_code == 409 and "share" in r.json()["detail"]  # 1.0 per staffed agent
+        r = as_a.post("/api/federation/transfers/r-1/withdraw", json={"from_center": "A"})
+        assert r.status_code == 200
+        gone = sup.get("/api/contacts/r-1").json()
+        assert (gone["status"], gone["outcome"]) == ("ended", "overflowed_out")
+        kinds = [e["kind"] for e in events(sup, "r-1")]
+        assert kinds.count("federation.transferred_in") == 1 and "federation.withdrawn" in kinds
+        assert status(sup)["counts"]["A"]["in"] == 1
+    finally:
+        b.stop()
