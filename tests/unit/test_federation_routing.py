@@ -101,3 +101,17 @@ def test_a_bad_peer_is_refused_naming_the_field(change, field, words):
 def test_duplicate_peers_are_refused():
     err = fails({"peers": [PEER, PEER]})
     assert err.field == "federation.peers[1].name"
+
+
+def test_a_center_overflow_rule_naming_a_peer_is_refused_so_no_contact_ends_unaccepted():
+    doc = {
+        **BASE,
+        "queues": [{"id": "chat", "overflow": [{"after_s": 30.0, "target": "center:B"}]}],
+        "federation": {"peers": [PEER]},
+    }
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(doc)
+    assert info.value.field == "queues[0].overflow[0].target"
+    assert "federation peer" in info.value.message
+    doc["queues"][0]["overflow"][0]["target"] = "center:elsewhere"  # not a peer: as before
+    assert config_from_dict(doc).queue("chat").overflow[0].target == "center:elsewhere"

@@ -64,10 +64,11 @@ def dump_federation(f: FederationConfig) -> dict[str, Any]:
 
 
 def federation_problem(
-    section: FederationSection, own_name: str, queues: Mapping[str, int]
+    section: FederationSection, own_name: str, queues: Mapping[str, int], rules: Any = ()
 ) -> tuple[str, str] | None:
     """(field, message) for the first cross-field error, or None: unique peer names, not
     ourselves, and every mapped local queue exists."""
+    peers = {p.name for p in section.peers}
     seen: dict[str, int] = {}
     for i, p in enumerate(section.peers):
         where = f"federation.peers[{i}]"
@@ -84,6 +85,15 @@ def federation_problem(
                 return (
                     f"{where}.queues.{local}",
                     f"unknown local queue {local!r}{did_you_mean(local, queues)}",
+                )
+    for i, q in enumerate(rules):  # `center:<peer>` would end the contact here, unaccepted
+        for k, rule in enumerate(q.overflow):
+            if rule.target.startswith("center:") and rule.target[7:] in peers:
+                return (
+                    f"queues[{i}].overflow[{k}].target",
+                    f"{rule.target[7:]!r} is a federation peer: set ewt_over_s/after_s on "
+                    "its federation.peers entry instead (the contact then moves only once "
+                    "the peer accepted it)",
                 )
     return None
 

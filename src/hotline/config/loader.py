@@ -278,7 +278,7 @@ def _check_references(model: CenterFile, source: str) -> None:
                 msg = f"a later step must not raise the level again ({step.min_level} after "
                 msg += f"{prev.min_level})"
                 raise ConfigError(source, f"queues[{i}].relax[{k}].min_level", msg)
-    problem = federation_problem(model.federation, model.center.name, first_queue)
+    problem = federation_problem(model.federation, model.center.name, first_queue, model.queues)
     problem = problem or plans_problem(model.emergency, first_queue)
     if problem:
         raise ConfigError(source, *problem)
