@@ -102,13 +102,35 @@ def test_a_surge_moves_chats_to_the_idle_center_and_not_to_the_busy_one(
         assert "我的车票改签失败了" in bodies
         over = [e for e in events(a_sup, widget_cid) if e["kind"] == "contact.overflowed"]
         assert over and over[0]["data"]["to_center"] == "B"
-        # B answers one for A: the answered-for-others count sees it
-        b_agent = next(
-            ag for ag in b.agents if (b_api := b.api(ag)).get("/api/agents/me").json().get("offer")
+        # B's agent answers the widget chat and the conversation goes on across the centers
+        b_api = next(
+            api
+            for ag in b.agents
+            if ((api := b.api(ag)).get("/api/agents/me").json().get("offer") or {}).get("id")
+            == widget_cid
         )
-        b_api = b.api(b_agent)
-        offer = b_api.get("/api/agents/me").json()["offer"]["id"]
-        assert b_api.post(f"/api/contacts/{offer}/accept").status_code == 200
+        assert b_api.post(f"/api/contacts/{widget_cid}/accept").status_code == 200
+        r = b_api.post(
+            f"/api/chat/contacts/{widget_cid}/messages", json={"text": "您好，太原为您服务"}
+        )
+        assert r.status_code == 201, r.text
+
+        def widget_bodies() -> list[str]:
+            got = a_sup.get(f"/api/chat/sessions/{sid}/messages", headers=widget).json()
+            return [m["body"] for m in got["messages"]]
+
+        wait_until(lambda: "您好，太原为您服务" in widget_bodies(), 10)
+        r = a_sup.post(
+            f"/api/chat/sessions/{sid}/messages", json={"text": "车次G123"}, headers=widget
+        )
+        assert r.status_code == 200, r.text
+
+        def desk_bodies() -> list[str]:
+            got = b_api.get(f"/api/chat/contacts/{widget_cid}/messages").json()
+            return [m["body"] for m in got["messages"]]
+
+        wait_until(lambda: "车次G123" in desk_bodies(), 10)
+        assert "我的车票改签失败了" in desk_bodies()  # the carried transcript, on B's desk
         answered = status(b_sup)["counts"]["A"]
         assert answered["answered_in"] == 1 and answered["sl_in"] == 1.0
     finally:

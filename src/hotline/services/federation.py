@@ -61,6 +61,7 @@ class Federation:
         self.sl = SlWindow()
         self.extras: Callable[[ContactSnapshot], dict[str, Any]] = lambda _s: {}
         self._federated_in: dict[str, str] = {}  # live contact id -> the center it came from
+        self.handed_off: dict[str, str] = {}  # contact id -> the peer now serving it (chat relay)
         self._clients: dict[str, PeerClient] = {}
         self._lock = threading.Lock()  # in-flight counters only; never held across a call
         self._in_flight: Counter[str] = Counter()
@@ -152,6 +153,7 @@ class Federation:
         except RoutingError as exc:  # served here (or gone) meanwhile: take it back
             self._withdraw_at(cand.peer, snap.id, str(exc))
             return {"contact_id": snap.id, "peer": cand.peer, "moved": False, "reason": str(exc)}
+        self.handed_off[snap.id] = cand.peer
         return {"contact_id": snap.id, "peer": cand.peer, "moved": True}
 
     def payload(self, snap: ContactSnapshot, peer_queue: str) -> dict[str, Any]:
@@ -300,6 +302,8 @@ class Federation:
         for r in self.center.store.events_for_range(now - STATS_WINDOW_S, now + 1):
             if r.kind == "federation.transferred_in" and r.contact_id in live:
                 self._federated_in[r.contact_id] = r.data.get("from_center", "")
+            elif r.kind == "contact.overflowed" and r.data.get("rule") == "federation":
+                self.handed_off[r.contact_id or ""] = r.data["to_center"]
 
     def stats(self, window_s: float = STATS_WINDOW_S) -> dict[str, dict[str, Any]]:
         """Per peer: overflowed out / in, refused, answered for others and their SL."""

@@ -23,6 +23,7 @@ from hotline.routing.snapshot import ContactSnapshot
 from hotline.services.federation import Federation, Refused
 from hotline.services.federation_emergency import Emergency, EmergencyError
 from hotline.web.deps import AnyUser, Creator, Supervisor
+from hotline.web.routes.federation_chat import ChatRelay
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/federation", tags=["federation"])
@@ -79,12 +80,38 @@ def receive_transfer(body: TransferIn, request: Request, _user: Creator) -> dict
     for skill, level in body.skills.items():
         if not 1 <= level <= 10:
             raise HTTPException(422, f"skills.{skill}: level must be between 1 and 10")
+    data = body.model_dump(mode="json")
     try:
-        return _federation(request).receive_transfer(body.model_dump(mode="json"))
+        accepted = _federation(request).receive_transfer(data)
     except Refused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"refused: {exc}") from None
     except PermissionError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    relay = getattr(request.app.state, "chat_relay", None)
+    chat = relay is not None and body.channel is Channel.CHAT
+    if chat and relay.store.find_session(contact_id=body.contact_id) is None:  # not a retry
+        relay.mirror(data)
+    return accepted
+
+
+class MessageIn(BaseModel):
+    from_center: str = Field(min_length=1, max_length=200)
+    contact_id: str = Field(min_length=1, max_length=64)
+    sender: str = Field(pattern=r"^(customer|agent|system)$")
+    kind: str = Field(default="text", max_length=16)
+    body: str = Field(max_length=4000)
+    ended: bool = False
+
+
+@router.post("/messages", status_code=202)
+def relayed_message(body: MessageIn, request: Request, _user: Creator) -> dict[str, Any]:
+    """A chat message relayed by the peer that shares this conversation."""
+    relay = getattr(request.app.state, "chat_relay", None)
+    if relay is None or not relay.deliver(body.model_dump()):
+        raise HTTPException(
+            404, f"contact_id: no chat {body.contact_id!r} shared with {body.from_center!r}"
+        )
+    return {"delivered": True}
 
 
 @router.post("/transfers/{contact_id}/withdraw")
@@ -193,6 +220,9 @@ def install(app: FastAPI) -> FastAPI:
             fed = await asyncio.to_thread(Federation, a.state.service)
             fed.extras = lambda snap: _transcript(a, snap)
             a.state.federation = fed
+            channels = getattr(a.state, "channels", None)
+            relay = ChatRelay(channels, fed) if channels is not None else None
+            a.state.chat_relay = relay
             tasks = []
             if fed.config.peers:
                 every = fed.config.push_every_s
@@ -205,6 +235,8 @@ def install(app: FastAPI) -> FastAPI:
             finally:
                 for t in tasks:
                     t.cancel()
+                if relay is not None:
+                    relay.close()
                 fed.close()
 
     app.router.lifespan_context = lifespan
