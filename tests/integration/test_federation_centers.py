@@ -131,6 +131,16 @@ def test_a_surge_moves_chats_to_the_idle_center_and_not_to_the_busy_one(
 
         wait_until(lambda: "车次G123" in desk_bodies(), 10)
         assert "我的车票改签失败了" in desk_bodies()  # the carried transcript, on B's desk
+        assert b_api.post(f"/api/contacts/{widget_cid}/complete", json={}).status_code == 200
+        wait_until(  # B's agent closed it: the customer's widget at A ends too
+            lambda: (
+                a_sup.get(f"/api/chat/sessions/{sid}/messages", headers=widget).json()["state"][
+                    "status"
+                ]
+                == "ended"
+            ),
+            10,
+        )
         answered = status(b_sup)["counts"]["A"]
         assert answered["answered_in"] == 1 and answered["sl_in"] == 1.0
     finally:
