@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hotline.services.federation_cli import emergency_app
+
 if TYPE_CHECKING:
     from hotline.store import Store
 
@@ -19,6 +21,7 @@ users_app = typer.Typer(help="Manage logins.", no_args_is_help=True)
 config_app = typer.Typer(help="Center configuration files.", no_args_is_help=True)
 app.add_typer(users_app, name="user")
 app.add_typer(config_app, name="config")
+app.add_typer(emergency_app, name="emergency")  # issue 12: the emergency switch (via the API)
 console = Console()
 
 DbOption = Annotated[

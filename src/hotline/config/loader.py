@@ -18,6 +18,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from hotline.config.federation import (
+    build_federation,
+    build_plans,
+    dump_federation,
+    dump_plans,
+    federation_problem,
+    plans_problem,
+)
 from hotline.config.schema import CenterFile, QueueSection, known_field_names
 from hotline.domain.hours import BusinessHours, HoursSpecError
 from hotline.domain.models import (
@@ -132,6 +140,8 @@ def config_from_dict(data: Any, source: str = "<api>") -> CenterConfig:
         callback_retry_s=c.callback_retry_s,
         callback_max_attempts=c.callback_max_attempts,
         timezone=tz,
+        federation=build_federation(model.federation),
+        emergency_plans=build_plans(model.emergency),
     )
 
 
@@ -167,6 +177,8 @@ def dump_config(config: CenterConfig) -> dict[str, Any]:
             }
             for a in config.agents
         ],
+        "federation": dump_federation(config.federation),
+        "emergency": dump_plans(config.emergency_plans),
     }
 
 
@@ -266,6 +278,10 @@ def _check_references(model: CenterFile, source: str) -> None:
                 msg = f"a later step must not raise the level again ({step.min_level} after "
                 msg += f"{prev.min_level})"
                 raise ConfigError(source, f"queues[{i}].relax[{k}].min_level", msg)
+    problem = federation_problem(model.federation, model.center.name, first_queue, model.queues)
+    problem = problem or plans_problem(model.emergency, first_queue)
+    if problem:
+        raise ConfigError(source, *problem)
 
 
 def _bad_target(target: str, own: str, queues: Mapping[str, int]) -> str | None:

@@ -204,12 +204,68 @@ class AgentSection(_Section):
     chat_capacity: Count = 3
 
 
+def _url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"{value!r} is not an http(s) URL, e.g. 'https://center-b.example:8000'")
+    return value.rstrip("/")
+
+
+class PeerSection(_Section):
+    """One peer center (see `hotline.domain.federation.PeerConfig`); `queues` is checked by the
+    loader against our own queue ids."""
+
+    name: Text
+    url: Annotated[str, Strict(), AfterValidator(_url)]
+    username: Text
+    password: str = ""
+    password_env: Text | None = None
+    queues: dict[QueueId, QueueId] = Field(min_length=1)
+    ewt_over_s: Seconds | None = 60.0
+    after_s: Seconds | None = None
+    peer_ewt_under_s: PositiveSeconds = 30.0
+    max_share: Annotated[float, Strict(), Field(gt=0)] = 0.5
+
+    @model_validator(mode="after")
+    def _needs_trigger(self) -> PeerSection:
+        if self.after_s is None and self.ewt_over_s is None:
+            raise ValueError("a peer needs ewt_over_s or after_s (when contacts may move)")
+        if not self.password and not self.password_env:
+            raise ValueError("a peer needs password or password_env (its service login)")
+        return self
+
+
+class FederationSection(_Section):
+    """The `federation:` block: peers, and what we accept from them."""
+
+    peers: list[PeerSection] = Field(default_factory=list)
+    push_every_s: PositiveSeconds = 2.0
+    stale_after_s: PositiveSeconds = 10.0
+    transfer_timeout_s: PositiveSeconds = 5.0
+    accept_max_share: Annotated[float, Strict(), Field(ge=0)] = 0.5
+    accept_max_ewt_s: PositiveSeconds = 120.0
+
+
+class PlanSection(_Section):
+    """One emergency plan; queue ids in `queues` are checked by the loader."""
+
+    name: Annotated[str, Strict(), AfterValidator(_queue_id)]
+    banner: Text
+    queues: dict[QueueId, list[OverflowSection]] = Field(default_factory=dict)
+    federation_ewt_over_s: Seconds | None = None
+
+
+class EmergencySection(_Section):
+    plans: list[PlanSection] = Field(default_factory=list)
+
+
 class CenterFile(_Section):
     """The whole file."""
 
     center: CenterSection
     queues: list[QueueSection] = Field(min_length=1)
     agents: list[AgentSection] = Field(default_factory=list)
+    federation: FederationSection = Field(default_factory=FederationSection)
+    emergency: EmergencySection = Field(default_factory=EmergencySection)
 
 
 def known_field_names() -> set[str]:
@@ -221,6 +277,10 @@ def known_field_names() -> set[str]:
         RelaxSection,
         QueueSection,
         AgentSection,
+        PeerSection,
+        FederationSection,
+        PlanSection,
+        EmergencySection,
         CenterFile,
     )
     return {name for model in models for name in model.model_fields}

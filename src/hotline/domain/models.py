@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hotline.domain.enums import Strategy
+from hotline.domain.federation import EmergencyPlan, FederationConfig
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from hotline.domain.hours import BusinessHours
@@ -113,6 +114,8 @@ class CenterConfig:
     callback_retry_s: float = 300.0
     callback_max_attempts: int = 3
     timezone: str = "Asia/Shanghai"
+    federation: FederationConfig = field(default_factory=FederationConfig)  # peer centers
+    emergency_plans: tuple[EmergencyPlan, ...] = ()  # named plans one switch turns on
 
     def queue(self, queue_id: str) -> QueueConfig:
         """The queue with this id; KeyError names it when absent."""

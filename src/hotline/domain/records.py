@@ -37,6 +37,12 @@ KINDS: dict[str, str] = {
     "summary, callback_requested); see hotline.web.routes.voice",
     "agent.state": "data: from, to, reason",
     "compliance.notice": "recording/processing notice played or shown (PIPL Art. 17); data: notice",
+    "federation.transferred_in": "a peer's contact queued here; data: from_center, home_center, "
+    "from_queue, waited_s, transcript, ivr_path, intent, customer_data",
+    "federation.refused": "a transfer to a peer failed, the contact stayed; data: peer, reason",
+    "federation.withdrawn": "a transferred contact taken back by its sender; data: from_center",
+    "emergency.on": "an emergency plan switched on; data: plan, banner, by",
+    "emergency.off": "the emergency plan switched off; data: plan, by",
 }
 
 

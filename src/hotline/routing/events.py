@@ -24,6 +24,15 @@ class ContactArrived:
     language: str | None = None
     intent: str | None = None
     skills: tuple[tuple[str, int], ...] = ()  # extra requirements, e.g. (("vip", 5),)
+    waited_s: float = 0.0  # already waited elsewhere (handed over by a peer center): kept
+
+
+@dataclass(frozen=True, slots=True)
+class ContactHandedOff:
+    """A peer center accepted this waiting contact: it ends here as overflowed out."""
+
+    contact_id: str
+    center: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,4 +158,5 @@ Event = (
     | Resume
     | MoveContact
     | SetGreen
+    | ContactHandedOff
 )

@@ -34,6 +34,8 @@ class Lifecycle(_Base):
         for s, lvl in e.skills:
             if not 1 <= lvl <= 10:
                 raise InvalidEvent(f"skill {s}: level {lvl} is outside 1..10")
+        if not 0 <= e.waited_s < float("inf"):
+            raise InvalidEvent(f"waited_s {e.waited_s} must be 0 or more")
         self._seq += 1
         c = ContactState(
             id=e.contact_id,
@@ -41,7 +43,7 @@ class Lifecycle(_Base):
             queue=e.queue,
             status=ContactStatus.QUEUED,
             created_at=self._now,
-            enqueued_at=self._now,
+            enqueued_at=self._now - e.waited_s,
             seq=self._seq,
             customer=e.customer,
             priority=e.priority,
@@ -123,6 +125,16 @@ class Lifecycle(_Base):
             self._end(c, Outcome.NO_AGENT)
             self._create_callback(c)
         return True
+
+    def _on_handed_off(self, e: ev.ContactHandedOff) -> None:
+        """A peer accepted the contact (federation): only a contact still waiting can go."""
+        c = self._live(e.contact_id)
+        if c.status is not ContactStatus.QUEUED:
+            raise IllegalTransition(f"contact {c.id} is {c.status.value}, not waiting")
+        self._emit(
+            "contact.overflowed", c, from_queue=c.queue, to_center=e.center, rule="federation"
+        )
+        self._end(c, Outcome.OVERFLOWED_OUT)
 
     def _on_customer_left(self, e: ev.CustomerLeft) -> None:
         c = self._live(e.contact_id)

@@ -68,6 +68,7 @@ class Router(Lifecycle):
             ev.Resume: self._on_resume,
             ev.MoveContact: self._on_move,
             ev.SetGreen: self._on_green,
+            ev.ContactHandedOff: self._on_handed_off,
         }
 
     # ------------------------------------------------------------------ public API

@@ -35,6 +35,7 @@ from hotline.web.routes import (
     voice,
 )
 from hotline.web.routes.chat import install as install_channels
+from hotline.web.routes.federation import install as install_federation
 from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(stream_router)
     app.include_router(ui.router)
     install_channels(app, chat, wechat)  # KB, chat, WeChat APIs + widget; services in lifespan
+    install_federation(app)  # peer centers: load push, transfers (issue 12)
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -409,6 +409,8 @@ class ChatService:
                 self._notice(rec, "callback")
             elif r.kind == "contact.ended" and rec.status != ENDED:
                 outcome = r.data.get("outcome")
+                if outcome == "overflowed_out":
+                    return  # served by a peer center: the conversation goes on through it
                 rec = self._end(rec, rec.bot_outcome, f"contact {outcome}")
                 if outcome == "completed":
                     self._notice(rec, "ended")

@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from hotline.domain.enums import Channel, ContactStatus
 from hotline.domain.records import EventRecord
@@ -32,6 +32,7 @@ from hotline.routing.snapshot import ContactSnapshot
 from hotline.store import User
 from hotline.web.deps import AgentUser, Service, Supervisor, agent_of
 from hotline.web.routes.contacts import _visible
+from hotline.web.routes.federation import banner as emergency_banner
 from hotline.web.routes.queues import queue_status
 from hotline.web.routes.tickets_common import Tickets, order_view
 from hotline.web.routes.ui_card import hold_times, ivr_summary, last_rating
@@ -125,7 +126,7 @@ async def directory(service: Service, _user: AgentUser) -> dict[str, Any]:
 
 
 @router.get("/desk")
-def desk(service: Service, user: AgentUser) -> dict[str, Any]:
+def desk(service: Service, user: AgentUser, request: Request) -> dict[str, Any]:
     """Everything the agent desktop shows, in one consistent read of the router."""
     agent_id = agent_of(user)
     now = service.clock()
@@ -190,6 +191,7 @@ def desk(service: Service, user: AgentUser) -> dict[str, Any]:
         "active": active,
         "callbacks": callbacks,
         "queues": got["queues"],
+        "emergency": emergency_banner(request),  # the active plan's banner, or None
     }
 
 
@@ -301,7 +303,7 @@ def contact_card(
 
 
 @router.get("/wallboard/live")
-async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
+async def wallboard_live(service: Service, _user: Supervisor, request: Request) -> dict[str, Any]:
     """Queues, agents and waiting contacts as the router holds them now."""
     now = service.clock()
 
@@ -327,7 +329,8 @@ async def wallboard_live(service: Service, _user: Supervisor) -> dict[str, Any]:
             "scheduled_callbacks": scheduled,
         }
 
-    return {"now": now, **service.read(read)}  # type: ignore[dict-item]
+    live = service.read(read)
+    return {"now": now, **live, "emergency": emergency_banner(request)}  # type: ignore[dict-item]
 
 
 def _kpi_row(k: Any) -> dict[str, Any]:
