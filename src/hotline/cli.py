@@ -221,6 +221,7 @@ def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
     from hotline.channels.sip.cli import register as register_voice
     from hotline.kb.cli import register as register_kb
+    from hotline.services.qa_cli import register as register_qa
     from hotline.sim.cli import register as register_sim
     from hotline.tickets.cli import register as register_tickets
     from hotline.wfm.cli import register as register_wfm
@@ -230,6 +231,7 @@ def _register_commands() -> None:
     register_tickets(app)
     register_kb(app)
     register_voice(app)
+    register_qa(app)
 
 
 _register_commands()

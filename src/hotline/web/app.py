@@ -27,6 +27,7 @@ from hotline.web.routes import (
     contacts,
     customers,
     kpis,
+    qa,
     queues,
     surveys,
     teams,
@@ -34,6 +35,7 @@ from hotline.web.routes import (
     voice,
 )
 from hotline.web.routes.chat import install as install_channels
+from hotline.web.routes.qa import qa_loop
 from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
@@ -94,6 +96,7 @@ def create_app(
             asyncio.create_task(_deadline_loop(service, wake, settings.max_tick_sleep_s)),
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
+            asyncio.create_task(qa_loop(app)),  # transcribe and check recordings and chats
         ]
         try:
             yield
@@ -118,6 +121,7 @@ def create_app(
         surveys,
         customers,
         voice,
+        qa,
     )
     for module in routers:
         app.include_router(module.router)
