@@ -127,6 +127,10 @@ class PhraseMatcher:
                 exact.setdefault(norm, []).append((rid, phrase))
                 if rule.pinyin and _HAN.search(norm):
                     pinyin.setdefault(_pinyin_key(norm)[0], []).append((rid, phrase))
+                if rule.gaps and len(norm) >= 3 and all(_HAN.match(c) for c in norm):
+                    gap = f"[{HAN}]{{0,{rule.gaps}}}"
+                    rx = re.compile(gap.join(re.escape(c) for c in norm))
+                    self._patterns.append((rid, phrase, rx))
             for pat in rule.patterns:
                 self._patterns.append((rid, pat, re.compile(fold(pat))))
         for key, value in exact.items():

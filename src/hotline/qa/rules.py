@@ -35,6 +35,9 @@ class PhraseRule(_Strict):
     patterns: tuple[str, ...] = ()  # e.g. 不归.{0,2}管 - an insertion between fixed parts
     speakers: tuple[Literal["agent", "customer", "bot"], ...] = ("agent",)
     pinyin: bool = True  # also match ASR homophones (不知到 for 不知道)
+    # Han phrases of 3+ characters also match with up to this many characters inserted
+    # between two of theirs (不知这道: an ASR insertion); 0 = off
+    gaps: int = Field(default=1, ge=0, le=3)
     within_s: float | None = None  # required phrases: from the start (>0) or end (<0)
 
     @field_validator("patterns")
