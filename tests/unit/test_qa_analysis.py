@@ -80,3 +80,17 @@ def test_the_customers_words_are_not_held_against_the_agent():
     chat = [Segment(0.0, 0.0, "customer", "你们有病吧，我不知道怎么办")]
     result = Analyser(load_rules()).chat(chat)
     assert not [f for f in result.findings if f.kind == "forbidden"]
+
+
+def test_the_multilingual_model_ships_in_two_halves_and_is_joined_for_chinese(call, tmp_path):
+    from hotline.qa.asr import WhisperBackend, pick_model, shipped_models
+
+    models = shipped_models(cache=tmp_path)
+    base = pick_model("zh", models)
+    assert base.name == "whisper-base" and not base.english_only
+    assert (base.path / "model.bin").stat().st_size > 140_000_000
+    assert pick_model("en", models).name == "whisper-tiny.en"  # the faster one for English
+    again = shipped_models(cache=tmp_path)  # joined once, reused
+    assert [m.path for m in again] == [m.path for m in models]
+    segs = WhisperBackend(base).transcribe(read_wav(call["agent_wav"]), "agent", "en")
+    assert "stupid" in " ".join(s.text for s in segs).lower()
