@@ -136,8 +136,11 @@ def _joined_base(cache: Path) -> Path | None:
     return target
 
 
-def shipped_models(cache: Path | None = None) -> list[ModelDir]:
-    """Every usable model, the operator's first: env dir, shipped tiny.en, shipped base."""
+def shipped_models(cache: Path | None = None, join_base: bool = True) -> list[ModelDir]:
+    """Every usable model, the operator's first: env dir, shipped tiny.en, shipped base.
+
+    `join_base=False` skips the multilingual model (joining it writes 145 MB once).
+    """
     found: list[ModelDir] = []
     env = os.environ.get(MODEL_ENV)
     if env:
@@ -149,7 +152,7 @@ def shipped_models(cache: Path | None = None) -> list[ModelDir]:
     if tiny is not None and _valid(tiny / "model"):
         found.append(ModelDir("whisper-tiny.en", tiny / "model", True))
     cache = cache or Path(os.environ.get(CACHE_ENV, "var/asr"))
-    base = _joined_base(cache)
+    base = _joined_base(cache) if join_base else None
     if base is not None:
         found.append(ModelDir("whisper-base", base, False))
     return found
@@ -223,4 +226,8 @@ def default_backend(language: str, cpu_threads: int = 1) -> WhisperBackend:
     """A backend for `language` from what is installed, or `NoModel`."""
     if util.find_spec("faster_whisper") is None:
         raise NoModel("faster-whisper is not installed (pip install 'hotline[asr]')")
-    return WhisperBackend(pick_model(language, shipped_models()), cpu_threads)
+    try:  # English needs no multilingual model: don't join it for nothing
+        model = pick_model(language, shipped_models(join_base=False))
+    except NoModel:
+        model = pick_model(language, shipped_models())
+    return WhisperBackend(model, cpu_threads)

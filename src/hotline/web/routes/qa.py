@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.services.qa import QaService, ReviewError, max_workers
@@ -25,7 +25,8 @@ from hotline.store import NotFoundError, User
 from hotline.web.deps import SUPERVISORS, AgentUser, Supervisor, agent_of
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/qa", tags=["qa"])
+api = APIRouter(prefix="/api/qa", tags=["qa"])
+router = APIRouter()  # what `create_app` includes: the API and the review page
 _lock = threading.Lock()
 EVERY_ENV = "HOTLINE_QA_EVERY_S"
 
@@ -84,13 +85,13 @@ def _finding(f: dict) -> dict:
     return {k: v for k, v in f.items() if k != "created_at"}
 
 
-@router.get("/status")
+@api.get("/status")
 def status(qa: Qa, _u: Supervisor) -> dict:
     """The job queue: counts per status, running jobs with progress, recent failures."""
     return qa.status()
 
 
-@router.get("/contacts")
+@api.get("/contacts")
 def results(
     qa: Qa,
     user: AgentUser,
@@ -110,7 +111,7 @@ def results(
     return [_summary(r) for r in rows]
 
 
-@router.get("/contacts/{contact_id}")
+@api.get("/contacts/{contact_id}")
 def result(contact_id: str, qa: Qa, user: AgentUser) -> dict:
     """One contact's report: score and rubric, acoustics, transcript, findings."""
     r = _visible(user, qa.qa.result(contact_id))
@@ -154,21 +155,21 @@ def _refusals():
         raise HTTPException(404, str(exc)) from exc
 
 
-@router.post("/findings/{finding_id}/review")
+@api.post("/findings/{finding_id}/review")
 def review(finding_id: int, body: ReviewIn, qa: Qa, user: Supervisor) -> dict:
     """Confirm or dismiss an automatic finding, or decide an agent's dispute."""
     with _refusals():
         return _finding(qa.review(finding_id, user.username, body.decision, body.note))
 
 
-@router.post("/findings/{finding_id}/dispute")
+@api.post("/findings/{finding_id}/dispute")
 def dispute(finding_id: int, body: DisputeIn, qa: Qa, user: AgentUser) -> dict:
     """The agent disputes a finding on one of their contacts (once); a reviewer decides."""
     with _refusals():
         return _finding(qa.dispute(finding_id, agent_of(user), user.username, body.reason))
 
 
-@router.post("/contacts/{contact_id}/marks")
+@api.post("/contacts/{contact_id}/marks")
 def mark(contact_id: str, body: MarkIn, qa: Qa, _u: Supervisor) -> dict:
     """A reviewer's pass/fail on a manual rubric item; returns the new score."""
     with _refusals():
@@ -176,7 +177,7 @@ def mark(contact_id: str, body: MarkIn, qa: Qa, _u: Supervisor) -> dict:
     return {**_summary(r), "rubric": r["detail"]}
 
 
-@router.get("/contacts/{contact_id}/audio/{speaker}")
+@api.get("/contacts/{contact_id}/audio/{speaker}")
 def audio(
     contact_id: str,
     speaker: Literal["agent", "customer"],
@@ -193,3 +194,17 @@ def audio(
         user.username, "qa.listen", contact_id, {"speaker": speaker, "at": at, "role": user.role}
     )
     return FileResponse(files[0]["path"], media_type="audio/wav")
+
+
+@router.get("/qa", include_in_schema=False)
+def review_page(request: Request) -> Response:
+    """The review page: supervisors review everything, agents see and dispute their own."""
+    from hotline.web.ui import pages  # the page helpers (login redirect, role gate, render)
+
+    user, refused = pages._gate(request, None)
+    if refused is None and user.role not in SUPERVISORS and not user.agent_id:
+        refused = pages.render(request, "forbidden.html", user, status_code=403)
+    return refused or pages.render(request, "qa.html", user)
+
+
+router.include_router(api)
