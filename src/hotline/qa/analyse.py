@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from hotline.qa import vad
 from hotline.qa.asr import AsrBackend, NoModel, Segment
 from hotline.qa.audio import Audio
+from hotline.qa.packing import pack
 from hotline.qa.phrases import Hit, PhraseMatcher
 from hotline.qa.rules import QaRules
 
@@ -93,10 +94,8 @@ class Analyser:
         progress: Callable[[float], None] = lambda _p: None,
     ) -> Analysis:
         """`channels`: speaker -> (audio, offset of its first sample in the call, seconds)."""
-        intervals = {
-            spk: vad.shift(vad.speech_intervals(audio), off)
-            for spk, (audio, off) in channels.items()
-        }
+        own = {spk: vad.speech_intervals(audio) for spk, (audio, _off) in channels.items()}
+        intervals = {spk: vad.shift(own[spk], channels[spk][1]) for spk in channels}
         duration = max((a.duration_s + off for a, off in channels.values()), default=0.0)
         ac = vad.acoustics(
             intervals.get("agent", []),
@@ -115,7 +114,11 @@ class Analyser:
                 backend = asr(language)
                 note = backend.name
                 for n, (spk, (audio, off)) in enumerate(sorted(channels.items())):
-                    segments += [_shift(s, off) for s in backend.transcribe(audio, spk, language)]
+                    if not own[spk]:
+                        continue  # a silent channel has nothing to transcribe
+                    packed = pack(audio, own[spk])  # speech only: half the encoder work
+                    said = backend.transcribe(packed.audio, spk, language)
+                    segments += [_shift(packed.segment(s), off) for s in said]
                     progress(0.1 + 0.8 * (n + 1) / len(channels))
             except NoModel as exc:
                 note = f"no transcript: {exc}"
