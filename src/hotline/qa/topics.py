@@ -51,7 +51,10 @@ def cluster(texts: list[str], threshold: float = 0.95) -> tuple[list[int], list[
     if len(texts) < 2:
         return [0] * len(texts), [Topic(0, "", len(texts))] if texts else []
     vec = TfidfVectorizer(analyzer=_terms, min_df=2, sublinear_tf=True)
-    x = vec.fit_transform(texts)
+    try:
+        x = vec.fit_transform(texts)
+    except ValueError:  # no term occurs twice: nothing to group by
+        return [0] * len(texts), [Topic(0, "", len(texts))]
     uniq, inverse = np.unique(x.toarray(), axis=0, return_inverse=True)  # repeats cost nothing
     model = AgglomerativeClustering(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from hotline.services import qa_reports as reports
 from hotline.services.qa import QaService, ReviewError, max_workers
 from hotline.store import NotFoundError, User
 from hotline.web.deps import SUPERVISORS, AgentUser, Supervisor, agent_of
@@ -207,4 +208,54 @@ def review_page(request: Request) -> Response:
     return refused or pages.render(request, "qa.html", user)
 
 
-router.include_router(api)
+def _tz(request: Request) -> str:
+    return request.app.state.service.read(lambda r: r.config.timezone) or "UTC"
+
+
+@api.get("/agents")
+def agent_scores(
+    request: Request,
+    qa: Qa,
+    user: AgentUser,
+    start: float = Query(..., description="epoch s"),
+    end: float = Query(..., description="epoch s"),
+    agent_id: str | None = None,
+) -> list[dict]:
+    """Score per agent per local day (an agent gets only their own)."""
+    if user.role not in SUPERVISORS:
+        agent_id = agent_of(user)
+    return reports.agent_days(qa.qa, start, end, _tz(request), agent_id)
+
+
+@api.get("/search")
+def search(
+    qa: Qa,
+    user: AgentUser,
+    q: str = Query(..., min_length=1, max_length=200),
+    agent_id: str | None = None,
+    queue: str | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    max_score: float | None = Query(None, ge=0, le=100),
+) -> list[dict]:
+    """Keyword search over every transcript and chat, with the filters of `/contacts`."""
+    if user.role not in SUPERVISORS:
+        agent_id = agent_of(user)
+    return reports.search(
+        qa.qa, q, agent_id=agent_id, queue=queue, start=start, end=end, max_score=max_score
+    )
+
+
+@api.get("/topics")
+def topics(
+    request: Request,
+    qa: Qa,
+    _u: Supervisor,
+    start: float = Query(..., description="epoch s"),
+    end: float = Query(..., description="epoch s"),
+) -> dict:
+    """Hot topics of what customers said, their daily counts and spike alerts."""
+    return reports.hot_topics(qa.qa, start, end, _tz(request))
+
+
+router.include_router(api)  # last: every /api/qa route above is registered
