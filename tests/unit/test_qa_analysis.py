@@ -94,3 +94,23 @@ def test_the_multilingual_model_ships_in_two_halves_and_is_joined_for_chinese(ca
     assert [m.path for m in again] == [m.path for m in models]
     segs = WhisperBackend(base).transcribe(read_wav(call["agent_wav"]), "agent", "en")
     assert "stupid" in " ".join(s.text for s in segs).lower()
+
+
+def test_a_chinese_call_is_transcribed_by_the_multilingual_model_and_flagged(tmp_path):
+    """espeak-ng's Chinese characters dictionary is incomplete here, so the agent's line is
+    spoken from its pinyin (voice cmn-latn-pinyin): robotic Mandarin, but real speech."""
+    from pypinyin import Style, lazy_pinyin
+
+    from tests.unit.qa_audio import channel, say, write_wav
+
+    line = "我真的不知道"
+    clip = say(" ".join(lazy_pinyin(line, style=Style.TONE3)), voice="cmn-latn-pinyin")
+    path = write_wav(tmp_path / "zh-caller.wav", channel([(2.0, clip)], 2.0 + len(clip) / 8000 + 1))
+    result = Analyser(load_rules()).call(
+        {"agent": (read_wav(path), 0.0)}, asr=default_backend, language="zh"
+    )
+    assert result.asr == "whisper-base"
+    refusal = [f for f in result.findings if f.kind == "forbidden" and f.rule == "refusal"]
+    # exact or, if the recogniser picks a homophone (不知到), through the pinyin pass
+    assert any(lazy_pinyin(f.text) == ["bu", "zhi", "dao"] for f in refusal), result.segments
+    assert all(abs(f.at - 2.0) <= 2.5 for f in refusal)
