@@ -19,3 +19,15 @@ def test_packed_times_map_back_to_the_original_seconds():
     assert abs(p.to_original(3.1 + 1.0) - 30.7) < 1e-6
     seg = p.segment(Segment(3.1, 4.1, "agent", "x", 1.0, (Word(3.2, 3.6, "x"),)))
     assert (round(seg.start, 3), round(seg.words[0].start, 3)) == (29.7, 29.8)
+
+
+def test_the_ivr_and_the_wait_before_the_agent_leg_starts_are_not_dead_air():
+    from hotline.qa.vad import acoustics
+
+    # caller-leg file: IVR prompt 0-5 s, 40 s in queue, then the agent from 50 s;
+    # the agent-leg file (the customer's voice) starts at the bridge, 48 s
+    agent = [(0.0, 5.0), (50.0, 55.0), (60.0, 62.0)]
+    customer = [(55.5, 59.5)]
+    ac = acoustics(agent, customer, 70.0, dead_air_s=10.0, start=48.0)
+    assert ac.dead_air == [] and ac.agent_talk_s == 7.0
+    assert acoustics(agent, customer, 70.0, dead_air_s=10.0).dead_air == [(5.0, 50.0)]

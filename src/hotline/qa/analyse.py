@@ -104,6 +104,7 @@ class Analyser:
             dead_air_s=self.rules.dead_air_s,
             overlap_s=self.rules.overlap_s,
             holds=list(holds),
+            start=max(off for _a, off in channels.values()) if len(channels) > 1 else 0.0,
         )
         progress(0.1)
         findings = self._acoustic_findings(ac)

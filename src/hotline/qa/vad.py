@@ -93,6 +93,11 @@ def union(*lists: list[Interval]) -> list[Interval]:
     return smooth(sorted(x for lst in lists for x in lst), 0.0, 0.0)
 
 
+def clip(intervals: list[Interval], start: float) -> list[Interval]:
+    """The parts of `intervals` at or after `start`."""
+    return [(max(s, start), e) for s, e in intervals if e > start]
+
+
 def total(intervals: list[Interval]) -> float:
     return sum(e - s for s, e in intervals)
 
@@ -135,13 +140,17 @@ def acoustics(
     dead_air_s: float = 10.0,
     overlap_s: float = 1.0,
     holds: list[Interval] = (),  # type: ignore[assignment]
+    start: float = 0.0,
 ) -> Acoustics:
     """Dead air, talk-over and talk ratio of one call from the two channels' intervals.
 
     Dead air counts only silences *between* speech (before the first word the call is still
     connecting, after the last it is hanging up). A silence that overlaps a hold is hold
     silence - the agent told the caller to wait - and is reported apart, not as dead air.
+    Only speech from `start` on counts: the caller-leg recording begins at answer (IVR, wait
+    in queue), the conversation when the agent's leg does.
     """
+    agent, customer = clip(agent, start), clip(customer, start)
     speech = union(agent, customer)
     gaps = [(a[1], b[0]) for a, b in pairwise(speech)]
     dead, hold = [], []
