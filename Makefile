@@ -15,7 +15,7 @@ system-deps:
 $(BIN)/.installed: pyproject.toml src/hotline/web/ui/package.json | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,asr]'
 	bash scripts/ui-assets.sh
 	touch $@
 

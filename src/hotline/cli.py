@@ -273,6 +273,7 @@ def _register_commands() -> None:
     from hotline.channels.sip.cli import register as register_voice
     from hotline.kb.cli import register as register_kb
     from hotline.services.compliance_cli import register as register_compliance
+    from hotline.services.qa_cli import register as register_qa
     from hotline.sim.cli import register as register_sim
     from hotline.tickets.cli import register as register_tickets
     from hotline.wfm.cli import register as register_wfm
@@ -283,6 +284,7 @@ def _register_commands() -> None:
     register_kb(app)
     register_voice(app)
     register_compliance(app)
+    register_qa(app)
 
 
 _register_commands()

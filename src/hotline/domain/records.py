@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "survey.unhappy": "a dissatisfied survey answer (feeds escalation)",
     "voice.*": "voice gateway facts (answered, ivr, bridged, recording, survey, hangup, call "
     "summary, callback_requested); see hotline.web.routes.voice",
+    "qa.analysed": "quality check done; data: score, flagged, findings, asr",
     "agent.state": "data: from, to, reason",
     "compliance.notice": "recording/processing notice played or shown (PIPL Art. 17); data: notice",
     "federation.transferred_in": "a peer's contact queued here; data: from_center, home_center, "

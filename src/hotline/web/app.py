@@ -28,6 +28,7 @@ from hotline.web.routes import (
     contacts,
     customers,
     kpis,
+    qa,
     queues,
     surveys,
     teams,
@@ -36,6 +37,7 @@ from hotline.web.routes import (
 )
 from hotline.web.routes.chat import install as install_channels
 from hotline.web.routes.federation import install as install_federation
+from hotline.web.routes.qa import qa_loop
 from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
@@ -83,6 +85,7 @@ def create_app(
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
             asyncio.create_task(compliance.compliance_loop(app)),  # retention purge
+            asyncio.create_task(qa_loop(app)),  # transcribe and check recordings and chats
         ]
         try:
             yield
@@ -110,6 +113,7 @@ def create_app(
         customers,
         voice,
         compliance,
+        qa,
     )
     for module in routers:
         app.include_router(module.router)
