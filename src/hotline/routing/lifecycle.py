@@ -153,9 +153,9 @@ class Lifecycle(_Base):
         c.status, c.outcome, c.ended_at = ContactStatus.ENDED, outcome, self._now
         wait = (c.answered_at if c.answered_at is not None else self._now) - c.enqueued_at
         talk = self._now - c.answered_at if c.answered_at is not None else None
-        self._emit("contact.ended", c, outcome=outcome.value, wait_s=wait, talk_s=talk, **extra)
+        self._emit("contact.ended", c, outcome=outcome._value_, wait_s=wait, talk_s=talk, **extra)
         del self._contacts[c.id]
-        self._ended[c.id] = c.snapshot()
+        self._ended[c.id] = c
 
     # ------------------------------------------------------------------ callbacks
     def _create_callback(self, origin: ContactState) -> None:
@@ -237,7 +237,7 @@ class Lifecycle(_Base):
             c.answered_at = self._now
         c.status = ContactStatus.ACTIVE
         if a.state is AgentState.RESERVED:
-            self._set_state(a, AgentState.BUSY, c.channel.value)
+            self._set_state(a, AgentState.BUSY, c.channel._value_)
         else:
             self._ready.refresh(a)
         self._emit("contact.answered", c, wait_s=self._now - c.enqueued_at, first=first)

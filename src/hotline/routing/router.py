@@ -46,7 +46,9 @@ class Router(Lifecycle):
         self._rr: dict[str, int] = {}
         self._aht: dict[str, float] = {}
         self._serving: dict[Reqs, int] = {}  # staffed agents per requirement set (EWT)
-        self._ended: dict[str, ContactSnapshot] = {}  # final snapshots not yet collected
+        # Ended contacts not yet collected. An ended contact is never mutated again, so its
+        # snapshot is taken only when `pop_ended` asks (the simulator drops them unread).
+        self._ended: dict[str, ContactState] = {}
         self._ring: dict[str, float] = {}  # moving average of offer -> accept, per queue
         self._offered_at: dict[str, float] = {}
         self.decisions = 0  # offers made, for benchmarks
@@ -119,8 +121,12 @@ class Router(Lifecycle):
 
     def pop_ended(self) -> list[ContactSnapshot]:
         """Final snapshots of contacts ended since the last call (for the store's projection)."""
-        ended, self._ended = list(self._ended.values()), {}
-        return ended
+        ended, self._ended = self._ended, {}
+        return [c.snapshot() for c in ended.values()]
+
+    def drop_ended(self) -> None:
+        """Forget the ended contacts without snapshotting them (the simulator never stores)."""
+        self._ended = {}
 
     def offer_of(self, agent_id: str) -> str | None:
         a = self._agents.get(agent_id)
@@ -260,7 +266,7 @@ class Router(Lifecycle):
                 contact_id=c.id if c else None,
                 agent_id=agent if agent is not None else (c.agent_id if c else None),
                 queue=c.queue if c else None,
-                channel=c.channel.value if c else None,
+                channel=c.channel._value_ if c else None,  # `.value` is a slow property
                 data=data,
             )
         )
@@ -351,7 +357,7 @@ class Router(Lifecycle):
                 at=now,
                 kind="agent.state",
                 agent_id=a.id,
-                data={"from": old.value, "to": state.value, "reason": reason},
+                data={"from": old._value_, "to": state._value_, "reason": reason},
             )
         )
         self._ready.refresh(a)
@@ -394,7 +400,7 @@ class Router(Lifecycle):
         c.status, c.agent_id = ContactStatus.OFFERED, a.id
         a.offer = c.id
         if a.state is AgentState.AVAILABLE:
-            self._set_state(a, AgentState.RESERVED, c.channel.value)
+            self._set_state(a, AgentState.RESERVED, c.channel._value_)
         else:
             self._ready.refresh(a)
         expires = self._now + q.offer_timeout_s
