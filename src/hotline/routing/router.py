@@ -259,15 +259,20 @@ class Router(Lifecycle):
     def _emit(
         self, kind: str, c: ContactState | None = None, agent: str | None = None, **data: Any
     ) -> None:
+        # Positional arguments and `_value_` (`.value` is a Python-level property): this runs
+        # for most facts, ~5 per simulated call.
+        if c is None:
+            self._out.append(EventRecord(self._now, kind, None, agent, None, None, data))
+            return
         self._out.append(
             EventRecord(
-                at=self._now,
-                kind=kind,
-                contact_id=c.id if c else None,
-                agent_id=agent if agent is not None else (c.agent_id if c else None),
-                queue=c.queue if c else None,
-                channel=c.channel._value_ if c else None,  # `.value` is a slow property
-                data=data,
+                self._now,
+                kind,
+                c.id,
+                agent if agent is not None else c.agent_id,
+                c.queue,
+                c.channel._value_,
+                data,
             )
         )
 
@@ -334,8 +339,9 @@ class Router(Lifecycle):
         self._waiting.add(c.id, bucket, self._key(c))
 
     def _set_state(self, a: AgentRuntime, state: AgentState, reason: str | None = None) -> None:
-        agent_fsm.check(a.state, state)
         old = a.state
+        if state not in agent_fsm.ALLOWED[old]:
+            agent_fsm.check(old, state)  # raises, with the reason
         now = self._now
         if old is AgentState.BUSY and a.busy_since is not None:
             a.busy_s += now - a.busy_since
@@ -352,14 +358,8 @@ class Router(Lifecycle):
         if state is not AgentState.WRAP_UP:
             a.wrap_until = None
             self._timers.cancel("wrap", a.id)
-        self._out.append(
-            EventRecord(
-                at=now,
-                kind="agent.state",
-                agent_id=a.id,
-                data={"from": old._value_, "to": state._value_, "reason": reason},
-            )
-        )
+        data = {"from": old._value_, "to": state._value_, "reason": reason}
+        self._out.append(EventRecord(now, "agent.state", None, a.id, None, None, data))
         self._ready.refresh(a)
 
     # ------------------------------------------------------------------ routing
