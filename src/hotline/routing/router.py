@@ -46,7 +46,9 @@ class Router(Lifecycle):
         self._rr: dict[str, int] = {}
         self._aht: dict[str, float] = {}
         self._serving: dict[Reqs, int] = {}  # staffed agents per requirement set (EWT)
-        self._ended: dict[str, ContactSnapshot] = {}  # final snapshots not yet collected
+        # Ended contacts not yet collected. An ended contact is never mutated again, so its
+        # snapshot is taken only when `pop_ended` asks (the simulator drops them unread).
+        self._ended: dict[str, ContactState] = {}
         self._ring: dict[str, float] = {}  # moving average of offer -> accept, per queue
         self._offered_at: dict[str, float] = {}
         self.decisions = 0  # offers made, for benchmarks
@@ -120,8 +122,12 @@ class Router(Lifecycle):
 
     def pop_ended(self) -> list[ContactSnapshot]:
         """Final snapshots of contacts ended since the last call (for the store's projection)."""
-        ended, self._ended = list(self._ended.values()), {}
-        return ended
+        ended, self._ended = self._ended, {}
+        return [c.snapshot() for c in ended.values()]
+
+    def drop_ended(self) -> None:
+        """Forget the ended contacts without snapshotting them (the simulator never stores)."""
+        self._ended = {}
 
     def offer_of(self, agent_id: str) -> str | None:
         a = self._agents.get(agent_id)
@@ -254,15 +260,20 @@ class Router(Lifecycle):
     def _emit(
         self, kind: str, c: ContactState | None = None, agent: str | None = None, **data: Any
     ) -> None:
+        # Positional arguments and `_value_` (`.value` is a Python-level property): this runs
+        # for most facts, ~5 per simulated call.
+        if c is None:
+            self._out.append(EventRecord(self._now, kind, None, agent, None, None, data))
+            return
         self._out.append(
             EventRecord(
-                at=self._now,
-                kind=kind,
-                contact_id=c.id if c else None,
-                agent_id=agent if agent is not None else (c.agent_id if c else None),
-                queue=c.queue if c else None,
-                channel=c.channel.value if c else None,
-                data=data,
+                self._now,
+                kind,
+                c.id,
+                agent if agent is not None else c.agent_id,
+                c.queue,
+                c.channel._value_,
+                data,
             )
         )
 
@@ -329,8 +340,9 @@ class Router(Lifecycle):
         self._waiting.add(c.id, bucket, self._key(c))
 
     def _set_state(self, a: AgentRuntime, state: AgentState, reason: str | None = None) -> None:
-        agent_fsm.check(a.state, state)
         old = a.state
+        if state not in agent_fsm.ALLOWED[old]:
+            agent_fsm.check(old, state)  # raises, with the reason
         now = self._now
         if old is AgentState.BUSY and a.busy_since is not None:
             a.busy_s += now - a.busy_since
@@ -347,14 +359,8 @@ class Router(Lifecycle):
         if state is not AgentState.WRAP_UP:
             a.wrap_until = None
             self._timers.cancel("wrap", a.id)
-        self._out.append(
-            EventRecord(
-                at=now,
-                kind="agent.state",
-                agent_id=a.id,
-                data={"from": old.value, "to": state.value, "reason": reason},
-            )
-        )
+        data = {"from": old._value_, "to": state._value_, "reason": reason}
+        self._out.append(EventRecord(now, "agent.state", None, a.id, None, None, data))
         self._ready.refresh(a)
 
     # ------------------------------------------------------------------ routing
@@ -395,7 +401,7 @@ class Router(Lifecycle):
         c.status, c.agent_id = ContactStatus.OFFERED, a.id
         a.offer = c.id
         if a.state is AgentState.AVAILABLE:
-            self._set_state(a, AgentState.RESERVED, c.channel.value)
+            self._set_state(a, AgentState.RESERVED, c.channel._value_)
         else:
             self._ready.refresh(a)
         expires = self._now + q.offer_timeout_s

@@ -132,7 +132,7 @@ class Simulation(Presence):
                 self._push(t, ARRIVE, i, None)
         wall = time.perf_counter()
         self._loop(sc.end + sc.spec.drain_hours * 3600.0)
-        self.router.pop_ended()
+        self.router.drop_ended()
         st.wall_s = time.perf_counter() - wall
         return st
 
@@ -155,7 +155,7 @@ class Simulation(Presence):
                 break
             turns += 1
             if not turns % DRAIN_EVERY:
-                router.pop_ended()
+                router.drop_ended()
                 if self.progress is not None:
                     self.progress(
                         min(1.0, (heap[0][0] - self.scenario.start) / span) if heap else 1.0
