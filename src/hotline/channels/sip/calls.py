@@ -55,6 +55,7 @@ class PhoneCall(AgentPhone):
         self.ivr = IvrSession(w.flow)
         self.waiting: WaitingSession | None = None
         self.survey: IvrSession | None = None
+        self.ending: Session | None = None  # the session saying goodbye (state "ending")
         self.contact = False  # a contact exists (or is being created) in the core
         self.ewt: float | None = None
         self.agent: Leg | None = None
@@ -116,6 +117,8 @@ class PhoneCall(AgentPhone):
             return self.waiting
         if self.state == "survey":
             return self.survey
+        if self.state == "ending":  # its goodbye prompt's end must still hang up
+            return self.ending
         return None
 
     def feed(self, session: Session | None, event: Any) -> None:
@@ -137,6 +140,9 @@ class PhoneCall(AgentPhone):
             self._start_waiting()
         else:
             self.feed(self.active(), PlayDone())
+        if self.state == "ending" and not self.caller.gone:
+            # Only goodbyes play while ending: whatever said it, its end ends the call.
+            self.hang_up_caller()
 
     def run(self, session: Session, commands: list[IvrCommand]) -> None:
         """Execute what a session asked for."""
@@ -151,6 +157,7 @@ class PhoneCall(AgentPhone):
             elif isinstance(cmd, Transfer):
                 self._transfer(cmd)
             elif isinstance(cmd, RequestCallback):
+                self.outcome = "callback"
                 self._leave_queue("voice.callback_requested")
             elif isinstance(cmd, Score):
                 self.score = cmd.value
@@ -276,7 +283,8 @@ class PhoneCall(AgentPhone):
         elif kind == "contact.ended":
             if self.state in ("waiting", "ringing") and self.waiting is not None:
                 self.drop_agent()
-                self.state = "ending"
+                self.state, self.ending = "ending", self.waiting
+                self.outcome = self.outcome or data.get("outcome")
                 self.run(self.waiting, self.waiting.ended_by_core())
             elif self.state in ("bridged", "held"):  # completed on the agent's desktop
                 self.drop_agent()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -48,6 +48,12 @@ class SipConfig(Strict):
     rtp_port_range: int = Field(default=40, ge=8, le=2000)  # per worker
     max_call_legs: int = Field(default=WHEEL_MAX_LEGS, ge=2)
     log_level: int = Field(default=1, ge=0, le=6)
+    # A leg that sends no RTP for this long is dead (caller vanished without BYE): hang it up.
+    # 0 turns the check off (for peers that suppress silence without comfort noise).
+    rtp_timeout_s: float = Field(default=30.0, ge=0)
+    # RFC 4028 session timers; pjsip refuses intervals under 90 s (422) as the RFC says.
+    session_timer: Literal["off", "optional", "required", "always"] = "optional"
+    session_expires_s: int = Field(default=600, ge=90, le=86400)
 
 
 class FrontConfig(Strict):

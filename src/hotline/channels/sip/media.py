@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 ACTIVE = pj.PJSUA_CALL_MEDIA_ACTIVE
 CONFIRMED = pj.PJSIP_INV_STATE_CONFIRMED
 DISCONNECTED = pj.PJSIP_INV_STATE_DISCONNECTED
+SESSION_TIMER = {
+    "off": pj.PJSUA_SIP_TIMER_INACTIVE,
+    "optional": pj.PJSUA_SIP_TIMER_OPTIONAL,  # used when the peer supports it
+    "required": pj.PJSUA_SIP_TIMER_REQUIRED,
+    "always": pj.PJSUA_SIP_TIMER_ALWAYS,  # also with peers that do not say they support it
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,31 @@ class Leg(pj.Call):
 
     def audio(self) -> pj.AudioMedia | None:
         """The call's active audio port, or None (held, not negotiated yet, ended)."""
+        i = self._audio_index()
+        if i is None:
+            return None
+        try:
+            return self.getAudioMedia(i)
+        except pj.Error:
+            return None
+
+    def rx_packets(self) -> int | None:
+        """RTP packets received on the active audio stream so far (None: no active stream).
+
+        The worker polls this to find a dead leg: a phone that vanished without a BYE (power
+        cut, network gone, killed softphone) stops sending RTP long before anything else says so.
+        """
+        i = self._audio_index()
+        if i is None:
+            return None
+        try:
+            st = self.getStreamStat(i)
+            rtcp = st.rtcp
+            return int(rtcp.rxStat.pkt)
+        except pj.Error:
+            return None
+
+    def _audio_index(self) -> int | None:
         if self.gone:
             return None
         try:
@@ -72,7 +103,7 @@ class Leg(pj.Call):
             media = ci.media
             for i in range(len(media)):
                 if media[i].type == pj.PJMEDIA_TYPE_AUDIO and media[i].status == ACTIVE:
-                    return self.getAudioMedia(i)
+                    return i
         except pj.Error:
             return None
         return None
@@ -92,7 +123,16 @@ class _Account(pj.Account):
 class Engine:
     """One pjsua endpoint: a UDP transport, one account, the conference bridge at 8 kHz."""
 
-    def __init__(self, address: str, port: int, rtp_port: int, rtp_range: int, log_level: int = 1):
+    def __init__(
+        self,
+        address: str,
+        port: int,
+        rtp_port: int,
+        rtp_range: int,
+        log_level: int = 1,
+        session_timer: str = "optional",
+        session_expires_s: int = 600,
+    ):
         self.address, self.port = address, port
         self.events: collections.deque[MediaEvent] = collections.deque()
         self.graveyard: list[Leg] = []
@@ -125,6 +165,10 @@ class Engine:
             rtp_range,
         )
         ac.mediaConfig.lockCodecEnabled = False  # avoids an extra re-INVITE after answer
+        # RFC 4028 session timers: a dialog nobody refreshes is ended by pjsip with a BYE.
+        ac.callConfig.timerUse = SESSION_TIMER[session_timer]
+        ac.callConfig.timerSessExpiresSec = session_expires_s
+        ac.callConfig.timerMinSESec = min(90, session_expires_s)
         self.account = _Account(self)
         self.account.create(ac)
 
