@@ -125,13 +125,15 @@ class Center:
         assert c.get("/api/agents/me").json()["state"] == "available"
         return c
 
-    def call(self, steps, name: str, service: str = "966666", answered: bool = True):
+    def call(
+        self, steps, name: str, service: str = "966666", answered: bool = True, **scenario
+    ):
         """Start a sipp caller; returns (process, the call id the gateway gave it).
 
         The caller leads its own process group, so `vanish` can kill it without a BYE.
         """
         xml = self.work / f"{name}.xml"
-        xml.write_text(sipp_scenario(steps))
+        xml.write_text(sipp_scenario(steps, **scenario))
         port, media = free_port(), free_port_block(4)
         argv = ["sipp", "-sf", str(xml), "-i", "127.0.0.1", "-mi", "127.0.0.1"]
         argv += ["-p", str(port), "-mp", str(media), "-m", "1", "-nostdin", "-s", service]
@@ -168,6 +170,11 @@ class Center:
         rows = (self.work / f"{name}.csv").read_text().strip().splitlines()
         head, last = rows[0].split(";"), rows[-1].split(";")
         return dict(zip(head, last, strict=False))
+
+    def phone_calls(self, agent: str) -> int:
+        """How many calls `agent`'s phone has up (baresip: "--- Active calls (N) ---")."""
+        data = self.phones[agent].command("listcalls").get("data") or ""
+        return int(data.split("Active calls (", 1)[1].split(")", 1)[0])
 
     def agent_state(self, agent: str) -> str:
         sup = self.client("supervisor")

@@ -70,6 +70,7 @@ class PhoneCall(AgentPhone):
         self.play_gen = 0
         self.after_play: str | None = None  # "hangup" or "wait": what follows the current play
         self.outcome: str | None = None
+        self.ended_by: str | None = None  # "rtp_timeout" when a leg went silent for good
         self.ivr_reported = False
         self.score: int | None = None
         day = time.strftime("%Y-%m-%d", time.localtime(self.answered_at))
@@ -327,6 +328,17 @@ class PhoneCall(AgentPhone):
         else:
             self.hang_up_caller()
 
+    def on_dead_leg(self, leg: Leg) -> None:
+        """No RTP for the configured time: that phone is gone, end its leg as if it hung up."""
+        self.ended_by = "rtp_timeout"
+        if leg is self.caller:
+            # Keep the state: DISCONNECTED -> on_caller_gone leaves the queue, frees the agent.
+            self._stop_player()
+            self.w.engine.hangup(leg)
+        elif leg is self.agent:
+            # Not `drop_agent`: the agent leaving must be reported (contact completed, survey).
+            self.w.engine.hangup(leg)
+
     def hang_up_caller(self) -> None:
         self._stop_player()
         if self.state != "ended":
@@ -345,7 +357,8 @@ class PhoneCall(AgentPhone):
             self.outcome = self.outcome or self.ivr.result.outcome
         if state in ("waiting", "ringing", "bridged", "held"):
             self.drop_agent()
-            self._leave_queue("voice.hangup", by="caller", leg="caller")
+            by = "timeout" if self.ended_by else "caller"
+            self._leave_queue("voice.hangup", by=by, leg="caller", reason=self.ended_by)
             self.outcome = "completed" if state in ("bridged", "held") else "abandoned"
         self._finish_recording("caller")
         if self.agent is None:
@@ -380,6 +393,7 @@ class PhoneCall(AgentPhone):
             "answer_to_agent_s": _rounded(self.bridged_at, self.answered_at),
             "talk_s": _rounded(self.agent_end or now, self.bridged_at),
             "survey_score": self.score,
+            "ended_by": self.ended_by,
         }
         self.w.fact(self.id, "voice.call", data, agent_id=self.agent_id)
 

@@ -73,6 +73,8 @@ class GatewayConfig(Strict):
     prompts_dir: str = "var/voice/prompts"
     recordings_dir: str = "var/voice/recordings"
     agents: dict[str, str] = Field(default_factory=dict)  # agent id -> SIP URI of the phone
+    # Dialled numbers (Request-URI user parts) this IVR answers; others get 404. Empty = any.
+    numbers: list[str] = Field(default_factory=lambda: ["966666"])
     ring_grace_s: float = Field(default=3.0, ge=0)  # hang up a phone this long after expiry
     source: str = Field(default="gateway.yaml", exclude=True)
     base_dir: str = Field(default=".", exclude=True)

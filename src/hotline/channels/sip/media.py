@@ -38,7 +38,8 @@ SESSION_TIMER = {
 
 @dataclass(frozen=True, slots=True)
 class MediaEvent:
-    """kind: incoming (data: remote URI) · state (data: (state, status code)) · media · dtmf."""
+    """kind: incoming (data: (remote URI, INVITE text)) · state (data: (state, status code)) ·
+    media · dtmf."""
 
     kind: str
     leg: Leg
@@ -117,7 +118,11 @@ class _Account(pj.Account):
     def onIncomingCall(self, prm: Any) -> None:
         leg = Leg(self.engine, prm.callId, "caller")
         ci = leg.getInfo()
-        self.engine.events.append(MediaEvent("incoming", leg, ci.remoteUri))
+        try:
+            whole = prm.rdata.wholeMsg
+        except Exception:  # the text is only for screening; never lose the call over it
+            whole = ""
+        self.engine.events.append(MediaEvent("incoming", leg, (ci.remoteUri, whole)))
 
 
 class Engine:
@@ -176,9 +181,11 @@ class Engine:
         self.ep.libHandleEvents(ms)
 
     # ------------------------------------------------------------------ legs
-    def answer(self, leg: Leg, code: int = 200) -> None:
+    def answer(self, leg: Leg, code: int = 200, reason: str = "") -> None:
         prm = pj.CallOpParam()
         prm.statusCode = code
+        if reason:
+            prm.reason = reason
         try:
             leg.answer(prm)
         except pj.Error as exc:

@@ -16,6 +16,7 @@ voice serve` does that for a single worker, or starts N of them behind Kamailio.
 from __future__ import annotations
 
 import argparse
+import gc
 import heapq
 import itertools
 import logging
@@ -35,6 +36,7 @@ from hotline.channels.sip.config import GatewayConfig, load_flow_file, load_gate
 from hotline.channels.sip.core import CoreClient, CoreFact, CoreReply
 from hotline.channels.sip.media import DISCONNECTED, Engine, Leg
 from hotline.channels.sip.prompts import build_prompts
+from hotline.channels.sip.screen import screen_invite
 
 log = logging.getLogger(__name__)
 POLL_MS = 10
@@ -65,8 +67,10 @@ class Worker:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self.stop = threading.Event()
-        self.stats = {"offered": 0, "admitted": 0, "rejected": 0, "ended": 0}
+        self.stats = {"offered": 0, "admitted": 0, "rejected": 0, "ended": 0, "dead_legs": 0}
         self.clock = time.time
+        self._rx: dict[Leg, tuple[int, float]] = {}  # leg -> (RTP packets seen, when it moved)
+        self._next_check = 0.0
 
     # ------------------------------------------------------------------ services for calls
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
@@ -84,10 +88,22 @@ class Worker:
 
     # ------------------------------------------------------------------ loop
     def run(self, ready: Callable[[], None] | None = None) -> None:
+        # pjsua asserts ("Calling pjlib from unknown/external thread") and aborts the process if
+        # a pjsua object is destroyed on a thread it does not know. Python's cyclic GC runs on
+        # whichever thread allocates when a threshold trips - often an HTTP lane or the stream
+        # thread - and calls and legs form cycles (leg.owner <-> call.caller). So automatic
+        # collection is off and the poll loop collects, on this thread, once a second.
+        gc.disable()
         self.core.start()
         sip = self.config.sip
         self.engine = Engine(
-            sip.address, self.port, self.rtp_port, sip.rtp_port_range, sip.log_level
+            sip.address,
+            self.port,
+            self.rtp_port,
+            sip.rtp_port_range,
+            sip.log_level,
+            session_timer=sip.session_timer,
+            session_expires_s=sip.session_expires_s,
         )
         log.info("%s: SIP on %s:%d, RTP from %d", self.name, sip.address, self.port, self.rtp_port)
         if ready:
@@ -116,6 +132,32 @@ class Worker:
                 fn()
             except Exception:  # one call's bug must not take the others down
                 log.exception("timer failed")
+        if now >= self._next_check:
+            self._next_check = now + 1.0
+            self._check_rtp(now)
+            gc.collect(0)  # pjsua objects in garbage cycles die here, on the registered thread
+
+    def _check_rtp(self, now: float) -> None:
+        """End legs whose RTP stopped for `rtp_timeout_s` (a phone gone without a BYE)."""
+        limit = self.config.sip.rtp_timeout_s
+        if limit <= 0:
+            return
+        for leg in list(self.legs):
+            count = None if leg.gone else leg.rx_packets()
+            seen = self._rx.get(leg)
+            if count is None:
+                self._rx.pop(leg, None)  # not flowing yet, on hold, or ended: start over later
+            elif seen is None or seen[0] != count:
+                self._rx[leg] = (count, now)
+            elif now - seen[1] >= limit:
+                self._rx.pop(leg, None)
+                self.stats["dead_legs"] += 1
+                log.warning("%s: no RTP on a %s leg for %.0f s", self.name, leg.role, limit)
+                owner = leg.owner
+                if owner is not None:
+                    owner.on_dead_leg(leg)
+                else:
+                    self.engine.hangup(leg)
 
     def _media(self, e: Any) -> None:
         leg: Leg = e.leg
@@ -125,6 +167,7 @@ class Worker:
                 return
             if e.kind == "state" and e.data[0] == DISCONNECTED:
                 self.legs.discard(leg)
+                self._rx.pop(leg, None)
             call: PhoneCall | None = leg.owner
             if call is None:
                 return
@@ -137,9 +180,16 @@ class Worker:
         except Exception:
             log.exception("media event %s failed", e.kind)
 
-    def _incoming(self, leg: Leg, remote_uri: str) -> None:
+    def _incoming(self, leg: Leg, invite: tuple[str, str]) -> None:
+        remote_uri, whole = invite
         self.legs.add(leg)
         self.stats["offered"] += 1
+        refusal = screen_invite(whole, self.config.numbers) if whole else None
+        if refusal is not None:
+            self.stats["rejected"] += 1
+            log.info("%s: INVITE from %s refused: %s %s", self.name, remote_uri, *refusal)
+            self.engine.answer(leg, *refusal)
+            return
         if self.stop.is_set() or len(self.calls) >= self.config.callers_per_worker():
             self.stats["rejected"] += 1
             self.engine.answer(leg, 486)  # Kamailio (or the caller) tries elsewhere
