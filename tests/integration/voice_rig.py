@@ -238,6 +238,7 @@ def start_center(
             "ivr": str(DEMO_IVR),
             "prompts_dir": str(work / "prompts"),
             "recordings_dir": str(work / "recordings"),
+            "state_dir": str(work / "state"),
             "agents": {a: p.uri for a, p in phones.items()},
             **(gateway or {}),
         }

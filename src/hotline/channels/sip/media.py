@@ -9,14 +9,22 @@ Facts learnt the hard way with the pjsua2-python 2.15.1 wheel (see the team's SI
 - every Call/player/recorder must stay referenced while pjsua may use it, and all must be
   dropped before `libDestroy()`; a Call whose `makeCall` failed must never be touched again
   (kept in `graveyard` for good) and the process ends with `os._exit` after `libDestroy()`;
-- no sound card: `setNullDev()`; SIP and RTP bind to the configured address only.
+- no sound card: `setNullDev()`; SIP and RTP bind to the configured address only;
+- pjsua aborts the process ("Calling pjlib from unknown/external thread") when a pjsua object
+  is destroyed on a thread it does not know. Python's cyclic GC runs on whichever thread
+  allocates when a threshold trips - an HTTP lane or the event-stream thread - and calls and
+  legs form cycles (leg.owner <-> call.caller), so under load a Leg or player died there and took
+  every call of the worker with it. The Engine turns automatic collection off and `poll`
+  collects on the pjsua thread instead (young objects each second, everything every 30 s).
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +149,8 @@ class Engine:
         self.address, self.port = address, port
         self.events: collections.deque[MediaEvent] = collections.deque()
         self.graveyard: list[Leg] = []
+        gc.disable()  # see the module docstring: garbage is collected in `poll` only
+        self._gc_at = (0.0, 0.0)  # next young / full collection (monotonic)
         self.ep = pj.Endpoint()
         self.ep.libCreate()
         cfg = pj.EpConfig()
@@ -179,6 +189,14 @@ class Engine:
 
     def poll(self, ms: int) -> None:
         self.ep.libHandleEvents(ms)
+        now = time.monotonic()
+        young, full = self._gc_at
+        if now >= full:
+            gc.collect()
+            self._gc_at = (now + 1.0, now + 30.0)
+        elif now >= young:
+            gc.collect(0)
+            self._gc_at = (now + 1.0, full)
 
     # ------------------------------------------------------------------ legs
     def answer(self, leg: Leg, code: int = 200, reason: str = "") -> None:

@@ -16,9 +16,9 @@ voice serve` does that for a single worker, or starts N of them behind Kamailio.
 from __future__ import annotations
 
 import argparse
-import gc
 import heapq
 import itertools
+import json
 import logging
 import os
 import queue
@@ -71,6 +71,9 @@ class Worker:
         self.clock = time.time
         self._rx: dict[Leg, tuple[int, float]] = {}  # leg -> (RTP packets seen, when it moved)
         self._next_check = 0.0
+        # The calls this process holds, on disk: if it dies (abort, kill -9), its successor of
+        # the same name ends those contacts in the core, so no agent stays busy for a dead call.
+        self.ledger = Path(config.state_dir).resolve() / f"{name}.calls"
 
     # ------------------------------------------------------------------ services for calls
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
@@ -85,16 +88,34 @@ class Worker:
     def forget(self, call: PhoneCall) -> None:
         self.calls.pop(call.id, None)
         self.stats["ended"] += 1
+        self._write_ledger()
+
+    def _write_ledger(self) -> None:
+        try:
+            self.ledger.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.ledger.with_suffix(".tmp")
+            tmp.write_text(json.dumps(sorted(self.calls)))
+            tmp.replace(self.ledger)
+        except OSError as exc:  # losing the ledger only weakens recovery; keep the call
+            log.warning("call ledger %s: %s", self.ledger, exc)
+
+    def _recover(self) -> None:
+        """End the calls a predecessor of this name held when it died: their media is gone."""
+        try:
+            lost = json.loads(self.ledger.read_text())
+        except (OSError, ValueError):
+            return
+        for call_id in lost:
+            log.warning("%s: call %s died with the previous process", self.name, call_id)
+            self.core.post(call_id, f"/api/contacts/{call_id}/leave", {})
+            data = {"outcome": "lost", "ended_by": "worker_restart", "worker": self.name}
+            self.fact(call_id, "voice.call", data)
+        self._write_ledger()
 
     # ------------------------------------------------------------------ loop
     def run(self, ready: Callable[[], None] | None = None) -> None:
-        # pjsua asserts ("Calling pjlib from unknown/external thread") and aborts the process if
-        # a pjsua object is destroyed on a thread it does not know. Python's cyclic GC runs on
-        # whichever thread allocates when a threshold trips - often an HTTP lane or the stream
-        # thread - and calls and legs form cycles (leg.owner <-> call.caller). So automatic
-        # collection is off and the poll loop collects, on this thread, once a second.
-        gc.disable()
         self.core.start()
+        self._recover()
         sip = self.config.sip
         self.engine = Engine(
             sip.address,
@@ -135,7 +156,6 @@ class Worker:
         if now >= self._next_check:
             self._next_check = now + 1.0
             self._check_rtp(now)
-            gc.collect(0)  # pjsua objects in garbage cycles die here, on the registered thread
 
     def _check_rtp(self, now: float) -> None:
         """End legs whose RTP stopped for `rtp_timeout_s` (a phone gone without a BYE)."""
@@ -197,6 +217,7 @@ class Worker:
         call = PhoneCall(self, uuid.uuid4().hex, leg, remote_uri)
         self.calls[call.id] = call
         self.stats["admitted"] += 1
+        self._write_ledger()
         self.engine.answer(leg, 200)
 
     def _from_core(self, item: Any) -> None:
@@ -248,7 +269,8 @@ def main(argv: list[str] | None = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop.set())
     try:
-        worker.run(ready=lambda: print(f"READY {worker.name} {worker.port}", flush=True))
+        line = f"READY {worker.name} {worker.port} pid={os.getpid()}"
+        worker.run(ready=lambda: print(line, flush=True))
         code = 0
     except Exception:
         log.exception("worker failed")
