@@ -259,6 +259,8 @@ def start_center(
         procs.append(gw)
         for i in range(workers):
             gw.wait_for(f"READY w{i + 1 if workers > 1 else 0}", timeout_s=90)
+        if workers > 1:
+            gw.wait_for("POOL READY", timeout_s=90)
         sup_token = _token(base, "supervisor")
         stream = Stream(base, sup_token)
         center = Center(base, work, phones, stream)

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from hotline.channels.sip.config import GatewayConfig
+from hotline.channels.sip.peers import sip_options
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +136,20 @@ class Pool:
             argv += ["--config", self.config_path]
         return argv
 
-    def start(self) -> None:
+    def start(self, wait_s: float = 60.0) -> None:
+        """Start the workers, wait until they answer OPTIONS, then Kamailio: its first probe
+        then finds them up (a probe that fails marks a worker down for a ping interval, and
+        the first callers would get 503)."""
         for i, (port, rtp) in enumerate(worker_ports(self.config)):
             name = f"w{i + 1}"
             self.workers[name] = subprocess.Popen(self.worker_argv(name, port, rtp))
+        address, end = self.config.sip.address, time.time() + wait_s
+        for port, _rtp in worker_ports(self.config):
+            while sip_options(address, port) != 200 and time.time() < end:
+                time.sleep(0.2)
         self.kamailio = subprocess.Popen(self.kamailio_argv())
+        while sip_options(address, self.config.sip.port) != 200 and time.time() < end:
+            time.sleep(0.2)
 
     def kamailio_argv(self) -> list[str]:
         run_dir = self.cfg.parent
@@ -194,6 +204,7 @@ def serve_pool(config: GatewayConfig, config_path: str | None) -> int:
     try:
         pool.start()
         log.info("pool: %d workers behind kamailio on %s", config.workers, config.sip.port)
+        print(f"POOL READY {config.sip.port}", flush=True)
         while not stop.wait(0.5):
             pool.check(time.time())
     finally:

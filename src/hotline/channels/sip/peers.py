@@ -136,6 +136,31 @@ def sipp_scenario(
     return "".join(body) + end
 
 
+def sip_options(address: str, port: int, timeout_s: float = 1.0) -> int | None:
+    """Send one OPTIONS over UDP; the final status code, or None when nothing answered."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((address, 0))
+        me = s.getsockname()[1]
+        tag = f"{os.getpid()}{time.monotonic_ns()}"
+        msg = (
+            f"OPTIONS sip:{address}:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {address}:{me};branch=z9hG4bK{tag}\r\n"
+            f"From: <sip:probe@{address}:{me}>;tag={tag}\r\nTo: <sip:{address}:{port}>\r\n"
+            f"Call-ID: {tag}@{address}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+            "Content-Length: 0\r\n\r\n"
+        )
+        s.settimeout(timeout_s)
+        try:
+            s.sendto(msg.encode(), (address, port))
+            while True:
+                line = s.recv(65535).decode(errors="replace").split("\r\n", 1)[0]
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "SIP/2.0" and not parts[1].startswith("1"):
+                    return int(parts[1])
+        except (TimeoutError, OSError, ValueError):
+            return None
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     """A port free for both UDP and TCP on 127.0.0.1 (SIP uses one, ctrl_tcp the other)."""
     for _ in range(50):
