@@ -13,6 +13,9 @@ agent's phone heard) holds the caller's audio, found by cross-correlation with t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -38,7 +41,7 @@ pytestmark = needs_peers
 
 @pytest.fixture(scope="module")
 def center(tmp_path_factory):
-    with start_center(tmp_path_factory.mktemp("voice")) as c:
+    with start_center(tmp_path_factory.mktemp("voice"), sip={"log_level": 4}) as c:
         yield c
 
 
@@ -97,6 +100,18 @@ def test_menu_queue_agent_phone_bridge_recording_and_survey(center):
     assert by_kind["voice.hangup"]["data"]["by"] == "agent"
     survey = by_kind["voice.survey"]
     assert (survey["agent_id"], survey["data"]["score"]) == ("a01", 4)
+    sup = center.client("supervisor")  # ... and reached the surveys store (1-5 keys -> 2-10)
+
+    def stored():
+        return [s for s in sup.get("/api/surveys").json() if s["contact_id"] == cid]
+
+    row = wait_until(lambda: [s for s in stored() if s["answered_at"]], 10, "survey stored")[0]
+    assert (row["agent_id"], row["queue"], row["score"], row["rating"]) == (
+        "a01",
+        "general",
+        8,
+        "satisfied",
+    )
     assert summary["data"]["outcome"] == "completed" and not summary["data"]["contained"]
     assert 0 < summary["data"]["answer_to_agent_s"] < 10
     files = {
@@ -213,9 +228,11 @@ def _keep_busy(center, agent: str) -> None:
 
 def _dead_air(center, cid: str) -> float:
     center.stream.wait(
-        lambda f: f["kind"] == "voice.recording"
-        and f["contact_id"] == cid
-        and f["data"]["files"][0]["leg"] == "caller"
+        lambda f: (
+            f["kind"] == "voice.recording"
+            and f["contact_id"] == cid
+            and f["data"]["files"][0]["leg"] == "caller"
+        )
     )
     path = Path(recordings(center.stream.of(cid))["caller"]["path"])
     return trailing_silence_s(path)
@@ -236,12 +253,62 @@ def test_goodbye_when_nobody_can_serve_hangs_up_at_the_end_of_the_prompt(center)
 
 def test_pressing_9_while_waiting_says_goodbye_and_hangs_up(center):
     _keep_busy(center, "a01")  # the only agent is busy: the caller waits
-    steps = [("pause", 2000), ("dtmf", "0"), ("pause", 5000), ("dtmf", "9"), ("wait_bye", 40000)]
+    # 4 = special assistance: no EWT overflow rule there, so the backlog of callback tasks the
+    # earlier tests left in `general` cannot end this wait at once.
+    steps = [("pause", 2000), ("dtmf", "4"), ("pause", 5000), ("dtmf", "9"), ("wait_bye", 40000)]
     sipp, cid = center.call(steps, "wait9")
-    assert sipp.wait(60) == 0, center.sipp_log("wait9")
+    assert sipp.wait(60) == 0, [(f["kind"], f["data"]) for f in center.stream.of(cid)]
     assert "voice.callback_requested" in kinds(center.stream.of(cid))
     summary = center.stream.fact("voice.call", cid)
     assert summary["data"]["outcome"] == "callback"
     silence = _dead_air(center, cid)
     print(f"dead air after 好的，我们会尽快给您回电…再见: {silence:.2f} s")
     assert silence < 1.0
+
+
+def test_a_phone_only_agent_is_never_offered_the_callbacks_left_by_an_overload(center):
+    """The earlier calls left callback tasks in `general`; nothing could ring them on a phone."""
+    sup = center.client("supervisor")
+    _free(center, "a01", logout=True)
+
+    def callbacks() -> int:
+        waiting = sup.get("/api/queues/general/waiting").json()
+        return sum(c["channel"] == "callback" for c in waiting)
+
+    wait_until(callbacks, 20, "callback tasks waiting in general")
+    a01 = center.client("a01")
+    login = {"state": "login", "channels": ["voice"]}  # a desk phone, no desktop
+    for body in (login, {"state": "available"}):
+        a01.post("/api/agents/me/state", json=body).raise_for_status()
+    end = time.time() + 17  # longer than general's 15 s offer timeout
+    while time.time() < end:
+        me = a01.get("/api/agents/me").json()
+        assert me["state"] == "available" and me["offer"] is None, me
+        time.sleep(0.5)
+    assert callbacks() >= 1
+    # The phone still takes calls.
+    sipp, cid = center.call([("pause", 2000), ("dtmf", "0"), ("pause", 6000)], "phone-only")
+    bridged = center.stream.fact("voice.bridged", cid, timeout_s=30)
+    assert bridged["agent_id"] == "a01"
+    assert sipp.wait(60) == 0, center.sipp_log("phone-only")
+
+
+def test_hotline_report_prints_ivr_containment_and_survey_figures(center):
+    """Runs last: the calls above include a contained one and an answered survey."""
+    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{center.work / 'hotline.db'}"}
+    run = subprocess.run(
+        [sys.executable, "-m", "hotline.cli", "report"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    assert "containment rate" in out and "response rate" in out, out[-3000:]
+    lines = out.splitlines()
+    title = next(i for i, line in enumerate(lines) if "语音自助与满意度" in line)
+    row = next(line for line in lines[title:] if line.startswith("│"))
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    calls, contained, replies = int(cells[0]), int(cells[1]), int(cells[5])
+    assert calls >= 5 and contained >= 1 and replies >= 1, row

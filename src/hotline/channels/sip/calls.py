@@ -164,6 +164,10 @@ class PhoneCall(AgentPhone):
                 self.score = cmd.value
                 data = {"question": cmd.question, "score": cmd.value}
                 self.w.fact(self.id, "voice.survey", data, agent_id=self.agent_id)
+                if self.contact:  # the surveys store: satisfaction per agent and queue
+                    answer = {"contact_id": self.id, "dtmf": str(cmd.value)}
+                    answer["dtmf_scale"] = self._survey_scale()
+                    self.w.core.post(self.id, "/api/surveys", answer)
             elif isinstance(cmd, Hangup):
                 self.outcome = self.outcome or cmd.outcome
                 self.hang_up_caller()
@@ -324,9 +328,17 @@ class PhoneCall(AgentPhone):
         if flow.survey and not self.caller.gone:
             self.state = "survey"
             self.survey = IvrSession(flow, entry=flow.survey)
+            # Counted as offered (the response rate) whether or not the caller answers.
+            self.w.core.post(self.id, "/api/surveys/offers", {"contact_id": self.id})
             self.run(self.survey, self.survey.start(self.w.clock()))
         else:
             self.hang_up_caller()
+
+    def _survey_scale(self) -> str:
+        """The surveys API's keypad scale of the flow's survey node ("12345" -> "5")."""
+        node = self.w.flow.nodes.get(self.w.flow.survey or "")
+        valid = "".join(sorted(getattr(node, "valid", "") or ""))
+        return {"123": "3", "12345": "5"}.get(valid, "10")
 
     def on_dead_leg(self, leg: Leg) -> None:
         """No RTP for the configured time: that phone is gone, end its leg as if it hung up."""
@@ -340,6 +352,9 @@ class PhoneCall(AgentPhone):
             self.w.engine.hangup(leg)
 
     def hang_up_caller(self) -> None:
+        import traceback  # DEBUG
+
+        log.info("DEBUG hang up %s in %s: %s", self.id, self.state, traceback.format_stack(limit=4))
         self._stop_player()
         if self.state != "ended":
             self.state = "ending"
@@ -394,6 +409,8 @@ class PhoneCall(AgentPhone):
             "talk_s": _rounded(self.agent_end or now, self.bridged_at),
             "survey_score": self.score,
             "ended_by": self.ended_by,
+            "queued": self.contact,  # the IVR handed the caller to a person (a contact exists)
+            "survey_offered": self.survey is not None,
         }
         self.w.fact(self.id, "voice.call", data, agent_id=self.agent_id)
 
