@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline.channels.sip.agent_phone import AgentPhone
+from hotline.channels.sip.ewt import announced_ewt
 from hotline.channels.sip.media import CONFIRMED, DISCONNECTED, Leg
 from hotline.ivr import (
     CallerHangup,
@@ -58,6 +59,7 @@ class PhoneCall(AgentPhone):
         self.ending: Session | None = None  # the session saying goodbye (state "ending")
         self.contact = False  # a contact exists (or is being created) in the core
         self.ewt: float | None = None
+        self.ewt_at: float | None = None  # when the core gave that estimate
         self.agent: Leg | None = None
         self.agent_id: str | None = None
         self.agent_uri: str | None = None
@@ -220,7 +222,10 @@ class PhoneCall(AgentPhone):
 
     def _start_waiting(self) -> None:
         if self.waiting is not None and self.state in ("waiting", "ringing"):
-            self.run(self.waiting, self.waiting.start(self.w.clock(), self.ewt))
+            now = self.w.clock()
+            age = now - (self.ewt_at or now)
+            ewt = announced_ewt(self.ewt, age, offered=self.state == "ringing")
+            self.run(self.waiting, self.waiting.start(now, ewt))
 
     def _leave_queue(self, kind: str, **data: Any) -> None:
         self.w.core.post(self.id, f"/api/contacts/{self.id}/leave", {})
@@ -244,7 +249,7 @@ class PhoneCall(AgentPhone):
     def on_reply(self, tag: str, status: int, body: Any) -> None:
         if tag == "created":
             if status == 201 and isinstance(body, dict):
-                self.ewt = body.get("estimated_wait_s")
+                self.ewt, self.ewt_at = body.get("estimated_wait_s"), self.w.clock()
                 if self.waiting is not None:
                     self.waiting.update_ewt(self.ewt, self.w.clock())
             else:

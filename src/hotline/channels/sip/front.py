@@ -90,9 +90,9 @@ failure_route[NEXT] {{
 
 
 def worker_ports(config: GatewayConfig) -> list[tuple[int, int]]:
-    """(SIP port, first RTP port) of each worker."""
-    sip, base = config.sip, config.front.worker_port
-    return [(base + 1 + i, sip.rtp_port + i * sip.rtp_port_range) for i in range(config.workers)]
+    """(SIP port, first RTP port) of each worker (the ranges come from `rtp_ranges`)."""
+    base = config.front.worker_port
+    return [(base + 1 + i, r.start) for i, r in enumerate(config.rtp_ranges())]
 
 
 def write_kamailio(config: GatewayConfig, run_dir: Path) -> Path:

@@ -32,7 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from hotline.channels.sip.calls import PhoneCall
-from hotline.channels.sip.config import GatewayConfig, load_flow_file, load_gateway_config
+from hotline.channels.sip.config import (
+    GatewayConfig,
+    GatewayConfigError,
+    busy_ports,
+    load_flow_file,
+    load_gateway_config,
+)
 from hotline.channels.sip.core import CoreClient, CoreFact, CoreReply
 from hotline.channels.sip.media import DISCONNECTED, Engine, Leg
 from hotline.channels.sip.prompts import build_prompts
@@ -114,9 +120,16 @@ class Worker:
 
     # ------------------------------------------------------------------ loop
     def run(self, ready: Callable[[], None] | None = None) -> None:
+        sip = self.config.sip
+        mine = range(self.rtp_port, self.rtp_port + sip.rtp_port_range)
+        taken = busy_ports(mine, sip.address)
+        if len(taken) > len(mine) // 2:  # pjsua needs pairs; a few taken ones it skips
+            raise GatewayConfigError(
+                f"sip.rtp_port: {len(taken)} of RTP ports {mine.start}-{mine.stop - 1} are in "
+                f"use by another program (e.g. {taken[:5]}); move the range"
+            )
         self.core.start()
         self._recover()
-        sip = self.config.sip
         self.engine = Engine(
             sip.address,
             self.port,
