@@ -21,7 +21,7 @@ def test_each_worker_gets_its_own_consecutive_range():
 
 
 def test_a_range_covering_a_sip_port_is_refused_naming_the_field(tmp_path):
-    with pytest.raises(GatewayConfigError, match="sip.rtp_port.*SIP port 5101"):
+    with pytest.raises(GatewayConfigError, match=r"sip\.rtp_port.*SIP port 5101"):
         load_gateway_config(
             workers=4,
             sip={"port": 6000, "rtp_port": 5000, "rtp_port_range": 40},

@@ -357,9 +357,6 @@ class PhoneCall(AgentPhone):
             self.w.engine.hangup(leg)
 
     def hang_up_caller(self) -> None:
-        import traceback  # DEBUG
-
-        log.info("DEBUG hang up %s in %s: %s", self.id, self.state, traceback.format_stack(limit=4))
         self._stop_player()
         if self.state != "ended":
             self.state = "ending"

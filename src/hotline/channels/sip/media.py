@@ -70,6 +70,12 @@ class Leg(pj.Call):
         ci = self.getInfo()
         self.state, self.status = ci.state, ci.lastStatusCode
         self.gone = ci.state == DISCONNECTED
+        if self.gone:
+            # pjsua2's ~Call() hangs up the call *id* it was created for, and pjsua reuses ids:
+            # destroying this object later (GC of its PhoneCall) would hang up whichever new
+            # call holds the slot then - measured: a waiting caller cut off mid-prompt. So a
+            # finished leg is never destroyed while the library runs (a few hundred bytes each).
+            self.engine.morgue.append(self)
         self.engine.events.append(MediaEvent("state", self, (ci.state, ci.lastStatusCode)))
 
     def onCallMediaState(self, prm: Any) -> None:
@@ -149,6 +155,7 @@ class Engine:
         self.address, self.port = address, port
         self.events: collections.deque[MediaEvent] = collections.deque()
         self.graveyard: list[Leg] = []
+        self.morgue: list[Leg] = []  # finished legs, kept until shutdown (see Leg.onCallState)
         gc.disable()  # see the module docstring: garbage is collected in `poll` only
         self._gc_at = (0.0, 0.0)  # next young / full collection (monotonic)
         self.ep = pj.Endpoint()
@@ -267,5 +274,6 @@ class Engine:
         for _ in range(50):
             self.ep.libHandleEvents(20)
         self.events.clear()
+        self.morgue.clear()  # every call is over now: their ids can hang up nothing
         self.account.shutdown()
         self.ep.libDestroy()
