@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from .voice_rig import needs_peers, start_center, wait_until
+from .voice_rig import needs_peers, send_invite, start_center, wait_until
 
 pytestmark = [
     needs_peers,
@@ -85,3 +85,9 @@ def test_a_worker_killed_mid_call_is_restarted_alone_and_the_other_calls_go_on(p
     ended_a = pool.stream.fact("contact.ended", cid_a, timeout_s=20)
     assert ended_a["data"]["outcome"] == "completed"
     assert pool.gateway.p.poll() is None  # the pool itself never stopped
+
+
+def test_a_malformed_invite_is_refused_in_front_of_the_pool(pool):
+    assert send_invite(pool.sip_port, length=99999).startswith("SIP/2.0 400")
+    assert send_invite(pool.sip_port, user="10086").startswith("SIP/2.0 404")
+    assert pool.gateway.p.poll() is None

@@ -6,13 +6,11 @@ Callers that must not look dead keep streaming the g711a pcap back to back.
 
 from __future__ import annotations
 
-import socket
 import time
-import uuid
 
 import pytest
 
-from .voice_rig import needs_peers, start_center, wait_until
+from .voice_rig import needs_peers, send_invite, start_center, wait_until
 
 pytestmark = needs_peers
 RTP_TIMEOUT_S = 4
@@ -63,42 +61,9 @@ def test_session_timers_are_negotiated_with_a_peer_that_supports_them(center):
     assert sipp.wait(30) == 0, center.sipp_log("timer")
 
 
-def _send_invite(port: int, user: str = "966666", length: int | None = None, extra: str = ""):
-    """One raw INVITE over UDP; returns the first final response line (or '' on silence)."""
-    sdp = (
-        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-        "m=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
-    )
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        me = s.getsockname()[1]
-        n = len(sdp) if length is None else length
-        msg = (
-            f"INVITE sip:{user}@127.0.0.1:{port} SIP/2.0\r\n"
-            f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{uuid.uuid4().hex}\r\n"
-            f"From: <sip:13800000009@127.0.0.1:{me}>;tag={uuid.uuid4().hex[:8]}\r\n"
-            f"To: <sip:{user}@127.0.0.1:{port}>\r\nCall-ID: {uuid.uuid4().hex}\r\n"
-            f"CSeq: 1 INVITE\r\nContact: <sip:13800000009@127.0.0.1:{me}>\r\n"
-            f"Max-Forwards: 70\r\n{extra}Content-Type: application/sdp\r\n"
-            f"Content-Length: {n}\r\n\r\n{sdp}"
-        )
-        s.sendto(msg.encode(), ("127.0.0.1", port))
-        s.settimeout(5)
-        end = time.time() + 8
-        while time.time() < end:
-            try:
-                data = s.recv(70000).decode(errors="replace")
-            except TimeoutError:
-                break
-            line = data.split("\r\n", 1)[0]
-            if line.startswith("SIP/2.0 ") and not line.startswith("SIP/2.0 1"):
-                return line
-    return ""
-
-
 def test_hostile_or_misaddressed_invites_are_refused(center):
     port = center.sip_port
-    assert _send_invite(port, length=99999).startswith("SIP/2.0 400"), "Content-Length lie"
+    assert send_invite(port, length=99999).startswith("SIP/2.0 400"), "Content-Length lie"
     junk = "X-Junk: " + "a" * 60000 + "\r\n"
-    assert _send_invite(port, extra=junk).startswith("SIP/2.0 413"), "60 kB header"
-    assert _send_invite(port, user="10086").startswith("SIP/2.0 404")
+    assert send_invite(port, extra=junk).startswith("SIP/2.0 413"), "60 kB header"
+    assert send_invite(port, user="10086").startswith("SIP/2.0 404")

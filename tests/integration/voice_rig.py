@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,9 +126,7 @@ class Center:
         assert c.get("/api/agents/me").json()["state"] == "available"
         return c
 
-    def call(
-        self, steps, name: str, service: str = "966666", answered: bool = True, **scenario
-    ):
+    def call(self, steps, name: str, service: str = "966666", answered: bool = True, **scenario):
         """Start a sipp caller; returns (process, the call id the gateway gave it).
 
         The caller leads its own process group, so `vanish` can kill it without a BYE.
@@ -295,6 +294,39 @@ def _wait_http(base: str, proc: Proc) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError(f"server did not start:\n{proc.log.read_text()[-3000:]}")
+
+
+def send_invite(port: int, user: str = "966666", length: int | None = None, extra: str = ""):
+    """One raw INVITE over UDP; returns the first final response line (or '' on silence)."""
+    sdp = (
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
+    )
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        me = s.getsockname()[1]
+        n = len(sdp) if length is None else length
+        msg = (
+            f"INVITE sip:{user}@127.0.0.1:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{uuid.uuid4().hex}\r\n"
+            f"From: <sip:13800000009@127.0.0.1:{me}>;tag={uuid.uuid4().hex[:8]}\r\n"
+            f"To: <sip:{user}@127.0.0.1:{port}>\r\nCall-ID: {uuid.uuid4().hex}\r\n"
+            f"CSeq: 1 INVITE\r\nContact: <sip:13800000009@127.0.0.1:{me}>\r\n"
+            f"Max-Forwards: 70\r\n{extra}Content-Type: application/sdp\r\n"
+            f"Content-Length: {n}\r\n\r\n{sdp}"
+        )
+        s.sendto(msg.encode(), ("127.0.0.1", port))
+        s.settimeout(5)
+        end = time.time() + 8
+        while time.time() < end:
+            try:
+                data = s.recv(70000).decode(errors="replace")
+            except TimeoutError:
+                break
+            line = data.split("\r\n", 1)[0]
+            if line.startswith("SIP/2.0 ") and not line.startswith("SIP/2.0 1"):
+                return line
+    return ""
 
 
 def wait_until(pred, timeout_s: float = 30.0, what: str = "condition") -> Any:

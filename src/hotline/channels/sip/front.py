@@ -41,6 +41,7 @@ loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "dispatcher.so"
+loadmodule "sanity.so"
 modparam("tm", "fr_timer", 1500)
 modparam("dispatcher", "list_file", "{list_file}")
 modparam("dispatcher", "flags", 2)
@@ -53,6 +54,8 @@ modparam("dispatcher", "ds_ping_from", "sip:dispatcher@{address}")
 
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    # malformed requests (bad Content-Length, broken URIs, missing headers) get 400 right here
+    if (!sanity_check()) {{ exit; }}
     if (has_totag()) {{
         if (loose_route()) {{
             if (is_method("BYE")) {{ ds_load_update(); }}
