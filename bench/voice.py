@@ -240,8 +240,10 @@ def main() -> None:
                 c = httpx.Client(
                     base_url=base, headers={"Authorization": f"Bearer {_login(base, f'a{i:02d}')}"}
                 )
-                for state in ("login", "available"):
-                    c.post("/api/agents/me/state", json={"state": state}).raise_for_status()
+                # phone-only agents: the core must not offer them chats or callback tasks
+                login = {"state": "login", "channels": ["voice"]}
+                for body in (login, {"state": "available"}):
+                    c.post("/api/agents/me/state", json=body).raise_for_status()
             pids = worker_pids(gw.pid)
             held, first_fail, best = 0, 0, None
             cpu0, calls_done, bridged_total = cpu_s(pids), 0, 0

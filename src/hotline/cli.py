@@ -170,6 +170,9 @@ def report(
     wide.print(f"occupancy (center, all agents): {occupancy}")
     for line in total.describe(tz).splitlines():
         console.print(f"[dim]{line}[/dim]")
+    from hotline.channels.sip.report import print_voice_report
+
+    print_voice_report(store, t0, t1, wide)
     from hotline.tickets.cli import print_order_report
 
     print_order_report(_url(database_url), t0, t1, wide)

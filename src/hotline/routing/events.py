@@ -44,10 +44,15 @@ class CustomerLeft:
 
 @dataclass(frozen=True, slots=True)
 class AgentLogin:
-    """An agent signs in; `ready=False` starts in not-ready (reason `login`)."""
+    """An agent signs in; `ready=False` starts in not-ready (reason `login`).
+
+    `channels` is what the agent's devices can take: a desk phone alone takes voice but not a
+    chat or a callback task (nothing could show or dial it); None means a desktop (any).
+    """
 
     agent_id: str
     ready: bool = True
+    channels: frozenset[Channel] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -403,6 +403,9 @@ class Lifecycle(_Base):
         a = self._agent(e.agent_id)
         if a.state is not AgentState.OFFLINE:
             raise IllegalTransition(f"agent {a.id} is already logged in")
+        if e.channels is not None and not e.channels:
+            raise InvalidEvent("channels: an agent logs in with at least one channel")
+        a.channels = e.channels
         if e.ready:
             self._set_state(a, AgentState.AVAILABLE, "login")
             self._route_agent(a)

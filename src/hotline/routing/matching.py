@@ -1,7 +1,8 @@
 """Indexes that make routing cheap: waiting contacts by requirement, and ready agents.
 
 Waiting contacts are grouped in *buckets* of identical effective requirements (queue, skills at
-the current relaxation stage, exclusive channel or not), each a sorted list by the global sort key.
+the current relaxation stage, channel), each a sorted list by the global sort key. The channel is
+part of the key because an agent's devices may take some channels only (a desk phone: voice).
 An agent who frees up compares only the heads of the buckets it qualifies for, so the choice is
 the best contact across every queue it serves (one ordering across queues) at a cost that grows
 with the number of buckets, not the number of waiting contacts.
@@ -19,7 +20,7 @@ from hotline.routing.state import AgentRuntime
 
 Reqs = tuple[tuple[str, int], ...]
 SortKey = tuple[int, float, int]
-BucketKey = tuple[str, Reqs, bool]  # queue, effective requirements, exclusive channel
+BucketKey = tuple[str, Reqs, Channel]  # queue, effective requirements, channel
 
 
 def meets(skills: dict[str, int], reqs: Reqs) -> bool:
@@ -65,8 +66,8 @@ class WaitingIndex:
         """The contact this agent should take next, or None. Bucket heads only."""
         best: tuple[SortKey, str] | None = None
         memo = self._eligible
-        for (_queue, reqs, exclusive), lst in self.buckets.items():
-            if exclusive and not exclusive_ok:
+        for (_queue, reqs, channel), lst in self.buckets.items():
+            if (channel.exclusive and not exclusive_ok) or not agent.takes(channel):
                 continue
             mkey = (agent.id, reqs)
             ok = memo.get(mkey)
@@ -98,7 +99,7 @@ class ReadyIndex:
     all: set[str] = field(default_factory=set)
 
     def refresh(self, agent: AgentRuntime) -> None:
-        if agent.accepts(Channel.CHAT) or agent.accepts(Channel.VOICE):
+        if any(agent.accepts(c) for c in Channel):
             self.all.add(agent.id)
         else:
             self.all.discard(agent.id)

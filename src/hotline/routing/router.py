@@ -230,6 +230,7 @@ class Router(Lifecycle):
             a.state, a.state_since, a.idle_since = s.state, s.state_since, s.idle_since
             a.reason, a.pending_reason, a.wrap_until = s.reason, s.pending_reason, s.wrap_until
             a.handled, a.busy_s = s.handled, s.busy_s
+            a.channels = frozenset(Channel(c) for c in s.channels) if s.channels else None
             a.contacts, a.offer = {}, None
         for s in sorted(contacts, key=lambda s: s.seq):
             c = ContactState.from_snapshot(s)
@@ -336,7 +337,7 @@ class Router(Lifecycle):
 
     def _index(self, c: ContactState) -> None:
         q = self._queues[c.queue]
-        bucket: BucketKey = (c.queue, self._reqs(c, q), c.channel.exclusive)
+        bucket: BucketKey = (c.queue, self._reqs(c, q), c.channel)
         self._waiting.add(c.id, bucket, self._key(c))
 
     def _set_state(self, a: AgentRuntime, state: AgentState, reason: str | None = None) -> None:
@@ -381,7 +382,7 @@ class Router(Lifecycle):
 
     def _route_agent(self, a: AgentRuntime) -> None:
         """Give a newly ready agent the best waiting contact across all queues it serves."""
-        if not (a.accepts(Channel.VOICE) or a.accepts(Channel.CHAT)):
+        if not any(a.accepts(ch) for ch in Channel):
             return
         cid = self._waiting.best_for(a, exclusive_ok=a.state is AgentState.AVAILABLE)
         if cid is not None:

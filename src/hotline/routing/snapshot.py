@@ -54,3 +54,4 @@ class AgentSnapshot:
     wrap_until: float | None = None
     handled: int = 0
     busy_s: float = 0.0
+    channels: tuple[Channel, ...] | None = None  # what the agent's devices take; None: any

@@ -117,14 +117,20 @@ class AgentRuntime:
     handled: int = 0
     busy_s: float = 0.0
     busy_since: float | None = None
+    channels: frozenset[Channel] | None = None  # what the agent's devices take; None: any
 
     @property
     def chat_load(self) -> int:
         return len(self.contacts)
 
+    def takes(self, channel: Channel) -> bool:
+        """Can the agent's devices take `channel` at all? (An offer nothing can ring or show
+        would time out and knock the agent out of ready for nothing.)"""
+        return self.channels is None or channel in self.channels
+
     def accepts(self, channel: Channel) -> bool:
         """Can this agent be offered a contact of `channel` right now?"""
-        if self.offer is not None or self.pending_reason is not None:
+        if self.offer is not None or self.pending_reason is not None or not self.takes(channel):
             return False
         if self.state is AgentState.AVAILABLE:
             return True
@@ -145,4 +151,5 @@ class AgentRuntime:
             wrap_until=self.wrap_until,
             handled=self.handled,
             busy_s=self.busy_s,
+            channels=tuple(sorted(self.channels)) if self.channels is not None else None,
         )

@@ -239,6 +239,19 @@ class Store(AccountsMixin):
         with self._engine.connect() as conn:
             return [to_event(r) for r in conn.execute(stmt).mappings()]
 
+    def events_of_kind(self, prefix: str, start: float, end: float) -> list[EventRecord]:
+        """Facts whose kind starts with `prefix` (e.g. "voice.") in `[start, end)`, by seq:
+        voice calls contained in the IVR never become contacts, so `events_for_range` misses
+        them."""
+        e = EVENTS.c
+        stmt = (
+            select(EVENTS)
+            .where(e.kind.startswith(prefix), e.at >= start, e.at < end)
+            .order_by(e.seq)
+        )
+        with self._engine.connect() as conn:
+            return [to_event(r) for r in conn.execute(stmt).mappings()]
+
     def events_for_range(self, start: float, end: float) -> list[EventRecord]:
         """What the KPI module needs for the period `[start, end)`, ordered by seq.
 

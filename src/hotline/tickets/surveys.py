@@ -54,8 +54,17 @@ def rate(score: int | None, rating: str | None, scale: SurveyScale = SurveyScale
 
 
 def from_dtmf(digits: str, scale: str = "3") -> tuple[int | None, Rating | None]:
-    """Decode a keypad answer: scale "3" (1/2/3) or "10" (1-9, 0 = 10)."""
+    """Decode a keypad answer: scale "3" (1/2/3), "5" or "10" (1-9, 0 = 10).
+
+    Scale "5" (按5非常满意 … 按1非常不满意) is stored on the 1-10 score scale as 2 x the key,
+    so 5 and 4 count as satisfied, 3 as neutral and 2 and 1 as unsatisfied with the default
+    `SurveyScale`, and mean scores stay comparable with the 10-point survey.
+    """
     digits = digits.strip()
+    if scale == "5":
+        if len(digits) != 1 or digits not in "12345":
+            raise ValueError("dtmf: press 1 to 5")
+        return 2 * int(digits), None
     if scale == "3":
         if digits not in DTMF_3:
             raise ValueError("dtmf: press 1, 2 or 3")

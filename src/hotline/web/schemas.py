@@ -108,6 +108,10 @@ class GreenIn(Strict):
 class StateIn(Strict):
     state: Literal["login", "available", "not_ready", "offline"]
     reason: str | None = Field(default=None, min_length=1, max_length=40)
+    # login only: what the agent's devices take (a desk phone alone: ["voice"]); omitted: any
+    channels: list[Literal["voice", "chat", "callback", "email"]] | None = Field(
+        default=None, min_length=1
+    )
 
 
 class UserIn(Strict):

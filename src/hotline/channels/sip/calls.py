@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline.channels.sip.agent_phone import AgentPhone
+from hotline.channels.sip.ewt import announced_ewt
 from hotline.channels.sip.media import CONFIRMED, DISCONNECTED, Leg
 from hotline.ivr import (
     CallerHangup,
@@ -56,8 +57,10 @@ class PhoneCall(AgentPhone):
         self.ivr = IvrSession(w.flow)
         self.waiting: WaitingSession | None = None
         self.survey: IvrSession | None = None
+        self.ending: Session | None = None  # the session saying goodbye (state "ending")
         self.contact = False  # a contact exists (or is being created) in the core
         self.ewt: float | None = None
+        self.ewt_at: float | None = None  # when the core gave that estimate
         self.agent: Leg | None = None
         self.agent_id: str | None = None
         self.agent_uri: str | None = None
@@ -70,6 +73,7 @@ class PhoneCall(AgentPhone):
         self.play_gen = 0
         self.after_play: str | None = None  # "hangup" or "wait": what follows the current play
         self.outcome: str | None = None
+        self.ended_by: str | None = None  # "rtp_timeout" when a leg went silent for good
         self.ivr_reported = False
         self.score: int | None = None
         day = time.strftime("%Y-%m-%d", time.localtime(self.answered_at))
@@ -117,6 +121,8 @@ class PhoneCall(AgentPhone):
             return self.waiting
         if self.state == "survey":
             return self.survey
+        if self.state == "ending":  # its goodbye prompt's end must still hang up
+            return self.ending
         return None
 
     def feed(self, session: Session | None, event: Any) -> None:
@@ -138,6 +144,9 @@ class PhoneCall(AgentPhone):
             self._start_waiting()
         else:
             self.feed(self.active(), PlayDone())
+        if self.state == "ending" and not self.caller.gone:
+            # Only goodbyes play while ending: whatever said it, its end ends the call.
+            self.hang_up_caller()
 
     def run(self, session: Session, commands: list[IvrCommand]) -> None:
         """Execute what a session asked for."""
@@ -152,11 +161,16 @@ class PhoneCall(AgentPhone):
             elif isinstance(cmd, Transfer):
                 self._transfer(cmd)
             elif isinstance(cmd, RequestCallback):
+                self.outcome = "callback"
                 self._leave_queue("voice.callback_requested")
             elif isinstance(cmd, Score):
                 self.score = cmd.value
                 data = {"question": cmd.question, "score": cmd.value}
                 self.w.fact(self.id, "voice.survey", data, agent_id=self.agent_id)
+                if self.contact:  # the surveys store: satisfaction per agent and queue
+                    answer = {"contact_id": self.id, "dtmf": str(cmd.value)}
+                    answer["dtmf_scale"] = self._survey_scale()
+                    self.w.core.post(self.id, "/api/surveys", answer)
             elif isinstance(cmd, Hangup):
                 self.outcome = self.outcome or cmd.outcome
                 self.hang_up_caller()
@@ -209,7 +223,10 @@ class PhoneCall(AgentPhone):
 
     def _start_waiting(self) -> None:
         if self.waiting is not None and self.state in ("waiting", "ringing"):
-            self.run(self.waiting, self.waiting.start(self.w.clock(), self.ewt))
+            now = self.w.clock()
+            age = now - (self.ewt_at or now)
+            ewt = announced_ewt(self.ewt, age, offered=self.state == "ringing")
+            self.run(self.waiting, self.waiting.start(now, ewt))
 
     def _leave_queue(self, kind: str, **data: Any) -> None:
         self.w.core.post(self.id, f"/api/contacts/{self.id}/leave", {})
@@ -233,7 +250,7 @@ class PhoneCall(AgentPhone):
     def on_reply(self, tag: str, status: int, body: Any) -> None:
         if tag == "created":
             if status == 201 and isinstance(body, dict):
-                self.ewt = body.get("estimated_wait_s")
+                self.ewt, self.ewt_at = body.get("estimated_wait_s"), self.w.clock()
                 if self.waiting is not None:
                     self.waiting.update_ewt(self.ewt, self.w.clock())
             else:
@@ -277,7 +294,8 @@ class PhoneCall(AgentPhone):
         elif kind == "contact.ended":
             if self.state in ("waiting", "ringing") and self.waiting is not None:
                 self.drop_agent()
-                self.state = "ending"
+                self.state, self.ending = "ending", self.waiting
+                self.outcome = self.outcome or data.get("outcome")
                 self.run(self.waiting, self.waiting.ended_by_core())
             elif self.state in ("bridged", "held"):  # completed on the agent's desktop
                 self.drop_agent()
@@ -316,9 +334,28 @@ class PhoneCall(AgentPhone):
         if flow.survey and not self.caller.gone:
             self.state = "survey"
             self.survey = IvrSession(flow, entry=flow.survey)
+            # Counted as offered (the response rate) whether or not the caller answers.
+            self.w.core.post(self.id, "/api/surveys/offers", {"contact_id": self.id})
             self.run(self.survey, self.survey.start(self.w.clock()))
         else:
             self.hang_up_caller()
+
+    def _survey_scale(self) -> str:
+        """The surveys API's keypad scale of the flow's survey node ("12345" -> "5")."""
+        node = self.w.flow.nodes.get(self.w.flow.survey or "")
+        valid = "".join(sorted(getattr(node, "valid", "") or ""))
+        return {"123": "3", "12345": "5"}.get(valid, "10")
+
+    def on_dead_leg(self, leg: Leg) -> None:
+        """No RTP for the configured time: that phone is gone, end its leg as if it hung up."""
+        self.ended_by = "rtp_timeout"
+        if leg is self.caller:
+            # Keep the state: DISCONNECTED -> on_caller_gone leaves the queue, frees the agent.
+            self._stop_player()
+            self.w.engine.hangup(leg)
+        elif leg is self.agent:
+            # Not `drop_agent`: the agent leaving must be reported (contact completed, survey).
+            self.w.engine.hangup(leg)
 
     def hang_up_caller(self) -> None:
         self._stop_player()
@@ -338,7 +375,8 @@ class PhoneCall(AgentPhone):
             self.outcome = self.outcome or self.ivr.result.outcome
         if state in ("waiting", "ringing", "bridged", "held"):
             self.drop_agent()
-            self._leave_queue("voice.hangup", by="caller", leg="caller")
+            by = "timeout" if self.ended_by else "caller"
+            self._leave_queue("voice.hangup", by=by, leg="caller", reason=self.ended_by)
             self.outcome = "completed" if state in ("bridged", "held") else "abandoned"
         self._finish_recording("caller")
         if self.agent is None:
@@ -374,6 +412,9 @@ class PhoneCall(AgentPhone):
             "answer_to_agent_s": _rounded(self.bridged_at, self.answered_at),
             "talk_s": _rounded(self.agent_end or now, self.bridged_at),
             "survey_score": self.score,
+            "ended_by": self.ended_by,
+            "queued": self.contact,  # the IVR handed the caller to a person (a contact exists)
+            "survey_offered": self.survey is not None,
         }
         self.w.fact(self.id, "voice.call", data, agent_id=self.agent_id)
 

@@ -10,11 +10,12 @@ Paths: `ivr` and prompt `file:` entries are relative to the file that names them
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hotline.ivr import Flow, FlowError, PromptSpec, parse_flow
 
@@ -44,10 +45,19 @@ class CoreConfig(Strict):
 class SipConfig(Strict):
     address: str = "127.0.0.1"  # SIP and RTP bind here and advertise it in SDP
     port: int = Field(default=5060, ge=1, le=65535)
-    rtp_port: int = Field(default=20000, ge=1024, le=65000)
+    # Worker i takes RTP ports [rtp_port + i*rtp_port_range, … + rtp_port_range): the one place
+    # the ranges are set. 42000 stays clear of the usual softphone / PBX ranges (10000-20000,
+    # 16384-32768, 7078-…), which the old default 20000 sat in.
+    rtp_port: int = Field(default=42000, ge=1024, le=65000)
     rtp_port_range: int = Field(default=40, ge=8, le=2000)  # per worker
     max_call_legs: int = Field(default=WHEEL_MAX_LEGS, ge=2)
     log_level: int = Field(default=1, ge=0, le=6)
+    # A leg that sends no RTP for this long is dead (caller vanished without BYE): hang it up.
+    # 0 turns the check off (for peers that suppress silence without comfort noise).
+    rtp_timeout_s: float = Field(default=30.0, ge=0)
+    # RFC 4028 session timers; pjsip refuses intervals under 90 s (422) as the RFC says.
+    session_timer: Literal["off", "optional", "required", "always"] = "optional"
+    session_expires_s: int = Field(default=600, ge=90, le=86400)
 
 
 class FrontConfig(Strict):
@@ -66,7 +76,10 @@ class GatewayConfig(Strict):
     ivr: str = "demo_ivr.yaml"
     prompts_dir: str = "var/voice/prompts"
     recordings_dir: str = "var/voice/recordings"
+    state_dir: str = "var/voice/state"  # each worker's ledger of live calls (for a restart)
     agents: dict[str, str] = Field(default_factory=dict)  # agent id -> SIP URI of the phone
+    # Dialled numbers (Request-URI user parts) this IVR answers; others get 404. Empty = any.
+    numbers: list[str] = Field(default_factory=lambda: ["966666"])
     ring_grace_s: float = Field(default=3.0, ge=0)  # hang up a phone this long after expiry
     source: str = Field(default="gateway.yaml", exclude=True)
     base_dir: str = Field(default=".", exclude=True)
@@ -77,6 +90,49 @@ class GatewayConfig(Strict):
     def callers_per_worker(self) -> int:
         """Each caller keeps a slot free for its agent leg, so a worker admits legs // 2."""
         return max(1, self.sip.max_call_legs // 2)
+
+    def sip_ports(self) -> list[int]:
+        """The front's port and, in a pool, each worker's own SIP port."""
+        if self.workers == 1:
+            return [self.sip.port]
+        base = self.front.worker_port
+        return [self.sip.port, *range(base + 1, base + 1 + self.workers)]
+
+    def rtp_ranges(self) -> list[range]:
+        """Each worker's RTP ports, in worker order."""
+        s = self.sip
+        return [
+            range(s.rtp_port + i * s.rtp_port_range, s.rtp_port + (i + 1) * s.rtp_port_range)
+            for i in range(self.workers)
+        ]
+
+    @model_validator(mode="after")
+    def _ports_apart(self) -> GatewayConfig:
+        """RTP ranges must fit below 65536 and never cover a SIP port (checked at start)."""
+        last = self.sip.rtp_port + self.workers * self.sip.rtp_port_range - 1
+        if last > 65535:
+            raise ValueError(
+                f"sip.rtp_port: {self.workers} workers x {self.sip.rtp_port_range} RTP ports "
+                f"from {self.sip.rtp_port} end at {last}, above 65535"
+            )
+        for port in self.sip_ports():
+            if self.sip.rtp_port <= port <= last:
+                raise ValueError(
+                    f"sip.rtp_port: the RTP ports {self.sip.rtp_port}-{last} cover SIP port {port}"
+                )
+        return self
+
+
+def busy_ports(ports: range, address: str) -> list[int]:
+    """The UDP ports of `ports` another program holds now (the start-time overlap check)."""
+    taken = []
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind((address, port))
+            except OSError:
+                taken.append(port)
+    return taken
 
 
 class GatewayConfigError(ValueError):
@@ -97,7 +153,8 @@ def load_gateway_config(path: str | Path | None = None, **overrides: Any) -> Gat
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise GatewayConfigError(f"{path}: {where}: {first['msg']}") from exc
+        msg = first["msg"].removeprefix("Value error, ")
+        raise GatewayConfigError(f"{path}: {where + ': ' if where else ''}{msg}") from exc
 
 
 def prompt_file(flow_path: Path, spec: PromptSpec) -> Path | None:

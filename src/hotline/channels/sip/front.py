@@ -16,9 +16,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from hotline.channels.sip.config import GatewayConfig
+from hotline.channels.sip.peers import sip_options
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "dispatcher.so"
+loadmodule "sanity.so"
 modparam("tm", "fr_timer", 1500)
 modparam("dispatcher", "list_file", "{list_file}")
 modparam("dispatcher", "flags", 2)
@@ -51,6 +54,8 @@ modparam("dispatcher", "ds_ping_from", "sip:dispatcher@{address}")
 
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    # malformed requests (bad Content-Length, broken URIs, missing headers) get 400 right here
+    if (!sanity_check()) {{ exit; }}
     if (has_totag()) {{
         if (loose_route()) {{
             if (is_method("BYE")) {{ ds_load_update(); }}
@@ -88,9 +93,9 @@ failure_route[NEXT] {{
 
 
 def worker_ports(config: GatewayConfig) -> list[tuple[int, int]]:
-    """(SIP port, first RTP port) of each worker."""
-    sip, base = config.sip, config.front.worker_port
-    return [(base + 1 + i, sip.rtp_port + i * sip.rtp_port_range) for i in range(config.workers)]
+    """(SIP port, first RTP port) of each worker (the ranges come from `rtp_ranges`)."""
+    base = config.front.worker_port
+    return [(base + 1 + i, r.start) for i, r in enumerate(config.rtp_ranges())]
 
 
 def write_kamailio(config: GatewayConfig, run_dir: Path) -> Path:
@@ -112,35 +117,71 @@ def write_kamailio(config: GatewayConfig, run_dir: Path) -> Path:
     return cfg
 
 
-def serve_pool(config: GatewayConfig, config_path: str | None) -> int:
-    """Run N workers and Kamailio in front until SIGTERM/SIGINT; stop all children by PID."""
-    run_dir = Path(config.front.run_dir).resolve()
-    cfg = write_kamailio(config, run_dir)
-    check = subprocess.run([config.front.kamailio, "-c", "-f", str(cfg)], capture_output=True)
-    if check.returncode != 0:
-        log.error("kamailio refused %s:\n%s", cfg, check.stderr.decode(errors="replace"))
-        return 2
-    children: list[subprocess.Popen] = []
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        for i, (port, rtp) in enumerate(worker_ports(config)):
-            argv = [sys.executable, "-m", "hotline.channels.sip.worker", "--name", f"w{i + 1}"]
-            argv += ["--port", str(port), "--rtp-port", str(rtp)]
-            if config_path:
-                argv += ["--config", config_path]
-            children.append(subprocess.Popen(argv))
-        kamailio = [config.front.kamailio, "-f", str(cfg), "-DD", "-E", "-Y", str(run_dir)]
-        kamailio += ["-P", str(run_dir / "kamailio.pid")]
-        children.append(subprocess.Popen(kamailio))
-        log.info("pool: %d workers behind kamailio on %s", config.workers, config.sip.port)
-        while not stop.wait(0.5):
-            dead = [c for c in children if c.poll() is not None]
-            if dead:
-                log.error("a pool process exited (pid %d); stopping the pool", dead[0].pid)
-                break
-    finally:
+class Pool:
+    """The pool's child processes. A worker that dies is restarted alone; the others keep their
+    calls. While it is down Kamailio's OPTIONS probing marks it inactive (no new calls go to it)
+    and marks it active again once the new process answers. A worker that keeps dying is
+    restarted at most `MAX_RESTARTS` times a minute, then left down (the others still serve)."""
+
+    MAX_RESTARTS = 5
+
+    def __init__(self, config: GatewayConfig, config_path: str | None, cfg: Path) -> None:
+        self.config, self.config_path, self.cfg = config, config_path, cfg
+        self.workers: dict[str, subprocess.Popen] = {}
+        self.kamailio: subprocess.Popen | None = None
+        self.restarts: dict[str, list[float]] = {}
+        self.given_up: set[str] = set()
+
+    def worker_argv(self, name: str, port: int, rtp: int) -> list[str]:
+        argv = [sys.executable, "-m", "hotline.channels.sip.worker", "--name", name]
+        argv += ["--port", str(port), "--rtp-port", str(rtp)]
+        if self.config_path:
+            argv += ["--config", self.config_path]
+        return argv
+
+    def start(self, wait_s: float = 60.0) -> None:
+        """Start the workers, wait until they answer OPTIONS, then Kamailio: its first probe
+        then finds them up (a probe that fails marks a worker down for a ping interval, and
+        the first callers would get 503)."""
+        for i, (port, rtp) in enumerate(worker_ports(self.config)):
+            name = f"w{i + 1}"
+            self.workers[name] = subprocess.Popen(self.worker_argv(name, port, rtp))
+        address, end = self.config.sip.address, time.time() + wait_s
+        for port, _rtp in worker_ports(self.config):
+            while sip_options(address, port) != 200 and time.time() < end:
+                time.sleep(0.2)
+        self.kamailio = subprocess.Popen(self.kamailio_argv())
+        while sip_options(address, self.config.sip.port) != 200 and time.time() < end:
+            time.sleep(0.2)
+
+    def kamailio_argv(self) -> list[str]:
+        run_dir = self.cfg.parent
+        argv = [self.config.front.kamailio, "-f", str(self.cfg), "-DD", "-E", "-Y", str(run_dir)]
+        return [*argv, "-P", str(run_dir / "kamailio.pid")]
+
+    def check(self, now: float) -> None:
+        """Restart whatever exited: a worker alone, or Kamailio (workers keep their calls)."""
+        ports = dict(zip(self.workers, worker_ports(self.config), strict=True))
+        for name, proc in list(self.workers.items()):
+            code = proc.poll()
+            if code is None or name in self.given_up:
+                continue
+            recent = [t for t in self.restarts.get(name, []) if now - t < 60]
+            if len(recent) >= self.MAX_RESTARTS:
+                log.error("worker %s keeps failing (exit %s); leaving it down", name, code)
+                self.given_up.add(name)
+                continue
+            log.error("worker %s (pid %d) exited with %s; restarting it", name, proc.pid, code)
+            self.restarts[name] = [*recent, now]
+            self.workers[name] = subprocess.Popen(self.worker_argv(name, *ports[name]))
+        if self.kamailio is not None and self.kamailio.poll() is not None:
+            log.error("kamailio exited with %s; restarting it", self.kamailio.returncode)
+            self.kamailio = subprocess.Popen(self.kamailio_argv())
+
+    def stop(self) -> None:
+        children = [*self.workers.values()]
+        if self.kamailio is not None:
+            children.append(self.kamailio)
         for child in reversed(children):
             if child.poll() is None:
                 child.terminate()
@@ -149,6 +190,28 @@ def serve_pool(config: GatewayConfig, config_path: str | None) -> int:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def serve_pool(config: GatewayConfig, config_path: str | None) -> int:
+    """Run N workers and Kamailio in front until SIGTERM/SIGINT; stop all children by PID."""
+    run_dir = Path(config.front.run_dir).resolve()
+    cfg = write_kamailio(config, run_dir)
+    check = subprocess.run([config.front.kamailio, "-c", "-f", str(cfg)], capture_output=True)
+    if check.returncode != 0:
+        log.error("kamailio refused %s:\n%s", cfg, check.stderr.decode(errors="replace"))
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    pool = Pool(config, config_path, cfg)
+    try:
+        pool.start()
+        log.info("pool: %d workers behind kamailio on %s", config.workers, config.sip.port)
+        print(f"POOL READY {config.sip.port}", flush=True)
+        while not stop.wait(0.5):
+            pool.check(time.time())
+    finally:
+        pool.stop()
     return 0
 
 

@@ -9,14 +9,22 @@ Facts learnt the hard way with the pjsua2-python 2.15.1 wheel (see the team's SI
 - every Call/player/recorder must stay referenced while pjsua may use it, and all must be
   dropped before `libDestroy()`; a Call whose `makeCall` failed must never be touched again
   (kept in `graveyard` for good) and the process ends with `os._exit` after `libDestroy()`;
-- no sound card: `setNullDev()`; SIP and RTP bind to the configured address only.
+- no sound card: `setNullDev()`; SIP and RTP bind to the configured address only;
+- pjsua aborts the process ("Calling pjlib from unknown/external thread") when a pjsua object
+  is destroyed on a thread it does not know. Python's cyclic GC runs on whichever thread
+  allocates when a threshold trips - an HTTP lane or the event-stream thread - and calls and
+  legs form cycles (leg.owner <-> call.caller), so under load a Leg or player died there and took
+  every call of the worker with it. The Engine turns automatic collection off and `poll`
+  collects on the pjsua thread instead (young objects each second, everything every 30 s).
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,11 +36,18 @@ log = logging.getLogger(__name__)
 ACTIVE = pj.PJSUA_CALL_MEDIA_ACTIVE
 CONFIRMED = pj.PJSIP_INV_STATE_CONFIRMED
 DISCONNECTED = pj.PJSIP_INV_STATE_DISCONNECTED
+SESSION_TIMER = {
+    "off": pj.PJSUA_SIP_TIMER_INACTIVE,
+    "optional": pj.PJSUA_SIP_TIMER_OPTIONAL,  # used when the peer supports it
+    "required": pj.PJSUA_SIP_TIMER_REQUIRED,
+    "always": pj.PJSUA_SIP_TIMER_ALWAYS,  # also with peers that do not say they support it
+}
 
 
 @dataclass(frozen=True, slots=True)
 class MediaEvent:
-    """kind: incoming (data: remote URI) · state (data: (state, status code)) · media · dtmf."""
+    """kind: incoming (data: (remote URI, INVITE text)) · state (data: (state, status code)) ·
+    media · dtmf."""
 
     kind: str
     leg: Leg
@@ -55,6 +70,12 @@ class Leg(pj.Call):
         ci = self.getInfo()
         self.state, self.status = ci.state, ci.lastStatusCode
         self.gone = ci.state == DISCONNECTED
+        if self.gone:
+            # pjsua2's ~Call() hangs up the call *id* it was created for, and pjsua reuses ids:
+            # destroying this object later (GC of its PhoneCall) would hang up whichever new
+            # call holds the slot then - measured: a waiting caller cut off mid-prompt. So a
+            # finished leg is never destroyed while the library runs (a few hundred bytes each).
+            self.engine.morgue.append(self)
         self.engine.events.append(MediaEvent("state", self, (ci.state, ci.lastStatusCode)))
 
     def onCallMediaState(self, prm: Any) -> None:
@@ -65,6 +86,31 @@ class Leg(pj.Call):
 
     def audio(self) -> pj.AudioMedia | None:
         """The call's active audio port, or None (held, not negotiated yet, ended)."""
+        i = self._audio_index()
+        if i is None:
+            return None
+        try:
+            return self.getAudioMedia(i)
+        except pj.Error:
+            return None
+
+    def rx_packets(self) -> int | None:
+        """RTP packets received on the active audio stream so far (None: no active stream).
+
+        The worker polls this to find a dead leg: a phone that vanished without a BYE (power
+        cut, network gone, killed softphone) stops sending RTP long before anything else says so.
+        """
+        i = self._audio_index()
+        if i is None:
+            return None
+        try:
+            st = self.getStreamStat(i)
+            rtcp = st.rtcp
+            return int(rtcp.rxStat.pkt)
+        except pj.Error:
+            return None
+
+    def _audio_index(self) -> int | None:
         if self.gone:
             return None
         try:
@@ -72,7 +118,7 @@ class Leg(pj.Call):
             media = ci.media
             for i in range(len(media)):
                 if media[i].type == pj.PJMEDIA_TYPE_AUDIO and media[i].status == ACTIVE:
-                    return self.getAudioMedia(i)
+                    return i
         except pj.Error:
             return None
         return None
@@ -86,16 +132,32 @@ class _Account(pj.Account):
     def onIncomingCall(self, prm: Any) -> None:
         leg = Leg(self.engine, prm.callId, "caller")
         ci = leg.getInfo()
-        self.engine.events.append(MediaEvent("incoming", leg, ci.remoteUri))
+        try:
+            whole = prm.rdata.wholeMsg
+        except Exception:  # the text is only for screening; never lose the call over it
+            whole = ""
+        self.engine.events.append(MediaEvent("incoming", leg, (ci.remoteUri, whole)))
 
 
 class Engine:
     """One pjsua endpoint: a UDP transport, one account, the conference bridge at 8 kHz."""
 
-    def __init__(self, address: str, port: int, rtp_port: int, rtp_range: int, log_level: int = 1):
+    def __init__(
+        self,
+        address: str,
+        port: int,
+        rtp_port: int,
+        rtp_range: int,
+        log_level: int = 1,
+        session_timer: str = "optional",
+        session_expires_s: int = 600,
+    ):
         self.address, self.port = address, port
         self.events: collections.deque[MediaEvent] = collections.deque()
         self.graveyard: list[Leg] = []
+        self.morgue: list[Leg] = []  # finished legs, kept until shutdown (see Leg.onCallState)
+        gc.disable()  # see the module docstring: garbage is collected in `poll` only
+        self._gc_at = (0.0, 0.0)  # next young / full collection (monotonic)
         self.ep = pj.Endpoint()
         self.ep.libCreate()
         cfg = pj.EpConfig()
@@ -125,16 +187,30 @@ class Engine:
             rtp_range,
         )
         ac.mediaConfig.lockCodecEnabled = False  # avoids an extra re-INVITE after answer
+        # RFC 4028 session timers: a dialog nobody refreshes is ended by pjsip with a BYE.
+        ac.callConfig.timerUse = SESSION_TIMER[session_timer]
+        ac.callConfig.timerSessExpiresSec = session_expires_s
+        ac.callConfig.timerMinSESec = min(90, session_expires_s)
         self.account = _Account(self)
         self.account.create(ac)
 
     def poll(self, ms: int) -> None:
         self.ep.libHandleEvents(ms)
+        now = time.monotonic()
+        young, full = self._gc_at
+        if now >= full:
+            gc.collect()
+            self._gc_at = (now + 1.0, now + 30.0)
+        elif now >= young:
+            gc.collect(0)
+            self._gc_at = (now + 1.0, full)
 
     # ------------------------------------------------------------------ legs
-    def answer(self, leg: Leg, code: int = 200) -> None:
+    def answer(self, leg: Leg, code: int = 200, reason: str = "") -> None:
         prm = pj.CallOpParam()
         prm.statusCode = code
+        if reason:
+            prm.reason = reason
         try:
             leg.answer(prm)
         except pj.Error as exc:
@@ -198,5 +274,6 @@ class Engine:
         for _ in range(50):
             self.ep.libHandleEvents(20)
         self.events.clear()
+        self.morgue.clear()  # every call is over now: their ids can hang up nothing
         self.account.shutdown()
         self.ep.libDestroy()

@@ -35,7 +35,7 @@ _HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       CSeq: 1 INVITE
       Contact: sip:{user}@[local_ip]:[local_port]
       Max-Forwards: 70
-      Content-Type: application/sdp
+{extra}      Content-Type: application/sdp
       Content-Length: [len]
 
       v=0
@@ -51,7 +51,7 @@ _HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
     ]]></send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
-  <recv response="200" rtd="true" rrs="true"/>
+  <recv response="200" rtd="true" rrs="true">{check}
   <send><![CDATA[
       ACK [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -99,9 +99,27 @@ _WAIT_BYE = """  <recv request="BYE" timeout="{ms}"/>
 Step = tuple[str, object]  # ("pause", ms) · ("dtmf", "0") · ("audio", None) · ("wait_bye", ms)
 
 
-def sipp_scenario(steps: Sequence[Step], user: str = "13800000001") -> str:
-    """A caller scenario; ends with our BYE unless the last step is ("wait_bye", ms)."""
-    body = [_HEAD.replace("{user}", user)]
+def sipp_scenario(
+    steps: Sequence[Step],
+    user: str = "13800000001",
+    headers: Sequence[str] = (),
+    require_in_200: str | None = None,
+) -> str:
+    """A caller scenario; ends with our BYE unless the last step is ("wait_bye", ms).
+
+    `headers` are extra INVITE header lines; `require_in_200` names a header the 200 must carry
+    (the call fails otherwise).
+    """
+    extra = "".join(f"      {h}\n" for h in headers)
+    check = "</recv>"
+    if require_in_200:
+        check = (
+            f'<action><ereg regexp=".+" search_in="hdr" header="{require_in_200}:" '
+            'check_it="true" assign_to="hdr"/></action></recv>\n'
+            '  <Reference variables="hdr"/>'  # sipp refuses a variable that is never used
+        )
+    head = _HEAD.replace("{extra}", extra).replace("{check}", check)
+    body = [head.replace("{user}", user)]
     end = _BYE.replace("{user}", user)
     for kind, arg in steps:
         if kind == "pause":
@@ -118,6 +136,31 @@ def sipp_scenario(steps: Sequence[Step], user: str = "13800000001") -> str:
     return "".join(body) + end
 
 
+def sip_options(address: str, port: int, timeout_s: float = 1.0) -> int | None:
+    """Send one OPTIONS over UDP; the final status code, or None when nothing answered."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((address, 0))
+        me = s.getsockname()[1]
+        tag = f"{os.getpid()}{time.monotonic_ns()}"
+        msg = (
+            f"OPTIONS sip:{address}:{port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {address}:{me};branch=z9hG4bK{tag}\r\n"
+            f"From: <sip:probe@{address}:{me}>;tag={tag}\r\nTo: <sip:{address}:{port}>\r\n"
+            f"Call-ID: {tag}@{address}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+            "Content-Length: 0\r\n\r\n"
+        )
+        s.settimeout(timeout_s)
+        try:
+            s.sendto(msg.encode(), (address, port))
+            while True:
+                line = s.recv(65535).decode(errors="replace").split("\r\n", 1)[0]
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "SIP/2.0" and not parts[1].startswith("1"):
+                    return int(parts[1])
+        except (TimeoutError, OSError, ValueError):
+            return None
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
     """A port free for both UDP and TCP on 127.0.0.1 (SIP uses one, ctrl_tcp the other)."""
     for _ in range(50):
@@ -129,6 +172,15 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
             s.bind(("127.0.0.1", port))
             return port
     raise RuntimeError("no free port")
+
+
+def _port_with_free_next() -> int:
+    for _ in range(50):
+        port = free_port()
+        with contextlib.suppress(OSError), socket.socket() as s:
+            s.bind(("127.0.0.1", port + 1))
+            return port
+    raise RuntimeError("no free port pair")
 
 
 def free_port_block(size: int, start: int = 30000, end: int = 60000) -> int:
@@ -207,7 +259,7 @@ class Baresip:
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.user = user
-        self.sip_port = free_port()
+        self.sip_port = _port_with_free_next()  # baresip binds SIP-TLS on port + 1
         self.ctrl_port = free_port(socket.SOCK_STREAM)
         self.uri = f"sip:{user}@127.0.0.1:{self.sip_port}"
         conf = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import itertools
+import json
 import logging
 import os
 import queue
@@ -31,10 +32,17 @@ from pathlib import Path
 from typing import Any
 
 from hotline.channels.sip.calls import PhoneCall
-from hotline.channels.sip.config import GatewayConfig, load_flow_file, load_gateway_config
+from hotline.channels.sip.config import (
+    GatewayConfig,
+    GatewayConfigError,
+    busy_ports,
+    load_flow_file,
+    load_gateway_config,
+)
 from hotline.channels.sip.core import CoreClient, CoreFact, CoreReply
 from hotline.channels.sip.media import DISCONNECTED, Engine, Leg
 from hotline.channels.sip.prompts import build_prompts
+from hotline.channels.sip.screen import screen_invite
 
 log = logging.getLogger(__name__)
 POLL_MS = 10
@@ -65,8 +73,13 @@ class Worker:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self.stop = threading.Event()
-        self.stats = {"offered": 0, "admitted": 0, "rejected": 0, "ended": 0}
+        self.stats = {"offered": 0, "admitted": 0, "rejected": 0, "ended": 0, "dead_legs": 0}
         self.clock = time.time
+        self._rx: dict[Leg, tuple[int, float]] = {}  # leg -> (RTP packets seen, when it moved)
+        self._next_check = 0.0
+        # The calls this process holds, on disk: if it dies (abort, kill -9), its successor of
+        # the same name ends those contacts in the core, so no agent stays busy for a dead call.
+        self.ledger = Path(config.state_dir).resolve() / f"{name}.calls"
 
     # ------------------------------------------------------------------ services for calls
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
@@ -81,13 +94,50 @@ class Worker:
     def forget(self, call: PhoneCall) -> None:
         self.calls.pop(call.id, None)
         self.stats["ended"] += 1
+        self._write_ledger()
+
+    def _write_ledger(self) -> None:
+        try:
+            self.ledger.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.ledger.with_suffix(".tmp")
+            tmp.write_text(json.dumps(sorted(self.calls)))
+            tmp.replace(self.ledger)
+        except OSError as exc:  # losing the ledger only weakens recovery; keep the call
+            log.warning("call ledger %s: %s", self.ledger, exc)
+
+    def _recover(self) -> None:
+        """End the calls a predecessor of this name held when it died: their media is gone."""
+        try:
+            lost = json.loads(self.ledger.read_text())
+        except (OSError, ValueError):
+            return
+        for call_id in lost:
+            log.warning("%s: call %s died with the previous process", self.name, call_id)
+            self.core.post(call_id, f"/api/contacts/{call_id}/leave", {})
+            data = {"outcome": "lost", "ended_by": "worker_restart", "worker": self.name}
+            self.fact(call_id, "voice.call", data)
+        self._write_ledger()
 
     # ------------------------------------------------------------------ loop
     def run(self, ready: Callable[[], None] | None = None) -> None:
-        self.core.start()
         sip = self.config.sip
+        mine = range(self.rtp_port, self.rtp_port + sip.rtp_port_range)
+        taken = busy_ports(mine, sip.address)
+        if len(taken) > len(mine) // 2:  # pjsua needs pairs; a few taken ones it skips
+            raise GatewayConfigError(
+                f"sip.rtp_port: {len(taken)} of RTP ports {mine.start}-{mine.stop - 1} are in "
+                f"use by another program (e.g. {taken[:5]}); move the range"
+            )
+        self.core.start()
+        self._recover()
         self.engine = Engine(
-            sip.address, self.port, self.rtp_port, sip.rtp_port_range, sip.log_level
+            sip.address,
+            self.port,
+            self.rtp_port,
+            sip.rtp_port_range,
+            sip.log_level,
+            session_timer=sip.session_timer,
+            session_expires_s=sip.session_expires_s,
         )
         log.info("%s: SIP on %s:%d, RTP from %d", self.name, sip.address, self.port, self.rtp_port)
         if ready:
@@ -116,6 +166,31 @@ class Worker:
                 fn()
             except Exception:  # one call's bug must not take the others down
                 log.exception("timer failed")
+        if now >= self._next_check:
+            self._next_check = now + 1.0
+            self._check_rtp(now)
+
+    def _check_rtp(self, now: float) -> None:
+        """End legs whose RTP stopped for `rtp_timeout_s` (a phone gone without a BYE)."""
+        limit = self.config.sip.rtp_timeout_s
+        if limit <= 0:
+            return
+        for leg in list(self.legs):
+            count = None if leg.gone else leg.rx_packets()
+            seen = self._rx.get(leg)
+            if count is None:
+                self._rx.pop(leg, None)  # not flowing yet, on hold, or ended: start over later
+            elif seen is None or seen[0] != count:
+                self._rx[leg] = (count, now)
+            elif now - seen[1] >= limit:
+                self._rx.pop(leg, None)
+                self.stats["dead_legs"] += 1
+                log.warning("%s: no RTP on a %s leg for %.0f s", self.name, leg.role, limit)
+                owner = leg.owner
+                if owner is not None:
+                    owner.on_dead_leg(leg)
+                else:
+                    self.engine.hangup(leg)
 
     def _media(self, e: Any) -> None:
         leg: Leg = e.leg
@@ -125,6 +200,7 @@ class Worker:
                 return
             if e.kind == "state" and e.data[0] == DISCONNECTED:
                 self.legs.discard(leg)
+                self._rx.pop(leg, None)
             call: PhoneCall | None = leg.owner
             if call is None:
                 return
@@ -137,9 +213,16 @@ class Worker:
         except Exception:
             log.exception("media event %s failed", e.kind)
 
-    def _incoming(self, leg: Leg, remote_uri: str) -> None:
+    def _incoming(self, leg: Leg, invite: tuple[str, str]) -> None:
+        remote_uri, whole = invite
         self.legs.add(leg)
         self.stats["offered"] += 1
+        refusal = screen_invite(whole, self.config.numbers) if whole else None
+        if refusal is not None:
+            self.stats["rejected"] += 1
+            log.info("%s: INVITE from %s refused: %s %s", self.name, remote_uri, *refusal)
+            self.engine.answer(leg, *refusal)
+            return
         if self.stop.is_set() or len(self.calls) >= self.config.callers_per_worker():
             self.stats["rejected"] += 1
             self.engine.answer(leg, 486)  # Kamailio (or the caller) tries elsewhere
@@ -147,6 +230,7 @@ class Worker:
         call = PhoneCall(self, uuid.uuid4().hex, leg, remote_uri)
         self.calls[call.id] = call
         self.stats["admitted"] += 1
+        self._write_ledger()
         self.engine.answer(leg, 200)
 
     def _from_core(self, item: Any) -> None:
@@ -198,7 +282,8 @@ def main(argv: list[str] | None = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop.set())
     try:
-        worker.run(ready=lambda: print(f"READY {worker.name} {worker.port}", flush=True))
+        line = f"READY {worker.name} {worker.port} pid={os.getpid()}"
+        worker.run(ready=lambda: print(line, flush=True))
         code = 0
     except Exception:
         log.exception("worker failed")

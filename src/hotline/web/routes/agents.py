@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 
+from hotline.domain.enums import Channel
 from hotline.routing import events as ev
 from hotline.store import User
 from hotline.web.deps import SUPERVISORS, AgentUser, Service, Supervisor, agent_of
@@ -18,7 +19,8 @@ router = APIRouter(prefix="/api/agents", tags=["agents"], responses=errors(404, 
 
 def _state_event(agent_id: str, body: StateIn) -> ev.Event:
     if body.state == "login":
-        return ev.AgentLogin(agent_id, ready=False)
+        channels = frozenset(Channel(c) for c in body.channels) if body.channels else None
+        return ev.AgentLogin(agent_id, ready=False, channels=channels)
     if body.state == "available":
         return ev.AgentReady(agent_id)
     if body.state == "not_ready":

@@ -34,7 +34,7 @@ class AnswerIn(BaseModel):
     score: int | None = Field(default=None, ge=1, le=10)
     rating: Literal["satisfied", "neutral", "unsatisfied"] | None = None
     dtmf: str | None = Field(default=None, max_length=2, description="keypad answer")
-    dtmf_scale: Literal["3", "10"] = "3"
+    dtmf_scale: Literal["3", "5", "10"] = "3"
     comment: str | None = Field(default=None, max_length=2000)
 
 
