@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL
 
 # Register every table on Base.metadata (Alembic's parity check and create_all need them all).
 from hotline.store import models_kb as _models_kb  # noqa: F401
+from hotline.store import models_reports as _models_reports  # noqa: F401
 from hotline.store import models_tickets as _models_tickets  # noqa: F401
 from hotline.store.db import make_engine
 from hotline.store.entities import (

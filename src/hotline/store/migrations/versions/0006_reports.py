@@ -1,0 +1,134 @@
+"""Reporting aggregates: contact facts, queue and agent 15-minute intervals, catch-up cursor.
+
+Revision ID: 0006_reports
+Revises: 0003_kb
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006_reports"
+down_revision: str | None = "0003_kb"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "report_agent_edges",
+        sa.Column("agent_id", sa.String(length=64), nullable=False),
+        sa.Column("first_at", sa.Double(), nullable=False),
+        sa.Column("first_from", sa.String(length=32), nullable=True),
+        sa.Column("last_at", sa.Double(), nullable=False),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("last_to", sa.String(length=32), nullable=True),
+        sa.Column("last_contact_id", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("agent_id", name=op.f("pk_report_agent_edges")),
+    )
+    op.create_table(
+        "report_agent_intervals",
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.Column("agent_id", sa.String(length=64), nullable=False),
+        sa.Column("occupied_s", sa.Double(), nullable=False),
+        sa.Column("staffed_s", sa.Double(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", "agent_id", name=op.f("pk_report_agent_intervals")),
+    )
+    op.create_table(
+        "report_agent_spans",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("agent_id", sa.String(length=64), nullable=False),
+        sa.Column("state", sa.String(length=32), nullable=False),
+        sa.Column("start", sa.Double(), nullable=False),
+        sa.Column("end", sa.Double(), nullable=False),
+        sa.Column("contact_id", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_agent_spans")),
+        sqlite_autoincrement=True,
+    )
+    op.create_index(
+        "ix_report_agent_spans_contact_id", "report_agent_spans", ["contact_id"], unique=False
+    )
+    op.create_index("ix_report_agent_spans_end", "report_agent_spans", ["end"], unique=False)
+    op.create_table(
+        "report_contacts",
+        sa.Column("contact_id", sa.String(length=64), nullable=False),
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.Double(), nullable=False),
+        sa.Column("queue", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("agent_id", sa.String(length=64), nullable=True),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
+        sa.Column("gave_up", sa.Integer(), nullable=False),
+        sa.Column("handled", sa.Integer(), nullable=False),
+        sa.Column("wait_s", sa.Double(), nullable=True),
+        sa.Column("talk_s", sa.Double(), nullable=True),
+        sa.Column("acw_s", sa.Double(), nullable=False),
+        sa.Column("ewt_err_s", sa.Double(), nullable=True),
+        sa.Column("outcome", sa.String(length=32), nullable=True),
+        sa.PrimaryKeyConstraint("contact_id", name=op.f("pk_report_contacts")),
+    )
+    op.create_index(
+        "ix_report_contacts_agent_id", "report_contacts", ["agent_id", "created_at"], unique=False
+    )
+    op.create_index("ix_report_contacts_bucket", "report_contacts", ["bucket"], unique=False)
+    op.create_index(
+        "ix_report_contacts_created_at", "report_contacts", ["created_at"], unique=False
+    )
+    op.create_table(
+        "report_cursor",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_report_cursor")),
+    )
+    op.create_table(
+        "report_queue_intervals",
+        sa.Column("profile", sa.String(length=32), nullable=False),
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.Column("queue", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("contacts", sa.Integer(), nullable=False),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
+        sa.Column("short", sa.Integer(), nullable=False),
+        sa.Column("abandoned", sa.Integer(), nullable=False),
+        sa.Column("answered_in", sa.Integer(), nullable=False),
+        sa.Column("abandoned_in", sa.Integer(), nullable=False),
+        sa.Column("wait_sum", sa.Double(), nullable=False),
+        sa.Column("wait_n", sa.Integer(), nullable=False),
+        sa.Column("max_wait", sa.Double(), nullable=True),
+        sa.Column("handled", sa.Integer(), nullable=False),
+        sa.Column("talk_sum", sa.Double(), nullable=False),
+        sa.Column("acw_sum", sa.Double(), nullable=False),
+        sa.Column("ewt_sum", sa.Double(), nullable=False),
+        sa.Column("ewt_n", sa.Integer(), nullable=False),
+        sa.Column("cb_created", sa.Integer(), nullable=False),
+        sa.Column("cb_completed", sa.Integer(), nullable=False),
+        sa.Column("cb_reached", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "profile", "bucket", "queue", "channel", name=op.f("pk_report_queue_intervals")
+        ),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("report_queue_intervals")
+    op.drop_table("report_cursor")
+    op.drop_index("ix_report_contacts_created_at", table_name="report_contacts")
+    op.drop_index("ix_report_contacts_bucket", table_name="report_contacts")
+    op.drop_index("ix_report_contacts_agent_id", table_name="report_contacts")
+    op.drop_table("report_contacts")
+    op.drop_index("ix_report_agent_spans_end", table_name="report_agent_spans")
+    op.drop_index("ix_report_agent_spans_contact_id", table_name="report_agent_spans")
+    op.drop_table("report_agent_spans")
+    op.drop_table("report_agent_intervals")
+    op.drop_table("report_agent_edges")
