@@ -127,3 +127,36 @@ def periods(start: float, end: float, grain: str, tz: tzinfo) -> list[tuple[floa
             out.append((t, t1))
         t = t1
     return out
+
+
+def local_day(t: float, tz: tzinfo) -> tuple[float, float]:
+    """[start, end) of the local calendar day of `tz` holding `t`."""
+    day = _floor_local(t, "day", tz)
+    return day.timestamp(), _next_local(day, "day", tz).timestamp()
+
+
+def split_days(
+    start: float, end: float, tz: tzinfo
+) -> tuple[list[float], list[tuple[float, float]]]:
+    """The local days wholly inside [start, end) (their starts) and the rest of the range.
+
+    Whole days are read from the daily rollup (a year is 365 rows per queue and channel instead
+    of 35,040 quarter hours); the rest from the 15-minute buckets and the edges.
+    """
+    days: list[float] = []
+    rest: list[tuple[float, float]] = []
+    t = start
+    while t < end:
+        d0, d1 = local_day(t, tz)
+        if d0 == t and d1 <= end:
+            days.append(d0)
+        else:
+            rest.append((t, min(d1, end)))
+        t = min(d1, end)
+    merged: list[tuple[float, float]] = []
+    for a, b in rest:  # a range shorter than a day stays one piece
+        if merged and merged[-1][1] == a:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return days, merged

@@ -19,24 +19,28 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, insert, literal, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hotline.domain.enums import AgentState
 from hotline.domain.records import EventRecord
 from hotline.kpi.agents import TOUCH_KINDS
-from hotline.kpi.aggregate import bucket_of, fact_row, profile_key
-from hotline.kpi.aggregate_time import AgentEdges, span_pieces
+from hotline.kpi.aggregate import BUCKET_S, bucket_of, fact_row, profile_key
+from hotline.kpi.aggregate_time import AgentEdges, local_day, span_pieces
 from hotline.kpi.contacts import fold_contact, group_by_contact
 from hotline.kpi.options import KpiOptions
 from hotline.store.aggregates_sql import (
     AGENT_INTERVALS,
+    CENTER_DAYS,
     CURSOR,
     EDGES,
     FACTS,
+    QUEUE_DAYS,
     QUEUE_INTERVALS,
     SPANS,
+    cube_sums,
     fact_sums,
 )
 from hotline.store.convert import to_event
@@ -60,8 +64,15 @@ def _chunks(items: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
 class Aggregates:
     """Maintains the aggregate tables of one database (see `hotline.store.models_reports`)."""
 
-    def __init__(self, engine: Engine, profiles: Sequence[KpiOptions] = DEFAULT_PROFILES):
+    def __init__(
+        self,
+        engine: Engine,
+        profiles: Sequence[KpiOptions] = DEFAULT_PROFILES,
+        zone: str = "UTC",
+    ):
         self._engine = engine
+        self.zone = zone
+        self._tz = ZoneInfo(zone)
         self.profiles = tuple({profile_key(p): p for p in profiles}.values())
         self._dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
 
@@ -76,6 +87,7 @@ class Aggregates:
 
     def catch_up(self, batch: int = 5000, max_batches: int | None = None) -> int:
         """Fold every event after the cursor, `batch` events per transaction; events folded."""
+        self._ensure_days()
         done = n = 0
         while max_batches is None or n < max_batches:
             with self._engine.begin() as conn:
@@ -88,7 +100,10 @@ class Aggregates:
     def rebuild(self, batch: int = 5000) -> int:
         """Empty the aggregates and fold the whole timeline again; events folded."""
         with self._engine.begin() as conn:
-            for table in (QUEUE_INTERVALS, AGENT_INTERVALS, SPANS, EDGES, FACTS, CURSOR):
+            for table in (
+                QUEUE_INTERVALS, QUEUE_DAYS, CENTER_DAYS, AGENT_INTERVALS, SPANS, EDGES, FACTS,
+                CURSOR,
+            ):  # fmt: skip
                 conn.execute(delete(table))
         return self.catch_up(batch)
 
@@ -98,6 +113,64 @@ class Aggregates:
             conn.execute(delete(QUEUE_INTERVALS))
             for options in self.profiles:
                 conn.execute(_cube_insert(options, None))
+            conn.execute(delete(CURSOR).where(CURSOR.c.name == self._marker))
+        self._ensure_days()
+
+    # -- the daily rollup -----------------------------------------------------------------
+
+    @property
+    def _marker(self) -> str:
+        return f"days:{self.zone}"
+
+    def _ensure_days(self) -> None:
+        """Build the daily rollup of `zone` from the cube once (new zone, bulk load)."""
+        with self._engine.begin() as conn:
+            _lock(conn)
+            marked = conn.execute(select(CURSOR.c.seq).where(CURSOR.c.name == self._marker))
+            if marked.first() is not None:
+                return
+            for table in (QUEUE_DAYS, CENTER_DAYS):
+                conn.execute(delete(table).where(table.c.zone == self.zone))
+            buckets = conn.execute(select(QUEUE_INTERVALS.c.bucket).distinct()).scalars()
+            agent_buckets = conn.execute(select(AGENT_INTERVALS.c.bucket).distinct()).scalars()
+            self._roll_days(conn, {local_day(b * BUCKET_S, self._tz)[0] for b in buckets})
+            days = {local_day(b * BUCKET_S, self._tz)[0] for b in agent_buckets}
+            for day in sorted(days):
+                lo, hi = self._day_buckets(day)
+                a = AGENT_INTERVALS.c
+                sums = select(
+                    literal(self.zone), literal(day), func.sum(a.occupied_s), func.sum(a.staffed_s)
+                ).where(a.bucket >= lo, a.bucket < hi)
+                conn.execute(
+                    insert(CENTER_DAYS).from_select(
+                        ["zone", "day", "occupied_s", "staffed_s"], sums
+                    )
+                )
+            conn.execute(insert(CURSOR).values(name=self._marker, seq=1))
+
+    def _day_buckets(self, day: float) -> tuple[int, int]:
+        d0, d1 = local_day(day, self._tz)
+        return bucket_of(d0), bucket_of(d1)
+
+    def _roll_days(self, conn: Connection, days: set[float]) -> None:
+        """Recompute these local days of the queue rollup from the 15-minute cube."""
+        q = QUEUE_INTERVALS.c
+        sums = cube_sums()
+        for day in sorted(days):
+            lo, hi = self._day_buckets(day)
+            conn.execute(
+                delete(QUEUE_DAYS).where(QUEUE_DAYS.c.zone == self.zone, QUEUE_DAYS.c.day == day)
+            )
+            query = (
+                select(
+                    q.profile, literal(self.zone), literal(day), q.queue, q.channel,
+                    *[e.label(n) for n, e in sums.items()],
+                )
+                .where(q.bucket >= lo, q.bucket < hi)
+                .group_by(q.profile, q.queue, q.channel)
+            )  # fmt: skip
+            columns = ["profile", "zone", "day", "queue", "channel", *sums]
+            conn.execute(insert(QUEUE_DAYS).from_select(columns, query))
 
     # -- one batch ------------------------------------------------------------------------
 
@@ -120,6 +193,7 @@ class Aggregates:
                     )
                 )
                 conn.execute(_cube_insert(options, part))
+        self._roll_days(conn, {local_day(b * BUCKET_S, self._tz)[0] for b in buckets})
         _set_cursor(conn, events[-1].seq)
         return len(events)
 
@@ -185,16 +259,29 @@ class Aggregates:
             {"bucket": b, "agent_id": a, "occupied_s": o, "staffed_s": s}
             for (b, a), (o, s) in pieces.items()
         ]
-        stmt = self._dialect.insert(AGENT_INTERVALS)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["bucket", "agent_id"],
-            set_={
-                "occupied_s": AGENT_INTERVALS.c.occupied_s + stmt.excluded.occupied_s,
-                "staffed_s": AGENT_INTERVALS.c.staffed_s + stmt.excluded.staffed_s,
-            },
-        )
-        for part in _chunks(rows):
-            conn.execute(stmt, list(part))
+        days: dict[float, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for (b, _), (o, s) in pieces.items():
+            day = days[local_day(b * BUCKET_S, self._tz)[0]]
+            day[0] += o
+            day[1] += s
+        day_rows = [
+            {"zone": self.zone, "day": d, "occupied_s": o, "staffed_s": s}
+            for d, (o, s) in days.items()
+        ]
+        for table, keys, part_rows in (
+            (AGENT_INTERVALS, ["bucket", "agent_id"], rows),
+            (CENTER_DAYS, ["zone", "day"], day_rows),
+        ):
+            stmt = self._dialect.insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=keys,
+                set_={
+                    "occupied_s": table.c.occupied_s + stmt.excluded.occupied_s,
+                    "staffed_s": table.c.staffed_s + stmt.excluded.staffed_s,
+                },
+            )
+            for part in _chunks(part_rows):
+                conn.execute(stmt, list(part))
 
     def _refold_contacts(self, conn: Connection, ids: list[str]) -> set[int]:
         """Refold these contacts' whole timelines into their fact rows; buckets touched."""

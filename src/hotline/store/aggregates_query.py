@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
@@ -26,13 +28,17 @@ from hotline.kpi.aggregate_time import (
     occupancy_of,
     overlap,
     periods,
+    split_days,
 )
 from hotline.kpi.compute import Kpis
 from hotline.kpi.options import KpiOptions
 from hotline.store.aggregates_sql import (
     AGENT_INTERVALS,
+    CENTER_DAYS,
+    CURSOR,
     EDGES,
     FACTS,
+    QUEUE_DAYS,
     QUEUE_INTERVALS,
     SPANS,
     cube_sums,
@@ -68,9 +74,12 @@ class Period:
 class ReportReader:
     """KPIs of stored aggregates; `profiles` are the option sets the cube is kept for."""
 
-    def __init__(self, engine: Engine, profiles: tuple[KpiOptions, ...]):
+    def __init__(self, engine: Engine, profiles: tuple[KpiOptions, ...], zone: str = "UTC"):
         self._engine = engine
         self._cubes = {profile_key(p) for p in profiles}
+        self.zone = zone
+        self._tz = ZoneInfo(zone)
+        self._days = False  # set per snapshot: is the daily rollup of `zone` built?
 
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
@@ -78,6 +87,8 @@ class ReportReader:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
+                marker = select(CURSOR.c.seq).where(CURSOR.c.name == f"days:{self.zone}")
+                self._days = conn.execute(marker).first() is not None
                 yield conn
 
     def kpis(self, start: float, end: float, filters: Filters = Filters()) -> Period:
@@ -96,7 +107,7 @@ class ReportReader:
 
     def _period(self, conn: Connection, start: float, end: float, f: Filters) -> Period:
         cells = self._cells(conn, start, end, f)
-        occupancy = _occupancy(conn, start, end, f.agent)
+        occupancy = self._occupancy(conn, start, end, f.agent)
         by_queue: dict[str, list[tuple[str, Sums]]] = defaultdict(list)
         for (queue, channel), sums in cells.items():
             by_queue[queue].append((channel, sums))
@@ -120,25 +131,75 @@ class ReportReader:
             queues = {q: k for q, k in queues.items() if q == f.queue}
         return Period(start, end, whole, center, queues)
 
+    def _split(self, start: float, end: float) -> tuple[list[float], list[tuple[float, float]]]:
+        """Whole local days (read from the rollup when it is built) and the rest."""
+        if not self._days:
+            return [], [(start, end)]
+        return split_days(start, end, self._tz)
+
     def _cells(self, conn: Connection, start: float, end: float, f: Filters) -> Cells:
         """Sums per (queue, channel) of the contacts created in [start, end)."""
         if f.agent is not None or profile_key(f.options) not in self._cubes:
             return _fact_cells(conn, [(start, end)], f)
-        lo, hi = inner_buckets(start, end)
+        days, rest = self._split(start, end)
         cells: Cells = {}
-        if lo < hi:
-            q = QUEUE_INTERVALS.c
+        if days:
+            d = QUEUE_DAYS.c
             stmt = (
-                select(q.queue, q.channel, *[e.label(n) for n, e in cube_sums().items()])
-                .where(q.profile == profile_key(f.options), q.bucket >= lo, q.bucket < hi)
-                .group_by(q.queue, q.channel)
+                select(d.queue, d.channel, *[e.label(n) for n, e in cube_sums(QUEUE_DAYS).items()])
+                .where(
+                    d.profile == profile_key(f.options),
+                    d.zone == self.zone,
+                    d.day >= days[0],
+                    d.day <= days[-1],
+                )
+                .group_by(d.queue, d.channel)
             )
-            cells = {(r["queue"], r["channel"]): to_sums(r) for r in conn.execute(stmt).mappings()}
-        edges = edge_ranges(start, end)
-        if edges:
-            for key, sums in _fact_cells(conn, edges, f).items():
-                cells[key] = cells[key] + sums if key in cells else sums
+            _merge(cells, conn.execute(stmt).mappings())
+        for a, b in rest:
+            lo, hi = inner_buckets(a, b)
+            if lo < hi:
+                q = QUEUE_INTERVALS.c
+                stmt = (
+                    select(q.queue, q.channel, *[e.label(n) for n, e in cube_sums().items()])
+                    .where(q.profile == profile_key(f.options), q.bucket >= lo, q.bucket < hi)
+                    .group_by(q.queue, q.channel)
+                )
+                _merge(cells, conn.execute(stmt).mappings())
+            edges = edge_ranges(a, b)
+            if edges:
+                for key, sums in _fact_cells(conn, edges, f).items():
+                    cells[key] = cells[key] + sums if key in cells else sums
         return cells
+
+    def _occupancy(
+        self, conn: Connection, start: float, end: float, agent: str | None
+    ) -> tuple[float, float]:
+        """(occupied, staffed) seconds of all agents (or one) inside [start, end)."""
+        days, rest = self._split(start, end) if agent is None else ([], [(start, end)])
+        occupied = staffed = 0.0
+        if days:
+            c = CENTER_DAYS.c
+            stmt = select(func.sum(c.occupied_s), func.sum(c.staffed_s)).where(
+                c.zone == self.zone, c.day >= days[0], c.day <= days[-1]
+            )
+            o, s = conn.execute(stmt).one()
+            occupied, staffed = float(o or 0.0), float(s or 0.0)
+        for a, b in rest:
+            o, s = _closed_occupancy(conn, a, b, agent)
+            occupied, staffed = occupied + o, staffed + s
+        edges_stmt = select(EDGES)
+        if agent is not None:
+            edges_stmt = edges_stmt.where(EDGES.c.agent_id == agent)
+        edges = [AgentEdges(**r) for r in conn.execute(edges_stmt).mappings()]
+        o, s = edge_occupancy(edges, start, end)
+        return occupied + o, staffed + s
+
+
+def _merge(cells: Cells, rows: Any) -> None:
+    for r in rows:
+        key, sums = (r["queue"], r["channel"]), to_sums(r)
+        cells[key] = cells[key] + sums if key in cells else sums
 
 
 def _has_contacts(parts: list[tuple[str, Sums]]) -> bool:
@@ -158,10 +219,10 @@ def _fact_cells(conn: Connection, ranges: list[tuple[float, float]], f: Filters)
     return {(r["queue"], r["channel"]): to_sums(r) for r in conn.execute(stmt).mappings()}
 
 
-def _occupancy(
+def _closed_occupancy(
     conn: Connection, start: float, end: float, agent: str | None
 ) -> tuple[float, float]:
-    """(occupied, staffed) seconds of all agents (or one) inside [start, end)."""
+    """(occupied, staffed) seconds of closed spans inside [start, end): buckets, then edges."""
     occupied = staffed = 0.0
     lo, hi = inner_buckets(start, end)
     if lo < hi:
@@ -181,9 +242,4 @@ def _occupancy(
         for state, s0, s1 in conn.execute(stmt2):
             o, s = occupancy_of(state, overlap(s0, s1, e0, e1))
             occupied, staffed = occupied + o, staffed + s
-    edges_stmt = select(EDGES)
-    if agent is not None:
-        edges_stmt = edges_stmt.where(EDGES.c.agent_id == agent)
-    edges = [AgentEdges(**r) for r in conn.execute(edges_stmt).mappings()]
-    o, s = edge_occupancy(edges, start, end)
-    return occupied + o, staffed + s
+    return occupied, staffed

@@ -24,6 +24,8 @@ AGENT_INTERVALS: Table = m.ReportAgentInterval.__table__  # type: ignore[assignm
 SPANS: Table = m.ReportAgentSpan.__table__  # type: ignore[assignment]
 EDGES: Table = m.ReportAgentEdges.__table__  # type: ignore[assignment]
 CURSOR: Table = m.ReportCursor.__table__  # type: ignore[assignment]
+QUEUE_DAYS: Table = m.ReportQueueDay.__table__  # type: ignore[assignment]
+CENTER_DAYS: Table = m.ReportCenterDay.__table__  # type: ignore[assignment]
 
 #: the `Sums` fields stored as columns of `report_queue_intervals`, in order
 SUM_FIELDS = (
@@ -78,9 +80,9 @@ def fact_sums(options: KpiOptions) -> dict[str, ColumnElement[Any]]:
     }
 
 
-def cube_sums() -> dict[str, ColumnElement[Any]]:
-    """`Sums` field → aggregate expression re-summing rows of `report_queue_intervals`."""
-    c = QUEUE_INTERVALS.c
+def cube_sums(table: Table = QUEUE_INTERVALS) -> dict[str, ColumnElement[Any]]:
+    """`Sums` field → aggregate expression re-summing rows of the cube or the daily rollup."""
+    c = table.c
     return {
         name: func.max(c[name]) if name == "max_wait" else func.sum(c[name]) for name in SUM_FIELDS
     }

@@ -3,6 +3,7 @@
 * `report_cursor` — the last event `seq` folded in (the catch-up job resumes after it);
 * `report_contacts` — one row per contact: its folded fate (see `hotline.kpi.aggregate`);
 * `report_queue_intervals` — sums per profile × 15-min bucket × queue × channel;
+* `report_queue_days` / `report_center_days` — the same rolled up per local day;
 * `report_agent_intervals` — occupied/staffed seconds per agent × 15-min bucket (closed spans);
 * `report_agent_spans` — closed agent state spans (the edges of unaligned ranges, wrap-up);
 * `report_agent_edges` — per agent, the spans of unknown length (before first, after last).
@@ -50,13 +51,9 @@ class ReportContact(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
 
 
-class ReportQueueInterval(Base):
-    __tablename__ = "report_queue_intervals"
+class _Sums:
+    """The `hotline.kpi.aggregate.Sums` fields as columns (cube and daily rollup)."""
 
-    profile: Mapped[str] = mapped_column(String(32), primary_key=True)
-    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
     contacts: Mapped[int] = mapped_column(Integer)
     queued: Mapped[int] = mapped_column(Integer)
     answered: Mapped[int] = mapped_column(Integer)
@@ -75,6 +72,38 @@ class ReportQueueInterval(Base):
     cb_created: Mapped[int] = mapped_column(Integer)
     cb_completed: Mapped[int] = mapped_column(Integer)
     cb_reached: Mapped[int] = mapped_column(Integer)
+
+
+class ReportQueueInterval(_Sums, Base):
+    __tablename__ = "report_queue_intervals"
+
+    profile: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ReportQueueDay(_Sums, Base):
+    """The cube rolled up per local day of `zone` (a year is 365 rows per queue × channel)."""
+
+    __tablename__ = "report_queue_days"
+
+    profile: Mapped[str] = mapped_column(String(32), primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[float] = mapped_column(Double, primary_key=True)
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class ReportCenterDay(Base):
+    """All agents' occupied/staffed seconds per local day of `zone` (closed spans)."""
+
+    __tablename__ = "report_center_days"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[float] = mapped_column(Double, primary_key=True)
+    occupied_s: Mapped[float] = mapped_column(Double)
+    staffed_s: Mapped[float] = mapped_column(Double)
 
 
 class ReportAgentInterval(Base):

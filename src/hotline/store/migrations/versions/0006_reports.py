@@ -59,6 +59,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_report_agent_spans_end", "report_agent_spans", ["end"], unique=False)
     op.create_table(
+        "report_center_days",
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Double(), nullable=False),
+        sa.Column("occupied_s", sa.Double(), nullable=False),
+        sa.Column("staffed_s", sa.Double(), nullable=False),
+        sa.PrimaryKeyConstraint("zone", "day", name=op.f("pk_report_center_days")),
+    )
+    op.create_table(
         "report_contacts",
         sa.Column("contact_id", sa.String(length=64), nullable=False),
         sa.Column("bucket", sa.BigInteger(), nullable=False),
@@ -89,6 +97,35 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_report_cursor")),
+    )
+    op.create_table(
+        "report_queue_days",
+        sa.Column("profile", sa.String(length=32), nullable=False),
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Double(), nullable=False),
+        sa.Column("queue", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("contacts", sa.Integer(), nullable=False),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
+        sa.Column("short", sa.Integer(), nullable=False),
+        sa.Column("abandoned", sa.Integer(), nullable=False),
+        sa.Column("answered_in", sa.Integer(), nullable=False),
+        sa.Column("abandoned_in", sa.Integer(), nullable=False),
+        sa.Column("wait_sum", sa.Double(), nullable=False),
+        sa.Column("wait_n", sa.Integer(), nullable=False),
+        sa.Column("max_wait", sa.Double(), nullable=True),
+        sa.Column("handled", sa.Integer(), nullable=False),
+        sa.Column("talk_sum", sa.Double(), nullable=False),
+        sa.Column("acw_sum", sa.Double(), nullable=False),
+        sa.Column("ewt_sum", sa.Double(), nullable=False),
+        sa.Column("ewt_n", sa.Integer(), nullable=False),
+        sa.Column("cb_created", sa.Integer(), nullable=False),
+        sa.Column("cb_completed", sa.Integer(), nullable=False),
+        sa.Column("cb_reached", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "profile", "zone", "day", "queue", "channel", name=op.f("pk_report_queue_days")
+        ),
     )
     op.create_table(
         "report_queue_intervals",
@@ -122,11 +159,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("report_queue_intervals")
+    op.drop_table("report_queue_days")
     op.drop_table("report_cursor")
     op.drop_index("ix_report_contacts_created_at", table_name="report_contacts")
     op.drop_index("ix_report_contacts_bucket", table_name="report_contacts")
     op.drop_index("ix_report_contacts_agent_id", table_name="report_contacts")
     op.drop_table("report_contacts")
+    op.drop_table("report_center_days")
     op.drop_index("ix_report_agent_spans_end", table_name="report_agent_spans")
     op.drop_index("ix_report_agent_spans_contact_id", table_name="report_agent_spans")
     op.drop_table("report_agent_spans")
