@@ -111,9 +111,7 @@ class Aggregates:
         """Recompute every 15-minute bucket from the contact facts (bulk loads, bench)."""
         with self._engine.begin() as conn:
             conn.execute(delete(QUEUE_INTERVALS))
-            for options in self.profiles:
-                conn.execute(_cube_insert(options, None))
-            conn.execute(delete(CURSOR).where(CURSOR.c.name == self._marker))
+            conn.execute(delete(CURSOR).where(CURSOR.c.name != CURSOR_NAME))
         self._ensure_days()
 
     # -- the daily rollup -----------------------------------------------------------------
@@ -123,12 +121,23 @@ class Aggregates:
         return f"days:{self.zone}"
 
     def _ensure_days(self) -> None:
-        """Build the daily rollup of `zone` from the cube once (new zone, bulk load)."""
+        """Build what is missing once: the cube of a new profile, the rollup of a new zone.
+
+        Markers in `report_cursor` (`cube:20:5`, `days:Asia/Shanghai`) say what is built;
+        readers use a cube or rollup only when its marker is there.
+        """
         with self._engine.begin() as conn:
             _lock(conn)
-            marked = conn.execute(select(CURSOR.c.seq).where(CURSOR.c.name == self._marker))
-            if marked.first() is not None:
+            names = set(conn.execute(select(CURSOR.c.name)).scalars())
+            missing = [p for p in self.profiles if f"cube:{profile_key(p)}" not in names]
+            for options in missing:  # a new threshold (e.g. a queue's SL): build its cube
+                key = profile_key(options)
+                conn.execute(delete(QUEUE_INTERVALS).where(QUEUE_INTERVALS.c.profile == key))
+                conn.execute(_cube_insert(options, None))
+                conn.execute(insert(CURSOR).values(name=f"cube:{key}", seq=1))
+            if self._marker in names and not missing:
                 return
+            conn.execute(delete(CURSOR).where(CURSOR.c.name == self._marker))
             for table in (QUEUE_DAYS, CENTER_DAYS):
                 conn.execute(delete(table).where(table.c.zone == self.zone))
             buckets = conn.execute(select(QUEUE_INTERVALS.c.bucket).distinct()).scalars()

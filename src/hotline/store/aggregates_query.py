@@ -80,6 +80,7 @@ class ReportReader:
         self.zone = zone
         self._tz = ZoneInfo(zone)
         self._days = False  # set per snapshot: is the daily rollup of `zone` built?
+        self._built: set[str] = set()  # and the cubes of which profiles
 
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
@@ -87,8 +88,9 @@ class ReportReader:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
-                marker = select(CURSOR.c.seq).where(CURSOR.c.name == f"days:{self.zone}")
-                self._days = conn.execute(marker).first() is not None
+                names = set(conn.execute(select(CURSOR.c.name)).scalars())
+                self._days = f"days:{self.zone}" in names
+                self._built = {k for k in self._cubes if f"cube:{k}" in names}
                 yield conn
 
     def kpis(self, start: float, end: float, filters: Filters = Filters()) -> Period:
@@ -139,7 +141,7 @@ class ReportReader:
 
     def _cells(self, conn: Connection, start: float, end: float, f: Filters) -> Cells:
         """Sums per (queue, channel) of the contacts created in [start, end)."""
-        if f.agent is not None or profile_key(f.options) not in self._cubes:
+        if f.agent is not None or profile_key(f.options) not in self._built:
             return _fact_cells(conn, [(start, end)], f)
         days, rest = self._split(start, end)
         cells: Cells = {}
