@@ -8,8 +8,6 @@ each queue against its own), in the center's zone (daily rollup of its local day
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,8 +15,6 @@ from hotline.kpi import KpiOptions
 from hotline.store import Store
 from hotline.store.aggregates import Aggregates
 from hotline.store.aggregates_query import Filters, Period, ReportReader
-
-log = logging.getLogger(__name__)
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -63,13 +59,3 @@ class Reports:
 
     def kpis(self, start: float, end: float, filters: Filters = Filters()) -> Period:
         return self.fresh().kpis(start, end, filters)
-
-
-async def catch_up_loop(reports: Reports, every_s: float = 10.0) -> None:
-    """The server's periodic catch-up (in a worker thread: it is database work)."""
-    while True:
-        try:
-            await asyncio.to_thread(reports.aggregates.catch_up)
-        except Exception:  # never let reporting take the server down
-            log.exception("report aggregates catch-up failed")
-        await asyncio.sleep(every_s)

@@ -34,6 +34,8 @@ from hotline.web.routes import (
     voice,
 )
 from hotline.web.routes.chat import install as install_channels
+from hotline.web.routes.reports import install as install_reports
+from hotline.web.routes.reports import reports_loop
 from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
@@ -94,6 +96,7 @@ def create_app(
             asyncio.create_task(_deadline_loop(service, wake, settings.max_tick_sleep_s)),
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
+            asyncio.create_task(reports_loop(app)),  # report aggregates catch-up, alerts
         ]
         try:
             yield
@@ -124,6 +127,7 @@ def create_app(
     app.include_router(stream_router)
     app.include_router(ui.router)
     install_channels(app, chat, wechat)  # KB, chat, WeChat APIs + widget; services in lifespan
+    install_reports(app)  # reports, alerts, /metrics
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,0 +1,144 @@
+"""Reports over the aggregates: the server's catch-up loop and the reports API.
+
+`GET /api/reports` gives KPIs for any range by grain (15min … month) with queue, channel and
+agent filters, each period with its queues' rows; the definitions printed with them name the
+SL variant and thresholds as the CLI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+
+from hotline.kpi import (
+    SL_FORMULAS,
+    KpiOptions,
+    Kpis,
+    RangeError,
+    clip_to_now,
+    definitions,
+    parse_time,
+)
+from hotline.kpi.aggregate_time import GRAINS
+from hotline.runtime import CenterService
+from hotline.services.reports import Reports
+from hotline.store.aggregates_query import Filters
+from hotline.web.deps import Service, Supervisor
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+
+#: how often the server folds new events into the aggregates
+CATCH_UP_EVERY_S = 5.0
+
+
+def _queue_thresholds(service: CenterService) -> list[float]:
+    return service.read(lambda r: [q.sl_threshold_s for q in r.config.queues])  # type: ignore[return-value]
+
+
+def reports_for(app: FastAPI) -> Reports:
+    """The app's `Reports` (made on first use from the live config)."""
+    reports = getattr(app.state, "reports", None)
+    if reports is None:
+        service: CenterService = app.state.service
+        reports = Reports.for_store(service.store, _queue_thresholds(service))
+        app.state.reports = reports
+    return reports
+
+
+def get_reports(request: Request) -> Reports:
+    return reports_for(request.app)
+
+
+ReportsDep = Annotated[Reports, Depends(get_reports)]
+
+
+async def reports_loop(app: FastAPI, every_s: float = CATCH_UP_EVERY_S) -> None:
+    """Fold new events into the aggregates every few seconds (in a worker thread)."""
+    while True:
+        try:
+            reports = reports_for(app)
+            await asyncio.to_thread(reports.aggregates.catch_up)
+        except Exception:  # reporting must never take the server down
+            log.exception("report aggregates catch-up failed")
+        await asyncio.sleep(every_s)
+
+
+def install(app: FastAPI) -> None:
+    """Register the reports API on the app (one line in `create_app`)."""
+    app.include_router(router)
+
+
+def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", field), "msg": message, "input": value}]
+    )
+
+
+def _row(k: Kpis) -> dict[str, Any]:
+    d = dataclasses.asdict(k)
+    d.pop("options")
+    return d
+
+
+@router.get("")
+def report(
+    service: Service,
+    _user: Supervisor,
+    reports: ReportsDep,
+    start: str = Query(alias="from", description="ISO date/time in the center's zone"),
+    end: str = Query(alias="to", description="ISO date/time (excluded), cut at now"),
+    grain: str = Query(default="day", description=f"one of {', '.join(GRAINS)}"),
+    queue: str | None = None,
+    channel: str | None = None,
+    agent: str | None = None,
+    sl_threshold_s: float = Query(default=20.0, gt=0, le=3600),
+    short_abandon_s: float = Query(default=5.0, ge=0, le=600),
+    sl_formula: str | None = None,
+) -> dict[str, Any]:
+    """KPIs per period of `grain` over [from, to), with per-queue rows and definitions."""
+    tz = ZoneInfo(reports.zone)
+    bounds = {}
+    for name, value in (("from", start), ("to", end)):
+        try:
+            bounds[name] = parse_time(value, tz)
+        except RangeError as exc:
+            raise _invalid(name, str(exc), value) from None
+    if bounds["from"] >= bounds["to"]:
+        raise _invalid("from", "must be before to", start)
+    if grain not in GRAINS:
+        raise _invalid("grain", f"must be one of {list(GRAINS)}", grain)
+    if sl_formula is not None and sl_formula not in SL_FORMULAS:
+        raise _invalid("sl_formula", f"must be one of {sorted(SL_FORMULAS)}", sl_formula)
+    if grain == "15min" and bounds["to"] - bounds["from"] > 31 * 86400:
+        raise _invalid("grain", "15min is limited to ranges of 31 days", grain)
+    opts = KpiOptions(
+        sl_threshold_s=sl_threshold_s,
+        short_abandon_s=short_abandon_s,
+        **({"sl_formula": sl_formula} if sl_formula else {}),
+    )
+    t0, t1 = clip_to_now(bounds["from"], bounds["to"], service.clock())
+    periods = reports.fresh().series(t0, t1, grain, Filters(queue, channel, agent, opts), tz)
+    return {
+        "from": t0,
+        "to": t1,
+        "timezone": reports.zone,
+        "grain": grain,
+        "options": dataclasses.asdict(opts),
+        "definitions": definitions(opts),
+        "periods": [
+            {
+                "start": p.start,
+                "end": p.end,
+                "total": _row(p.total),
+                "queues": {q: _row(k) for q, k in p.queues.items()},
+            }
+            for p in periods
+        ],
+    }
