@@ -102,8 +102,14 @@ class ReportReader:
         self, start: float, end: float, grain: str, filters: Filters = Filters(), tz: tzinfo = UTC
     ) -> list[Period]:
         """One `Period` per local `grain` period of `tz` (15min, hour, day, week, month)."""
+        return self.ranges(periods(start, end, grain, tz), filters)
+
+    def ranges(
+        self, spans: list[tuple[float, float]], filters: Filters = Filters()
+    ) -> list[Period]:
+        """One `Period` per [start, end) of `spans`, all read from one snapshot."""
         with self._snapshot() as conn:
-            return [self._period(conn, a, b, filters) for a, b in periods(start, end, grain, tz)]
+            return [self._period(conn, a, b, filters) for a, b in spans]
 
     # -- one period -----------------------------------------------------------------------
 
