@@ -1,0 +1,52 @@
+"""Specification of the reports API and of the wallboard's data source (the aggregates)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.store.aggregates import Aggregates
+
+from .api_client import login, running_app
+
+
+@pytest.fixture
+def client(db_url):
+    with running_app(db_url) as c:
+        c.sup = login(c, "supervisor")
+        c.ch, c.a01 = login(c, "channel"), login(c, "a01")
+        c.cookies.clear()
+        yield c
+
+
+def take_one_call(client) -> None:
+    client.post("/api/agents/me/state", json={"state": "login"}, headers=client.a01)
+    client.post("/api/agents/me/state", json={"state": "available"}, headers=client.a01)
+    cid = client.post("/api/contacts", json={"queue": "general"}, headers=client.ch).json()["id"]
+    client.post(f"/api/contacts/{cid}/accept", headers=client.a01)
+    client.post(f"/api/contacts/{cid}/complete", json={}, headers=client.a01)
+
+
+def test_the_wallboard_reads_the_aggregates_folded_up_to_now(client):
+    take_one_call(client)
+    stats = client.get("/api/ui/wallboard/stats", headers=client.sup).json()
+    assert stats["queues"]["general"]["today"]["answered"] == 1
+    store = client.app.state.service.store
+    # the refresh folded every event into the aggregates instead of refolding the timeline
+    assert Aggregates(store.engine).cursor() == store.last_event_seq()
+
+
+def test_reports_by_grain_with_filters_and_definitions(client):
+    take_one_call(client)
+    now = client.app.state.service.clock()
+    params = {"from": str(now - 3 * 3600), "to": str(now + 60), "grain": "hour"}
+    r = client.get("/api/reports", params=params, headers=client.sup).json()
+    assert len(r["periods"]) in (3, 4) and r["timezone"] == "Asia/Shanghai"
+    assert sum(p["total"]["answered"] for p in r["periods"]) == 1
+    assert "formula" in r["definitions"]["service_level"]
+    one = client.get("/api/reports", params={**params, "agent": "a01"}, headers=client.sup)
+    assert sum(p["total"]["handled"] for p in one.json()["periods"]) == 1
+    other = client.get("/api/reports", params={**params, "agent": "a02"}, headers=client.sup)
+    assert sum(p["total"]["answered"] for p in other.json()["periods"]) == 0
+    bad = client.get("/api/reports", params={**params, "grain": "year"}, headers=client.sup)
+    assert bad.status_code == 422 and "grain" in str(bad.json())
+    assert client.get("/api/reports", params=params, headers=client.a01).status_code == 403
