@@ -132,6 +132,7 @@ def config_from_dict(data: Any, source: str = "<api>") -> CenterConfig:
         callback_retry_s=c.callback_retry_s,
         callback_max_attempts=c.callback_max_attempts,
         timezone=tz,
+        alerts=tuple(a.model_dump() for a in model.alerts),
     )
 
 
@@ -167,6 +168,7 @@ def dump_config(config: CenterConfig) -> dict[str, Any]:
             }
             for a in config.agents
         ],
+        "alerts": [dict(a) for a in config.alerts],
     }
 
 

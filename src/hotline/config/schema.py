@@ -204,12 +204,32 @@ class AgentSection(_Section):
     chat_capacity: Count = 3
 
 
+class AlertSection(_Section):
+    """One alert rule (see `hotline.services.alerts_rules`): fires when `kind`'s measure
+    breaches `threshold` for `for_s` seconds; rates are measured over the last `window_s`."""
+
+    id: Text
+    kind: Literal[
+        "service_level_below",
+        "abandon_rate_above",
+        "waiting_above",
+        "agent_not_ready_over",
+        "callback_overdue",
+    ]
+    threshold: Annotated[float, Field(ge=0)]
+    for_s: Seconds = 0.0
+    window_s: PositiveSeconds = 1800.0
+    queue: QueueId | None = None
+    notify: Text = "role:supervisor"
+
+
 class CenterFile(_Section):
     """The whole file."""
 
     center: CenterSection
     queues: list[QueueSection] = Field(min_length=1)
     agents: list[AgentSection] = Field(default_factory=list)
+    alerts: list[AlertSection] = Field(default_factory=list)
 
 
 def known_field_names() -> set[str]:
@@ -221,6 +241,7 @@ def known_field_names() -> set[str]:
         RelaxSection,
         QueueSection,
         AgentSection,
+        AlertSection,
         CenterFile,
     )
     return {name for model in models for name in model.model_fields}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hotline.domain.enums import Strategy
 
@@ -113,6 +113,8 @@ class CenterConfig:
     callback_retry_s: float = 300.0
     callback_max_attempts: int = 3
     timezone: str = "Asia/Shanghai"
+    #: alert rules as validated plain data (`hotline.services.alerts_rules.AlertRule` fields)
+    alerts: tuple[Mapping[str, Any], ...] = ()
 
     def queue(self, queue_id: str) -> QueueConfig:
         """The queue with this id; KeyError names it when absent."""

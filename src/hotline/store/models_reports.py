@@ -141,3 +141,25 @@ class ReportAgentEdges(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger)
     last_to: Mapped[str | None] = mapped_column(String(32))
     last_contact_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ReportAlert(Base):
+    """One fired alert: open until `cleared_at`; `acked_*` when someone acknowledged it."""
+
+    __tablename__ = "report_alerts"
+    __table_args__ = (
+        Index("ix_report_alerts_rule_id_subject", "rule_id", "subject"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Double)
+    text: Mapped[str] = mapped_column(String(500))
+    breach_since: Mapped[float] = mapped_column(Double)
+    fired_at: Mapped[float] = mapped_column(Double)
+    acked_at: Mapped[float | None] = mapped_column(Double)
+    acked_by: Mapped[str | None] = mapped_column(String(128))
+    cleared_at: Mapped[float | None] = mapped_column(Double)

@@ -1,4 +1,4 @@
-"""Reporting aggregates: contact facts, queue and agent 15-minute intervals, catch-up cursor.
+"""Reporting aggregates (contact facts, queue/agent 15-min intervals, daily rollups), alerts.
 
 Revision ID: 0006_reports
 Revises: 0003_kb
@@ -58,6 +58,30 @@ def upgrade() -> None:
         "ix_report_agent_spans_contact_id", "report_agent_spans", ["contact_id"], unique=False
     )
     op.create_index("ix_report_agent_spans_end", "report_agent_spans", ["end"], unique=False)
+    op.create_table(
+        "report_alerts",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("rule_id", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=128), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.Double(), nullable=False),
+        sa.Column("text", sa.String(length=500), nullable=False),
+        sa.Column("breach_since", sa.Double(), nullable=False),
+        sa.Column("fired_at", sa.Double(), nullable=False),
+        sa.Column("acked_at", sa.Double(), nullable=True),
+        sa.Column("acked_by", sa.String(length=128), nullable=True),
+        sa.Column("cleared_at", sa.Double(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_alerts")),
+        sqlite_autoincrement=True,
+    )
+    op.create_index(
+        "ix_report_alerts_rule_id_subject", "report_alerts", ["rule_id", "subject"], unique=False
+    )
     op.create_table(
         "report_center_days",
         sa.Column("zone", sa.String(length=64), nullable=False),
@@ -166,6 +190,8 @@ def downgrade() -> None:
     op.drop_index("ix_report_contacts_agent_id", table_name="report_contacts")
     op.drop_table("report_contacts")
     op.drop_table("report_center_days")
+    op.drop_index("ix_report_alerts_rule_id_subject", table_name="report_alerts")
+    op.drop_table("report_alerts")
     op.drop_index("ix_report_agent_spans_end", table_name="report_agent_spans")
     op.drop_index("ix_report_agent_spans_contact_id", table_name="report_agent_spans")
     op.drop_table("report_agent_spans")
