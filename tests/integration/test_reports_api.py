@@ -50,3 +50,18 @@ def test_reports_by_grain_with_filters_and_definitions(client):
     bad = client.get("/api/reports", params={**params, "grain": "year"}, headers=client.sup)
     assert bad.status_code == 422 and "grain" in str(bad.json())
     assert client.get("/api/reports", params=params, headers=client.a01).status_code == 403
+
+
+def test_alerts_are_listed_and_acknowledged_through_the_api(client):
+    from hotline.services.alerts_rules import AlertRule, Fired
+    from hotline.web.routes.reports import alerts_for
+
+    alerts = alerts_for(client.app)
+    rule = AlertRule("wait", "waiting_above", 0, queue="general")
+    record = alerts._fire(100.0, Fired(rule, "general", 3.0, 90.0))
+    listed = client.get("/api/alerts", headers=client.sup).json()
+    assert [a["id"] for a in listed["open"]] == [record.id]
+    r = client.post(f"/api/alerts/{record.id}/ack", headers=client.sup)
+    assert r.status_code == 200 and r.json()["acked_by"] == "supervisor"
+    assert client.post("/api/alerts/999999/ack", headers=client.sup).status_code == 404
+    assert client.get("/api/alerts", headers=client.a01).status_code == 403

@@ -13,7 +13,7 @@ import logging
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from hotline.kpi import (
@@ -26,13 +26,16 @@ from hotline.kpi import (
     parse_time,
 )
 from hotline.kpi.aggregate_time import GRAINS
+from hotline.notify import notifier_from_env
 from hotline.runtime import CenterService
+from hotline.services.alerts import Alerts, rules_from
 from hotline.services.reports import Reports
 from hotline.store.aggregates_query import Filters
 from hotline.web.deps import Service, Supervisor
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/reports", tags=["reports"])
+alerts_router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
 #: how often the server folds new events into the aggregates
 CATCH_UP_EVERY_S = 5.0
@@ -59,20 +62,42 @@ def get_reports(request: Request) -> Reports:
 ReportsDep = Annotated[Reports, Depends(get_reports)]
 
 
+def alerts_for(app: FastAPI) -> Alerts:
+    """The app's `Alerts` (rules are re-read from the live config at each evaluation)."""
+    alerts = getattr(app.state, "alerts", None)
+    if alerts is None:
+        service: CenterService = app.state.service
+        queues = lambda: service.read(  # noqa: E731
+            lambda r: {q.id: q.sl_threshold_s for q in r.config.queues}
+        )
+        alerts = Alerts(service.store, reports_for(app), notifier_from_env(), queues)
+        app.state.alerts = alerts
+    return alerts
+
+
+def _tick(app: FastAPI) -> None:
+    """One round: fold new events, then evaluate the alert rules on the fresh numbers."""
+    service: CenterService = app.state.service
+    reports_for(app).aggregates.catch_up()
+    rules = rules_from(service.read(lambda r: r.config.alerts))  # type: ignore[arg-type]
+    if rules:
+        alerts_for(app).evaluate(service.clock(), rules)
+
+
 async def reports_loop(app: FastAPI, every_s: float = CATCH_UP_EVERY_S) -> None:
-    """Fold new events into the aggregates every few seconds (in a worker thread)."""
+    """Fold new events into the aggregates and evaluate alerts every few seconds."""
     while True:
         try:
-            reports = reports_for(app)
-            await asyncio.to_thread(reports.aggregates.catch_up)
+            await asyncio.to_thread(_tick, app)
         except Exception:  # reporting must never take the server down
-            log.exception("report aggregates catch-up failed")
+            log.exception("report aggregates catch-up / alerts failed")
         await asyncio.sleep(every_s)
 
 
 def install(app: FastAPI) -> None:
     """Register the reports API on the app (one line in `create_app`)."""
     app.include_router(router)
+    app.include_router(alerts_router)
 
 
 def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
@@ -142,3 +167,24 @@ def report(
             for p in periods
         ],
     }
+
+
+@alerts_router.get("")
+def list_alerts(request: Request, _user: Supervisor, limit: int = 200) -> dict[str, Any]:
+    """Open alerts (what the wallboard shows) and the history, newest first."""
+    alerts = alerts_for(request.app)
+    return {
+        "open": [dataclasses.asdict(a) for a in alerts.store.open_alerts()],
+        "history": [dataclasses.asdict(a) for a in alerts.store.history(limit)],
+    }
+
+
+@alerts_router.post("/{alert_id}/ack")
+def acknowledge(
+    request: Request, service: Service, user: Supervisor, alert_id: int
+) -> dict[str, Any]:
+    """Acknowledge an alert: it stays open until its breach clears, but is marked as seen."""
+    record = alerts_for(request.app).acknowledge(alert_id, user.username, service.clock())
+    if record is None:
+        raise HTTPException(404, f"alert_id: no alert {alert_id}")
+    return dataclasses.asdict(record)
