@@ -65,3 +65,25 @@ def test_alerts_are_listed_and_acknowledged_through_the_api(client):
     assert r.status_code == 200 and r.json()["acked_by"] == "supervisor"
     assert client.post("/api/alerts/999999/ack", headers=client.sup).status_code == 404
     assert client.get("/api/alerts", headers=client.a01).status_code == 403
+
+
+def test_metrics_expose_the_named_series_to_supervisors_and_the_token(client, monkeypatch):
+    take_one_call(client)
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=client.a01).status_code == 401
+    body = client.get("/metrics", headers=client.sup).text
+    client.post("/api/contacts", json={"queue": "general"}, headers=client.ch)
+    body = client.get("/metrics", headers=client.sup).text
+    for series in (
+        'hotline_contacts_waiting{queue="general"}',
+        'hotline_agents{state=',
+        "hotline_events_total ",
+        "hotline_api_request_seconds_bucket",
+        "hotline_websocket_clients ",
+        "hotline_db_write_seconds_count ",
+    ):
+        assert series in body, series
+    assert 'hotline_api_request_seconds_count{method="POST",route="/api/contacts"}' in body
+    monkeypatch.setenv("HOTLINE_METRICS_TOKEN", "s3cret")
+    scraper = {"Authorization": "Bearer s3cret"}
+    assert client.get("/metrics", headers=scraper).status_code == 200

@@ -77,7 +77,11 @@ def alerts_for(app: FastAPI) -> Alerts:
 
 def _tick(app: FastAPI) -> None:
     """One round: fold new events, then evaluate the alert rules on the fresh numbers."""
+    from hotline.web.routes.metrics import watch_db_writes
+
     service: CenterService = app.state.service
+    if hasattr(app.state, "metrics_db_write"):
+        watch_db_writes(app, service.store.engine)
     reports_for(app).aggregates.catch_up()
     rules = rules_from(service.read(lambda r: r.config.alerts))  # type: ignore[arg-type]
     if rules:
@@ -96,8 +100,11 @@ async def reports_loop(app: FastAPI, every_s: float = CATCH_UP_EVERY_S) -> None:
 
 def install(app: FastAPI) -> None:
     """Register the reports API on the app (one line in `create_app`)."""
+    from hotline.web.routes import metrics
+
     app.include_router(router)
     app.include_router(alerts_router)
+    metrics.install(app)
 
 
 def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
