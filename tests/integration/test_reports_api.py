@@ -76,7 +76,7 @@ def test_metrics_expose_the_named_series_to_supervisors_and_the_token(client, mo
     body = client.get("/metrics", headers=client.sup).text
     for series in (
         'hotline_contacts_waiting{queue="general"}',
-        'hotline_agents{state=',
+        "hotline_agents{state=",
         "hotline_events_total ",
         "hotline_api_request_seconds_bucket",
         "hotline_websocket_clients ",

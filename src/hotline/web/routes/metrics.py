@@ -46,8 +46,8 @@ class _Live:
             for c in service.store.live_contacts()
             if c.status in (ContactStatus.QUEUED, ContactStatus.OFFERED)
         )
-        for q in service.read(lambda r: [q.id for q in r.config.queues]):
-            waiting.add_metric([q], live.get(q, 0))
+        for queue in service.read(lambda r: [q.id for q in r.config.queues]):
+            waiting.add_metric([queue], live.get(queue, 0))
         yield waiting
         agents = GaugeMetricFamily("hotline_agents", "agents by state", labels=["state"])
         for s, n in sorted(Counter(str(a.state) for a in service.store.agents()).items()):
