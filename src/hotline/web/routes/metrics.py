@@ -86,24 +86,12 @@ def install(app: FastAPI) -> None:
 
 
 def watch_db_writes(app: FastAPI, engine: Any) -> None:
-    """Time every INSERT INTO events on `engine` (SQLAlchemy events; write path untouched)."""
-    from sqlalchemy import event
+    """Time every INSERT INTO events on `engine` (engine events; write path untouched)."""
+    from hotline.store.timing import observe_event_writes
 
     if getattr(app.state, "metrics_watching", None) is engine:
         return
-    hist = app.state.metrics_db_write
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _start(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO EVENTS"):
-            conn.info["hotline_t0"] = time.perf_counter()
-
-    @event.listens_for(engine, "after_cursor_execute")
-    def _stop(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        t0 = conn.info.pop("hotline_t0", None)
-        if t0 is not None:
-            hist.observe(time.perf_counter() - t0)
-
+    observe_event_writes(engine, app.state.metrics_db_write.observe)
     app.state.metrics_watching = engine
 
 
