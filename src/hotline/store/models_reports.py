@@ -13,7 +13,7 @@ Empty queue/channel are stored as '' (not NULL) so they can be part of primary k
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Double, Index, Integer, String
+from sqlalchemy import BigInteger, Double, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.models import Base, SeqType
@@ -163,3 +163,23 @@ class ReportAlert(Base):
     acked_at: Mapped[float | None] = mapped_column(Double)
     acked_by: Mapped[str | None] = mapped_column(String(128))
     cleared_at: Mapped[float | None] = mapped_column(Double)
+
+
+class ReportDocument(Base):
+    """A produced scheduled report (HTML and PDF), kept with its history."""
+
+    __tablename__ = "report_documents"
+    __table_args__ = (
+        Index("ix_report_documents_schedule_due_at", "schedule", "due_at", unique=True),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    schedule: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[float] = mapped_column(Double)
+    period_start: Mapped[float] = mapped_column(Double)
+    period_end: Mapped[float] = mapped_column(Double)
+    created_at: Mapped[float] = mapped_column(Double)
+    title: Mapped[str] = mapped_column(String(200))
+    html: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,4 +1,5 @@
-"""Reporting aggregates (contact facts, queue/agent 15-min intervals, daily rollups), alerts.
+"""Reporting aggregates (contact facts, queue/agent 15-min intervals, daily rollups), alerts,
+scheduled report documents.
 
 Revision ID: 0006_reports
 Revises: 0003_kb
@@ -123,6 +124,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_report_cursor")),
     )
     op.create_table(
+        "report_documents",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("schedule", sa.String(length=64), nullable=False),
+        sa.Column("due_at", sa.Double(), nullable=False),
+        sa.Column("period_start", sa.Double(), nullable=False),
+        sa.Column("period_end", sa.Double(), nullable=False),
+        sa.Column("created_at", sa.Double(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("html", sa.Text(), nullable=False),
+        sa.Column("pdf", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_documents")),
+        sqlite_autoincrement=True,
+    )
+    op.create_index(
+        "ix_report_documents_schedule_due_at",
+        "report_documents",
+        ["schedule", "due_at"],
+        unique=True,
+    )
+    op.create_table(
         "report_queue_days",
         sa.Column("profile", sa.String(length=32), nullable=False),
         sa.Column("zone", sa.String(length=64), nullable=False),
@@ -184,6 +210,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("report_queue_intervals")
     op.drop_table("report_queue_days")
+    op.drop_index("ix_report_documents_schedule_due_at", table_name="report_documents")
+    op.drop_table("report_documents")
     op.drop_table("report_cursor")
     op.drop_index("ix_report_contacts_created_at", table_name="report_contacts")
     op.drop_index("ix_report_contacts_bucket", table_name="report_contacts")
