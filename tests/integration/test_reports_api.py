@@ -87,3 +87,20 @@ def test_metrics_expose_the_named_series_to_supervisors_and_the_token(client, mo
     monkeypatch.setenv("HOTLINE_METRICS_TOKEN", "s3cret")
     scraper = {"Authorization": "Bearer s3cret"}
     assert client.get("/metrics", headers=scraper).status_code == 200
+
+
+def test_scheduled_reports_are_listed_and_downloaded(client):
+    from hotline.services.reports_schedule import Schedule
+    from hotline.web.routes.reports import scheduled_for
+
+    jobs = scheduled_for(client.app)
+    now = client.app.state.service.clock()
+    jobs._schedules, jobs._since = (Schedule("daily"),), now - 2 * 86400
+    assert len(jobs.run_due(now)) == 1
+    (doc,) = client.get("/api/reports/documents", headers=client.sup).json()
+    assert doc["schedule"] == "daily@08:00" and "pdf" not in doc
+    pdf = client.get(f"/api/reports/documents/{doc['id']}.pdf", headers=client.sup)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    page = client.get(f"/api/reports/documents/{doc['id']}.html", headers=client.sup)
+    assert "Daily warning report" in page.text
+    assert client.get("/api/reports/documents/999.pdf", headers=client.sup).status_code == 404

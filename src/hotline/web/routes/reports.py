@@ -13,7 +13,7 @@ import logging
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from hotline.kpi import (
@@ -30,6 +30,8 @@ from hotline.notify import notifier_from_env
 from hotline.runtime import CenterService
 from hotline.services.alerts import Alerts, rules_from
 from hotline.services.reports import Reports
+from hotline.services.reports_jobs import ScheduledReports
+from hotline.services.reports_schedule import Schedule
 from hotline.store.aggregates_query import Filters
 from hotline.web.deps import Service, Supervisor
 
@@ -75,6 +77,23 @@ def alerts_for(app: FastAPI) -> Alerts:
     return alerts
 
 
+#: the seed centers' rhythm: daily warning, weekly bulletin (Monday), monthly report (1st)
+DEFAULT_SCHEDULES = (Schedule("daily"), Schedule("weekly"), Schedule("monthly"))
+
+
+def scheduled_for(app: FastAPI) -> ScheduledReports:
+    """The app's scheduled reports; only due times after the server started are produced."""
+    jobs = getattr(app.state, "scheduled_reports", None)
+    if jobs is None:
+        service: CenterService = app.state.service
+        jobs = ScheduledReports(
+            service.store, reports_for(app), notifier_from_env(), DEFAULT_SCHEDULES,
+            since=service.clock(),
+        )  # fmt: skip
+        app.state.scheduled_reports = jobs
+    return jobs
+
+
 def _tick(app: FastAPI) -> None:
     """One round: fold new events, then evaluate the alert rules on the fresh numbers."""
     from hotline.web.routes.metrics import watch_db_writes
@@ -86,6 +105,7 @@ def _tick(app: FastAPI) -> None:
     rules = rules_from(service.read(lambda r: r.config.alerts))  # type: ignore[arg-type]
     if rules:
         alerts_for(app).evaluate(service.clock(), rules)
+    scheduled_for(app).run_due(service.clock())
 
 
 async def reports_loop(app: FastAPI, every_s: float = CATCH_UP_EVERY_S) -> None:
@@ -195,3 +215,24 @@ def acknowledge(
     if record is None:
         raise HTTPException(404, f"alert_id: no alert {alert_id}")
     return dataclasses.asdict(record)
+
+
+@router.get("/documents")
+def documents(request: Request, _user: Supervisor, limit: int = 100) -> list[dict[str, Any]]:
+    """Produced scheduled reports, newest first (download with `/documents/{id}.pdf|html`)."""
+    return [
+        {k: v for k, v in dataclasses.asdict(d).items() if k not in ("html", "pdf")}
+        for d in scheduled_for(request.app).documents.history(limit)
+    ]
+
+
+@router.get("/documents/{doc_id}.{fmt}")
+def document(request: Request, _user: Supervisor, doc_id: int, fmt: str) -> Response:
+    if fmt not in ("pdf", "html"):
+        raise HTTPException(404, "fmt: pdf or html")
+    for d in scheduled_for(request.app).documents.history(1000):
+        if d.id == doc_id:
+            if fmt == "pdf":
+                return Response(d.pdf, media_type="application/pdf")
+            return Response(d.html, media_type="text/html; charset=utf-8")
+    raise HTTPException(404, f"doc_id: no report {doc_id}")
