@@ -32,6 +32,11 @@ def _line(name: str, k: Kpis) -> str:
     )
 
 
+def _gap(v: float | None) -> float:
+    """An hour with no contacts has no SL: a gap in the line, not a dip to 0 %."""
+    return float("nan") if v is None else v
+
+
 def _latin(text: str) -> str:
     return "".join(ch for ch in text if ord(ch) < 0x2E80).strip()
 
@@ -73,15 +78,16 @@ def render_pdf(title: str, whole: Period, hours: list[Period], tz: tzinfo) -> by
         plt.close(fig)
         for name, series in (
             ("Service level and abandon rate by hour",
-             [("SL", [p.total.service_level or 0 for p in hours]),
-              ("abandon rate", [p.total.abandon_rate or 0 for p in hours])]),
+             [("SL", [_gap(p.total.service_level) for p in hours]),
+              ("abandon rate", [_gap(p.total.abandon_rate) for p in hours])]),
             ("Volume by hour",
              [("offered", [p.total.offered for p in hours]),
               ("answered", [p.total.answered for p in hours])]),
         ):  # fmt: skip
             fig, ax = plt.subplots(figsize=(11.69, 8.27))
             for label, values in series:
-                ax.plot(labels, values, marker="o", label=label)
+                ax.plot(range(len(labels)), values, marker="o", label=label)
+            ax.set_xticks(range(len(labels)), labels)
             ax.set_title(name)
             ax.legend()
             ax.tick_params(axis="x", rotation=60)
