@@ -142,9 +142,11 @@ def report(
     runs into the future is cut at now. Occupancy is a center figure: it is printed once, on
     the ALL row and under the table, not repeated under every queue.
     """
-    from hotline.kpi import KpiOptions, clip_to_now, compute_kpis, format_range, kpis_by_queue
+    from hotline.kpi import KpiOptions, clip_to_now, format_range
+    from hotline.services.reports import Reports
     from hotline.sim.report import kpi_table
     from hotline.store import open_store
+    from hotline.store.aggregates_query import Filters
 
     store = open_store(_url(database_url))
     tz = _center_zone(store)
@@ -155,13 +157,10 @@ def report(
         raise _fail("--from must be before --to")
     cut = t1 > now
     t0, t1 = clip_to_now(t0, t1, now)
-    events = store.events_for_range(t0, t1)
     opts = KpiOptions(sl_threshold_s=sl_threshold_s, short_abandon_s=short_abandon_s)
-    rows = kpis_by_queue(events, t0, t1, channel=channel, options=opts)
-    if queue:
-        rows = {q: k for q, k in rows.items() if q == queue}
-    total = compute_kpis(events, t0, t1, queue=queue, channel=channel, options=opts)
-    center = compute_kpis(events, t0, t1, options=opts) if queue or channel else total
+    # from the stored aggregates, after folding what was written since their last run
+    period = Reports.for_store(store).kpis(t0, t1, Filters(queue, channel, options=opts))
+    rows, total, center = period.queues, period.total, period.center
     title = format_range(t0, t1, tz) + (" (cut at now)" if cut else "")
     table = kpi_table(title, [*rows.items(), ("ALL", total)], first="queue")
     wide = Console(width=max(console.width, 150))  # a report is read whole, even in a pipe

@@ -142,6 +142,7 @@ def config_from_dict(data: Any, source: str = "<api>") -> CenterConfig:
         timezone=tz,
         federation=build_federation(model.federation),
         emergency_plans=build_plans(model.emergency),
+        alerts=tuple(a.model_dump() for a in model.alerts),
     )
 
 
@@ -179,6 +180,7 @@ def dump_config(config: CenterConfig) -> dict[str, Any]:
         ],
         "federation": dump_federation(config.federation),
         "emergency": dump_plans(config.emergency_plans),
+        "alerts": [dict(a) for a in config.alerts],
     }
 
 

@@ -256,6 +256,23 @@ class PlanSection(_Section):
 
 class EmergencySection(_Section):
     plans: list[PlanSection] = Field(default_factory=list)
+class AlertSection(_Section):
+    """One alert rule (see `hotline.services.alerts_rules`): fires when `kind`'s measure
+    breaches `threshold` for `for_s` seconds; rates are measured over the last `window_s`."""
+
+    id: Text
+    kind: Literal[
+        "service_level_below",
+        "abandon_rate_above",
+        "waiting_above",
+        "agent_not_ready_over",
+        "callback_overdue",
+    ]
+    threshold: Annotated[float, Field(ge=0)]
+    for_s: Seconds = 0.0
+    window_s: PositiveSeconds = 1800.0
+    queue: QueueId | None = None
+    notify: Text = "role:supervisor"
 
 
 class CenterFile(_Section):
@@ -266,6 +283,7 @@ class CenterFile(_Section):
     agents: list[AgentSection] = Field(default_factory=list)
     federation: FederationSection = Field(default_factory=FederationSection)
     emergency: EmergencySection = Field(default_factory=EmergencySection)
+    alerts: list[AlertSection] = Field(default_factory=list)
 
 
 def known_field_names() -> set[str]:
@@ -281,6 +299,7 @@ def known_field_names() -> set[str]:
         FederationSection,
         PlanSection,
         EmergencySection,
+        AlertSection,
         CenterFile,
     )
     return {name for model in models for name in model.model_fields}

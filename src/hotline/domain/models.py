@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hotline.domain.enums import Strategy
 from hotline.domain.federation import EmergencyPlan, FederationConfig
@@ -116,6 +116,8 @@ class CenterConfig:
     timezone: str = "Asia/Shanghai"
     federation: FederationConfig = field(default_factory=FederationConfig)  # peer centers
     emergency_plans: tuple[EmergencyPlan, ...] = ()  # named plans one switch turns on
+    #: alert rules as validated plain data (`hotline.services.alerts_rules.AlertRule` fields)
+    alerts: tuple[Mapping[str, Any], ...] = ()
 
     def queue(self, queue_id: str) -> QueueConfig:
         """The queue with this id; KeyError names it when absent."""

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL
 from hotline.store import models_compliance as _models_compliance  # noqa: F401
 from hotline.store import models_kb as _models_kb  # noqa: F401
 from hotline.store import models_qa as _models_qa  # noqa: F401
+from hotline.store import models_reports as _models_reports  # noqa: F401
 from hotline.store import models_tickets as _models_tickets  # noqa: F401
 from hotline.store.db import make_engine
 from hotline.store.entities import (

@@ -38,6 +38,8 @@ from hotline.web.routes import (
 from hotline.web.routes.chat import install as install_channels
 from hotline.web.routes.federation import install as install_federation
 from hotline.web.routes.qa import qa_loop
+from hotline.web.routes.reports import install as install_reports
+from hotline.web.routes.reports import reports_loop
 from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
@@ -86,6 +88,7 @@ def create_app(
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
             asyncio.create_task(compliance.compliance_loop(app)),  # retention purge
             asyncio.create_task(qa_loop(app)),  # transcribe and check recordings and chats
+            asyncio.create_task(reports_loop(app)),  # report aggregates catch-up, alerts
         ]
         try:
             yield
@@ -121,6 +124,7 @@ def create_app(
     app.include_router(ui.router)
     install_channels(app, chat, wechat)  # KB, chat, WeChat APIs + widget; services in lifespan
     install_federation(app)  # peer centers: load push, transfers (issue 12)
+    install_reports(app)  # reports, alerts, /metrics
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -23,12 +23,12 @@ from hotline.kpi import (
     Kpis,
     RangeError,
     clip_to_now,
-    compute_kpis,
     field_definitions,
-    kpis_by_queue,
     parse_time,
 )
+from hotline.store.aggregates_query import Filters
 from hotline.web.deps import Service, Supervisor
+from hotline.web.routes.reports import ReportsDep
 
 router = APIRouter(prefix="/api/kpis", tags=["kpis"])
 
@@ -115,6 +115,7 @@ def _bound(field: str, value: str | None, tz: ZoneInfo) -> float | None:
 def kpis(
     service: Service,
     _user: Supervisor,
+    reports: ReportsDep,
     start: str | None = Query(default=None, alias="from", description=TIME_HELP),
     end: str | None = Query(default=None, alias="to", description=f"{TIME_HELP}; default now"),
     queue: str | None = None,
@@ -142,10 +143,10 @@ def kpis(
         **({"sl_formula": sl_formula} if sl_formula else {}),
     )
     t0, t1 = clip_to_now(t0, t1, now)
-    events = service.store.events_for_range(t0, t1)
     head = {"from": t0, "to": t1, "timezone": zone}
+    # from the stored aggregates (folded up to now first), not a refold of the timeline
+    f = Filters(None if by_queue else queue, channel, options=opts)
+    period = reports.kpis(t0, t1, f)
     if by_queue:
-        per = kpis_by_queue(events, t0, t1, channel=channel, options=opts)
-        return {**head, "queues": {q: _as_dict(k) for q, k in per.items()}}
-    k = compute_kpis(events, t0, t1, queue=queue, channel=channel, options=opts)
-    return {**head, **_as_dict(k)}
+        return {**head, "queues": {q: _as_dict(k) for q, k in period.queues.items()}}
+    return {**head, **_as_dict(period.total)}

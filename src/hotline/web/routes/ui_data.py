@@ -17,6 +17,7 @@ audited `POST /api/contacts/{id}/reveal`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,15 +26,17 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from hotline.domain.enums import Channel, ContactStatus
 from hotline.domain.records import EventRecord
-from hotline.kpi import KpiOptions, compute_kpis, intervals
+from hotline.kpi import KpiOptions
 from hotline.routing import Router
 from hotline.routing.matching import meets
 from hotline.routing.snapshot import ContactSnapshot
 from hotline.store import User
+from hotline.store.aggregates_query import Filters
 from hotline.web.deps import AgentUser, Service, Supervisor, agent_of
 from hotline.web.routes.contacts import _visible
 from hotline.web.routes.federation import banner as emergency_banner
 from hotline.web.routes.queues import queue_status
+from hotline.web.routes.reports import ReportsDep
 from hotline.web.routes.tickets_common import Tickets, order_view
 from hotline.web.routes.ui_card import hold_times, ivr_summary, last_rating
 from hotline.web.routes.views import agent_view, contact_view
@@ -349,30 +352,34 @@ def _kpi_row(k: Any) -> dict[str, Any]:
 def wallboard_stats(
     service: Service,
     _user: Supervisor,
+    reports: ReportsDep,
     step_s: int = Query(default=1800, ge=300, le=3600),
 ) -> dict[str, Any]:
     """Per-queue KPIs today and in the last 30 minutes (each queue with its own SL threshold),
     contacts handled today per agent, and intraday arrivals/answered/abandoned per `step_s`."""
     now = service.clock()
     config = service.read(lambda r: r.config)
-    events, handled = _handled_today(service, now)
+    _, handled = _handled_today(service, now)
     start = _midnight(now, config.timezone)  # type: ignore[attr-defined]
     queues: dict[str, Any] = {}
+    reader = reports.fresh()  # the stored aggregates, not a refold of today's timeline
     for q in config.queues:  # type: ignore[attr-defined]
-        opts = KpiOptions(sl_threshold_s=q.sl_threshold_s)
-        today = compute_kpis(events, start, now + 1, queue=q.id, options=opts)
-        recent = compute_kpis(events, now - 1800, now + 1, queue=q.id, options=opts)
-        queues[q.id] = {"today": _kpi_row(today), "last_30m": _kpi_row(recent)}
-    total = compute_kpis(events, start, now + 1)
+        f = Filters(q.id, options=KpiOptions(sl_threshold_s=q.sl_threshold_s))
+        today, recent = reader.ranges([(start, now + 1), (now - 1800, now + 1)], f)
+        queues[q.id] = {"today": _kpi_row(today.total), "last_30m": _kpi_row(recent.total)}
+    n = math.ceil((now + 1 - start) / step_s)  # buckets as `hotline.kpi.intervals` cuts them
+    steps = [(start + i * step_s, min(start + (i + 1) * step_s, now + 1)) for i in range(n)]
+    periods = reader.ranges([(start, now + 1), *steps])
+    total = periods[0].total
     series = [
         {
-            "t": t,
-            "offered": k.offered,
-            "answered": k.answered,
-            "abandoned": k.abandoned,
-            "service_level": k.service_level,
+            "t": p.start,
+            "offered": p.total.offered,
+            "answered": p.total.answered,
+            "abandoned": p.total.abandoned,
+            "service_level": p.total.service_level,
         }
-        for t, k in intervals(events, start, now + 1, step_s)
+        for p in periods[1:]
     ]
     # one target line for the center: each queue's target weighted by its contacts today
     weights = [(q.sl_target, queues[q.id]["today"]["offered"]) for q in config.queues]  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 confidential callers (issue 16).
 
 Revision ID: 0007_compliance
-Revises: 0005_qa
+Revises: 0006_reports
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_compliance"
-down_revision: str | None = "0005_qa"
+down_revision: str | None = "0006_reports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,238 @@
+"""Reports over the aggregates: the server's catch-up loop and the reports API.
+
+`GET /api/reports` gives KPIs for any range by grain (15min … month) with queue, channel and
+agent filters, each period with its queues' rows; the definitions printed with them name the
+SL variant and thresholds as the CLI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+
+from hotline.kpi import (
+    SL_FORMULAS,
+    KpiOptions,
+    Kpis,
+    RangeError,
+    clip_to_now,
+    definitions,
+    parse_time,
+)
+from hotline.kpi.aggregate_time import GRAINS
+from hotline.notify import notifier_from_env
+from hotline.runtime import CenterService
+from hotline.services.alerts import Alerts, rules_from
+from hotline.services.reports import Reports
+from hotline.services.reports_jobs import ScheduledReports
+from hotline.services.reports_schedule import Schedule
+from hotline.store.aggregates_query import Filters
+from hotline.web.deps import Service, Supervisor
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+alerts_router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+
+#: how often the server folds new events into the aggregates
+CATCH_UP_EVERY_S = 5.0
+
+
+def _queue_thresholds(service: CenterService) -> list[float]:
+    return service.read(lambda r: [q.sl_threshold_s for q in r.config.queues])  # type: ignore[return-value]
+
+
+def reports_for(app: FastAPI) -> Reports:
+    """The app's `Reports` (made on first use from the live config)."""
+    reports = getattr(app.state, "reports", None)
+    if reports is None:
+        service: CenterService = app.state.service
+        reports = Reports.for_store(service.store, _queue_thresholds(service))
+        app.state.reports = reports
+    return reports
+
+
+def get_reports(request: Request) -> Reports:
+    return reports_for(request.app)
+
+
+ReportsDep = Annotated[Reports, Depends(get_reports)]
+
+
+def alerts_for(app: FastAPI) -> Alerts:
+    """The app's `Alerts` (rules are re-read from the live config at each evaluation)."""
+    alerts = getattr(app.state, "alerts", None)
+    if alerts is None:
+        service: CenterService = app.state.service
+        queues = lambda: service.read(  # noqa: E731
+            lambda r: {q.id: q.sl_threshold_s for q in r.config.queues}
+        )
+        alerts = Alerts(service.store, reports_for(app), notifier_from_env(), queues)
+        app.state.alerts = alerts
+    return alerts
+
+
+#: the seed centers' rhythm: daily warning, weekly bulletin (Monday), monthly report (1st)
+DEFAULT_SCHEDULES = (Schedule("daily"), Schedule("weekly"), Schedule("monthly"))
+
+
+def scheduled_for(app: FastAPI) -> ScheduledReports:
+    """The app's scheduled reports; only due times after the server started are produced."""
+    jobs = getattr(app.state, "scheduled_reports", None)
+    if jobs is None:
+        service: CenterService = app.state.service
+        jobs = ScheduledReports(
+            service.store, reports_for(app), notifier_from_env(), DEFAULT_SCHEDULES,
+            since=service.clock(),
+        )  # fmt: skip
+        app.state.scheduled_reports = jobs
+    return jobs
+
+
+def _tick(app: FastAPI) -> None:
+    """One round: fold new events, then evaluate the alert rules on the fresh numbers."""
+    from hotline.web.routes.metrics import watch_db_writes
+
+    service: CenterService = app.state.service
+    if hasattr(app.state, "metrics_db_write"):
+        watch_db_writes(app, service.store.engine)
+    reports_for(app).aggregates.catch_up()
+    rules = rules_from(service.read(lambda r: r.config.alerts))  # type: ignore[arg-type]
+    if rules:
+        alerts_for(app).evaluate(service.clock(), rules)
+    scheduled_for(app).run_due(service.clock())
+
+
+async def reports_loop(app: FastAPI, every_s: float = CATCH_UP_EVERY_S) -> None:
+    """Fold new events into the aggregates and evaluate alerts every few seconds."""
+    while True:
+        try:
+            await asyncio.to_thread(_tick, app)
+        except Exception:  # reporting must never take the server down
+            log.exception("report aggregates catch-up / alerts failed")
+        await asyncio.sleep(every_s)
+
+
+def install(app: FastAPI) -> None:
+    """Register the reports API on the app (one line in `create_app`)."""
+    from hotline.web.routes import metrics
+
+    app.include_router(router)
+    app.include_router(alerts_router)
+    metrics.install(app)
+
+
+def _invalid(field: str, message: str, value: Any) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", field), "msg": message, "input": value}]
+    )
+
+
+def _row(k: Kpis) -> dict[str, Any]:
+    d = dataclasses.asdict(k)
+    d.pop("options")
+    return d
+
+
+@router.get("")
+def report(
+    service: Service,
+    _user: Supervisor,
+    reports: ReportsDep,
+    start: str = Query(alias="from", description="ISO date/time in the center's zone"),
+    end: str = Query(alias="to", description="ISO date/time (excluded), cut at now"),
+    grain: str = Query(default="day", description=f"one of {', '.join(GRAINS)}"),
+    queue: str | None = None,
+    channel: str | None = None,
+    agent: str | None = None,
+    sl_threshold_s: float = Query(default=20.0, gt=0, le=3600),
+    short_abandon_s: float = Query(default=5.0, ge=0, le=600),
+    sl_formula: str | None = None,
+) -> dict[str, Any]:
+    """KPIs per period of `grain` over [from, to), with per-queue rows and definitions."""
+    tz = ZoneInfo(reports.zone)
+    bounds = {}
+    for name, value in (("from", start), ("to", end)):
+        try:
+            bounds[name] = parse_time(value, tz)
+        except RangeError as exc:
+            raise _invalid(name, str(exc), value) from None
+    if bounds["from"] >= bounds["to"]:
+        raise _invalid("from", "must be before to", start)
+    if grain not in GRAINS:
+        raise _invalid("grain", f"must be one of {list(GRAINS)}", grain)
+    if sl_formula is not None and sl_formula not in SL_FORMULAS:
+        raise _invalid("sl_formula", f"must be one of {sorted(SL_FORMULAS)}", sl_formula)
+    if grain == "15min" and bounds["to"] - bounds["from"] > 31 * 86400:
+        raise _invalid("grain", "15min is limited to ranges of 31 days", grain)
+    opts = KpiOptions(
+        sl_threshold_s=sl_threshold_s,
+        short_abandon_s=short_abandon_s,
+        **({"sl_formula": sl_formula} if sl_formula else {}),
+    )
+    t0, t1 = clip_to_now(bounds["from"], bounds["to"], service.clock())
+    periods = reports.fresh().series(t0, t1, grain, Filters(queue, channel, agent, opts), tz)
+    return {
+        "from": t0,
+        "to": t1,
+        "timezone": reports.zone,
+        "grain": grain,
+        "options": dataclasses.asdict(opts),
+        "definitions": definitions(opts),
+        "periods": [
+            {
+                "start": p.start,
+                "end": p.end,
+                "total": _row(p.total),
+                "queues": {q: _row(k) for q, k in p.queues.items()},
+            }
+            for p in periods
+        ],
+    }
+
+
+@alerts_router.get("")
+def list_alerts(request: Request, _user: Supervisor, limit: int = 200) -> dict[str, Any]:
+    """Open alerts (what the wallboard shows) and the history, newest first."""
+    alerts = alerts_for(request.app)
+    return {
+        "open": [dataclasses.asdict(a) for a in alerts.store.open_alerts()],
+        "history": [dataclasses.asdict(a) for a in alerts.store.history(limit)],
+    }
+
+
+@alerts_router.post("/{alert_id}/ack")
+def acknowledge(
+    request: Request, service: Service, user: Supervisor, alert_id: int
+) -> dict[str, Any]:
+    """Acknowledge an alert: it stays open until its breach clears, but is marked as seen."""
+    record = alerts_for(request.app).acknowledge(alert_id, user.username, service.clock())
+    if record is None:
+        raise HTTPException(404, f"alert_id: no alert {alert_id}")
+    return dataclasses.asdict(record)
+
+
+@router.get("/documents")
+def documents(request: Request, _user: Supervisor, limit: int = 100) -> list[dict[str, Any]]:
+    """Produced scheduled reports, newest first (download with `/documents/{id}.pdf|html`)."""
+    return [
+        {k: v for k, v in dataclasses.asdict(d).items() if k not in ("html", "pdf")}
+        for d in scheduled_for(request.app).documents.history(limit)
+    ]
+
+
+@router.get("/documents/{doc_id}.{fmt}")
+def document(request: Request, _user: Supervisor, doc_id: int, fmt: str) -> Response:
+    if fmt not in ("pdf", "html"):
+        raise HTTPException(404, "fmt: pdf or html")
+    for d in scheduled_for(request.app).documents.history(1000):
+        if d.id == doc_id:
+            if fmt == "pdf":
+                return Response(d.pdf, media_type="application/pdf")
+            return Response(d.html, media_type="text/html; charset=utf-8")
+    raise HTTPException(404, f"doc_id: no report {doc_id}")

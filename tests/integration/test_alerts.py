@@ -1,0 +1,65 @@
+"""Specification of alert rules: fire once, acknowledge, no refire until the breach clears."""
+
+from __future__ import annotations
+
+from hotline.notify import LogNotifier
+from hotline.routing import events as ev
+from hotline.runtime import CenterService
+from hotline.services.alerts import Alerts, rules_from
+from hotline.services.alerts_rules import AlertBook, AlertRule, Cleared, Fired
+from hotline.services.reports import Reports
+from hotline.store import Store
+
+
+def test_a_rule_fires_once_is_acknowledged_and_refires_only_after_it_cleared(store: Store):
+    from hotline.config import dump_config, load_demo_config
+
+    store.save_config(dump_config(load_demo_config()), "test")
+    service = CenterService(store)
+    notifier = LogNotifier()
+    reports = Reports.for_store(store)
+    alerts = Alerts(store, reports, notifier, lambda: {"general": 20.0})
+    rules = rules_from(
+        [{"id": "wait", "kind": "waiting_above", "threshold": 0, "queue": "general"}]
+    )
+
+    service.apply(ev.AgentLogin("a01"))
+    service.apply(ev.ContactArrived("c0", "general"))
+    service.apply(ev.OfferAccepted("a01", "c0"))
+    service.apply(ev.ContactArrived("c1", "general"))  # the only agent is busy: it waits
+    now = service.clock()
+    first = alerts.evaluate(now, rules)
+    assert [(a.rule_id, a.subject, a.value) for a in first] == [("wait", "general", 1.0)]
+    assert [n.kind for n in notifier.sent] == ["alert"] and "[wait] general" in notifier.sent[
+        0
+    ].text
+    assert alerts.evaluate(now + 1, rules) == []  # still waiting: deduplicated
+
+    acked = alerts.acknowledge(first[0].id, "supervisor", now + 2)
+    assert acked is not None and (acked.acked_by, acked.acked_at) == ("supervisor", now + 2)
+    assert alerts.evaluate(now + 3, rules) == []  # acknowledged, still breached: silent
+    assert len(notifier.sent) == 1
+
+    service.apply(ev.CustomerLeft("c1"))  # the caller hung up: nobody waits any more
+    assert alerts.evaluate(now + 4, rules) == []
+    assert alerts.store.open_alerts() == []
+    (closed,) = alerts.store.history()
+    assert closed.cleared_at == now + 4 and closed.acked_by == "supervisor"
+
+    service.apply(ev.ContactArrived("c2", "general"))  # a01 is still busy: c2 waits
+    again = alerts.evaluate(now + 5, rules)
+    assert len(again) == 1 and again[0].id != first[0].id and len(notifier.sent) == 2
+    # a restart reloads the open alert: the same breach does not fire twice
+    restarted = Alerts(store, reports, LogNotifier(), lambda: {"general": 20.0})
+    assert restarted.evaluate(now + 6, rules) == []
+
+
+def test_a_rule_waits_for_its_duration_before_firing():
+    rule = AlertRule("sl", "service_level_below", threshold=0.8, for_s=300)
+    book = AlertBook()
+    assert book.step(0, rule, {"general": 0.5}) == []
+    assert book.step(299, rule, {"general": 0.7}) == []
+    (fired,) = book.step(300, rule, {"general": 0.6})
+    assert isinstance(fired, Fired) and fired.since == 0
+    assert book.step(400, rule, {"general": None}) == [Cleared("sl", "general")]  # no data
+    assert book.step(500, rule, {"general": 0.1}) == []  # a new breach starts its own timer

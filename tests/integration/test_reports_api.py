@@ -1,0 +1,106 @@
+"""Specification of the reports API and of the wallboard's data source (the aggregates)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hotline.store.aggregates import Aggregates
+
+from .api_client import login, running_app
+
+
+@pytest.fixture
+def client(db_url):
+    with running_app(db_url) as c:
+        c.sup = login(c, "supervisor")
+        c.ch, c.a01 = login(c, "channel"), login(c, "a01")
+        c.cookies.clear()
+        yield c
+
+
+def take_one_call(client) -> None:
+    client.post("/api/agents/me/state", json={"state": "login"}, headers=client.a01)
+    client.post("/api/agents/me/state", json={"state": "available"}, headers=client.a01)
+    cid = client.post("/api/contacts", json={"queue": "general"}, headers=client.ch).json()["id"]
+    client.post(f"/api/contacts/{cid}/accept", headers=client.a01)
+    client.post(f"/api/contacts/{cid}/complete", json={}, headers=client.a01)
+
+
+def test_the_wallboard_reads_the_aggregates_folded_up_to_now(client):
+    take_one_call(client)
+    stats = client.get("/api/ui/wallboard/stats", headers=client.sup).json()
+    assert stats["queues"]["general"]["today"]["answered"] == 1
+    store = client.app.state.service.store
+    # the refresh folded every event into the aggregates instead of refolding the timeline
+    assert Aggregates(store.engine).cursor() == store.last_event_seq()
+
+
+def test_reports_by_grain_with_filters_and_definitions(client):
+    take_one_call(client)
+    now = client.app.state.service.clock()
+    params = {"from": str(now - 3 * 3600), "to": str(now + 60), "grain": "hour"}
+    r = client.get("/api/reports", params=params, headers=client.sup).json()
+    assert len(r["periods"]) in (3, 4) and r["timezone"] == "Asia/Shanghai"
+    assert sum(p["total"]["answered"] for p in r["periods"]) == 1
+    assert "formula" in r["definitions"]["service_level"]
+    one = client.get("/api/reports", params={**params, "agent": "a01"}, headers=client.sup)
+    assert sum(p["total"]["handled"] for p in one.json()["periods"]) == 1
+    other = client.get("/api/reports", params={**params, "agent": "a02"}, headers=client.sup)
+    assert sum(p["total"]["answered"] for p in other.json()["periods"]) == 0
+    bad = client.get("/api/reports", params={**params, "grain": "year"}, headers=client.sup)
+    assert bad.status_code == 422 and "grain" in str(bad.json())
+    assert client.get("/api/reports", params=params, headers=client.a01).status_code == 403
+
+
+def test_alerts_are_listed_and_acknowledged_through_the_api(client):
+    from hotline.services.alerts_rules import AlertRule, Fired
+    from hotline.web.routes.reports import alerts_for
+
+    alerts = alerts_for(client.app)
+    rule = AlertRule("wait", "waiting_above", 0, queue="general")
+    record = alerts._fire(100.0, Fired(rule, "general", 3.0, 90.0))
+    listed = client.get("/api/alerts", headers=client.sup).json()
+    assert [a["id"] for a in listed["open"]] == [record.id]
+    r = client.post(f"/api/alerts/{record.id}/ack", headers=client.sup)
+    assert r.status_code == 200 and r.json()["acked_by"] == "supervisor"
+    assert client.post("/api/alerts/999999/ack", headers=client.sup).status_code == 404
+    assert client.get("/api/alerts", headers=client.a01).status_code == 403
+
+
+def test_metrics_expose_the_named_series_to_supervisors_and_the_token(client, monkeypatch):
+    take_one_call(client)
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=client.a01).status_code == 401
+    body = client.get("/metrics", headers=client.sup).text
+    client.post("/api/contacts", json={"queue": "general"}, headers=client.ch)
+    body = client.get("/metrics", headers=client.sup).text
+    for series in (
+        'hotline_contacts_waiting{queue="general"}',
+        "hotline_agents{state=",
+        "hotline_events_total ",
+        "hotline_api_request_seconds_bucket",
+        "hotline_websocket_clients ",
+        "hotline_db_write_seconds_count ",
+    ):
+        assert series in body, series
+    assert 'hotline_api_request_seconds_count{method="POST",route="/api/contacts"}' in body
+    monkeypatch.setenv("HOTLINE_METRICS_TOKEN", "s3cret")
+    scraper = {"Authorization": "Bearer s3cret"}
+    assert client.get("/metrics", headers=scraper).status_code == 200
+
+
+def test_scheduled_reports_are_listed_and_downloaded(client):
+    from hotline.services.reports_schedule import Schedule
+    from hotline.web.routes.reports import scheduled_for
+
+    jobs = scheduled_for(client.app)
+    now = client.app.state.service.clock()
+    jobs._schedules, jobs._since = (Schedule("daily"),), now - 2 * 86400
+    assert len(jobs.run_due(now)) == 1
+    (doc,) = client.get("/api/reports/documents", headers=client.sup).json()
+    assert doc["schedule"] == "daily@08:00" and "pdf" not in doc
+    pdf = client.get(f"/api/reports/documents/{doc['id']}.pdf", headers=client.sup)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    page = client.get(f"/api/reports/documents/{doc['id']}.html", headers=client.sup)
+    assert "Daily warning report" in page.text
+    assert client.get("/api/reports/documents/999.pdf", headers=client.sup).status_code == 404
