@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from .test_voice_calls import _voice_peers, center  # noqa: F401 - the real-SIP fixtures
+from .test_voice_calls import center  # noqa: F401 - the real-SIP fixture
+from .voice_rig import needs_peers
+
+pytestmark = needs_peers
 
 KEY = "test-2026:" + base64.b64encode(b"k" * 32).decode()
 
