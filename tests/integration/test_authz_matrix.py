@@ -198,13 +198,73 @@ RULES: dict[tuple[str, str], Any] = {
     ("POST", "/api/chat/contacts/{contact_id}/typing"): CORE,
     ("GET", "/api/chat/media/{media_id}"): CORE,
     ("GET", "/api/chat/kpis"): SUPERVISORS,
+    # compliance: admins run it (retention, holds, purges, data-subject requests, lifting an
+    # opt-out); supervisors read the lists and logs and mark confidential callers; an opt-out
+    # may be recorded by anyone in the center who hears it (it only ever stops contact)
+    ("POST", "/api/compliance/opt-outs"): CORE,
+    ("GET", "/api/compliance/opt-outs"): SUPERVISORS,
+    ("DELETE", "/api/compliance/opt-outs/{identifier}"): ONLY_ADMIN,
+    ("POST", "/api/compliance/attempts/check"): CREATORS,  # the dialler/adapters before a call
+    ("GET", "/api/compliance/attempts"): SUPERVISORS,
+    ("GET", "/api/compliance/agent-check"): STAFF,  # the desk before a manual call
+    ("GET", "/api/compliance/settings"): SUPERVISORS,
+    ("PUT", "/api/compliance/settings"): ONLY_ADMIN,
+    ("POST", "/api/compliance/holds"): ONLY_ADMIN,
+    ("GET", "/api/compliance/holds"): ONLY_ADMIN,
+    ("DELETE", "/api/compliance/holds/{hold_id}"): ONLY_ADMIN,
+    ("POST", "/api/compliance/purge"): ONLY_ADMIN,
+    ("GET", "/api/compliance/purges"): ONLY_ADMIN,
+    ("POST", "/api/compliance/subjects/export"): ONLY_ADMIN,
+    ("POST", "/api/compliance/subjects/erase"): ONLY_ADMIN,
+    ("POST", "/api/compliance/confidential"): SUPERVISORS,
+    # lifting it is an admin's, like lifting an opt-out: a marking may hide the caller from
+    # supervisors (the default shows them to admins only)
+    ("DELETE", "/api/compliance/confidential/{identifier}"): ONLY_ADMIN,
+    # (agents: only the calls they took - checked per row, the probe's contact has none)
+    ("GET", "/api/compliance/recordings/{contact_id}/{leg}"): STAFF,
+    ("POST", "/api/compliance/notice/{contact_id}"): CREATORS,  # the gateway played it
+    # quality assurance: supervisors review everything; an agent sees only their own results
+    # (lists filtered to their agent id, one result or its audio checked per row) and
+    # disputes findings on their own contacts
+    ("GET", "/qa"): (PAGE, STAFF),  # agents: logins linked to an agent
+    ("GET", "/api/qa/status"): SUPERVISORS,
+    ("GET", "/api/qa/contacts"): STAFF,
+    ("GET", "/api/qa/contacts/{contact_id}"): STAFF,
+    ("GET", "/api/qa/contacts/{contact_id}/audio/{speaker}"): STAFF,
+    ("POST", "/api/qa/contacts/{contact_id}/marks"): SUPERVISORS,
+    ("POST", "/api/qa/findings/{finding_id}/review"): SUPERVISORS,
+    ("POST", "/api/qa/findings/{finding_id}/dispute"): AGENT_LINKED,
+    ("GET", "/api/qa/agents"): STAFF,
+    ("GET", "/api/qa/search"): STAFF,
+    ("GET", "/api/qa/topics"): SUPERVISORS,
+    # reports, alerts and metrics: supervisors (the Prometheus scraper uses its own token)
+    ("GET", "/api/reports"): SUPERVISORS,
+    ("GET", "/api/reports/documents"): SUPERVISORS,
+    ("GET", "/api/reports/documents/{doc_id}.{fmt}"): SUPERVISORS,
+    ("GET", "/api/alerts"): SUPERVISORS,
+    ("POST", "/api/alerts/{alert_id}/ack"): SUPERVISORS,
+    ("GET", "/metrics"): SUPERVISORS,  # other logins: 403 like everywhere, not 401
+    # federation: the peer API is called by the other centers with the `channel` service
+    # login (never a person's login); supervisors watch the peers' status
+    ("POST", "/api/federation/load"): frozenset({CHANNEL}),
+    ("POST", "/api/federation/transfers"): frozenset({CHANNEL}),
+    ("POST", "/api/federation/transfers/{contact_id}/withdraw"): frozenset({CHANNEL}),
+    ("POST", "/api/federation/messages"): frozenset({CHANNEL}),
+    ("GET", "/api/federation/status"): SUPERVISORS,
+    # emergency plans: everyone in the center sees the banner; supervisors switch it
+    ("GET", "/api/emergency"): CORE,
+    ("POST", "/api/emergency/on"): SUPERVISORS,
+    ("POST", "/api/emergency/off"): SUPERVISORS,
 }
 
 # Placeholder path values: ids nobody has, so no probe touches a real row - except the
 # resources whose access is decided per row, which the fixture creates: a waiting contact
 # nobody has been offered, a work order nobody has been given, a team the team login belongs
 # to, a supervisor's KB article and an error report about it (assigned to its owner).
-INT_PARAMS = {"user_id", "article_id", "report_id", "template_id", "group_id", "media_id"}
+INT_PARAMS = {
+    "user_id", "article_id", "report_id", "template_id", "group_id", "media_id",
+    "hold_id", "finding_id", "alert_id", "doc_id",
+}  # fmt: skip
 PARAM = re.compile(r"{(\w+)(?::path)?}")
 TEAM_PASSWORD = "Kettle-Maple-7291-harbor"
 # Valid bodies where a handler decides after reading the body (an empty one would be a 422).
@@ -223,6 +283,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/tickets/{order_id}/resolve"): {"resolution": "refunded"},
     ("POST", "/api/tickets/{order_id}/answer"): {"solved": True},
     ("POST", "/api/tickets/{order_id}/contacts"): {"contact_id": "{contact_id}"},
+    ("POST", "/api/qa/findings/{finding_id}/review"): {"decision": "confirm"},
+    ("POST", "/api/qa/findings/{finding_id}/dispute"): {"reason": "the customer hung up"},
+    ("POST", "/api/emergency/on"): {"plan": "no-such-plan"},
 }
 
 
