@@ -176,7 +176,13 @@ def test_a_confidential_caller_is_revealed_only_to_named_roles(c):
     order = call(c, "a01", "post", "/api/tickets", 201,
                  json={"category": "complaint", "title": "x", "contact_id": cid})  # fmt: skip
     assert c.post(f"/api/tickets/{order['id']}/reveal", headers=c.as_["a01"]).status_code == 403
-    call(c, "supervisor", "delete", f"/api/compliance/confidential/{HER}")
+    # a supervisor may narrow the marking but neither widen nor lift it: only an admin may
+    call(c, "supervisor", "post", "/api/compliance/confidential", 403,
+         json={"identifier": HER, "roles": ["supervisor", "agent"]})  # fmt: skip
+    call(c, "supervisor", "delete", f"/api/compliance/confidential/{HER}", 403)
+    r = c.post(f"/api/contacts/{cid}/reveal", headers=c.as_["a01"])
+    assert r.status_code == 403
+    call(c, "admin", "delete", f"/api/compliance/confidential/{HER}")
     assert call(c, "a01", "post", f"/api/contacts/{cid}/reveal")["customer"] == HER
 
 

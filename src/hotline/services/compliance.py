@@ -130,6 +130,12 @@ class ComplianceService:
         self.repo.set_confidential(key, sorted(set(roles)), by, self.clock())
         self.store.audit(by, "compliance.confidential", key, {"roles": sorted(set(roles))})
 
+    def may_narrow(self, identifier: str, roles: list[str]) -> bool:
+        """True when marking `identifier` for `roles` shows it to no role that may not see it
+        now (a new marking, or one that keeps or narrows the existing roles)."""
+        existing = self.repo.confidential_roles(norm(identifier))
+        return existing is None or set(roles) <= set(existing)
+
     def clear_confidential(self, identifier: str, by: str) -> bool:
         key = norm(identifier)
         done = self.repo.clear_confidential(key)

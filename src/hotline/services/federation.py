@@ -64,6 +64,9 @@ class Federation:
         self.handed_off: dict[str, str] = {}  # contact id -> the peer now serving it (chat relay)
         self._clients: dict[str, PeerClient] = {}
         self._lock = threading.Lock()  # in-flight counters only; never held across a call
+        # Serialises what peers ask of us (check, then queue). Not the center's read lock: the
+        # router thread needs that one to apply the arrival we wait for.
+        self._receiving = threading.Lock()
         self._in_flight: Counter[str] = Counter()
         self._sending: set[str] = set()
         self._restore()
@@ -214,7 +217,8 @@ class Federation:
     # ------------------------------------------------------------------ receive side
     def receive_transfer(self, body: dict[str, Any]) -> dict[str, Any]:
         """Queue a peer's contact keeping its wait; Refused(reason) / PermissionError."""
-        return self.center.read(lambda _r: self._receive(body))  # type: ignore[return-value]
+        with self._receiving:
+            return self._receive(body)
 
     def _receive(self, body: dict[str, Any]) -> dict[str, Any]:
         origin, cid, queue = body["from_center"], body["contact_id"], body["queue"]
@@ -224,9 +228,9 @@ class Federation:
             return self._accepted(cid, queue)
         if Channel(body["channel"]) not in MOVABLE:
             raise Refused(f"channel {body['channel']} does not move through the API")
-        if self.center.router.contact(cid) or self.center.store.contact(cid):
+        if self.center.read(lambda r: r.contact(cid)) or self.center.store.contact(cid):
             raise Refused(f"contact {cid} already exists here")
-        reason = acceptance(self.config, self._load(self.center.router).queues.get(queue))
+        reason = acceptance(self.config, self.local_load().queues.get(queue))
         if reason:
             raise Refused(reason)
         self.center.apply(
@@ -263,10 +267,10 @@ class Federation:
     def withdraw(self, cid: str, origin: str) -> None:
         """The sender served the contact itself meanwhile: end our copy, back to its home."""
 
-        def run(r: Router) -> None:
+        with self._receiving:
             if self._federated_in.get(cid) != origin:
                 raise Refused(f"contact {cid} did not come from {origin}")
-            c = r.contact(cid)
+            c = self.center.read(lambda r: r.contact(cid))
             if c is None or c.status is not ContactStatus.QUEUED:
                 raise Refused(f"contact {cid} is no longer waiting here")
             self.center.apply(ev.ContactHandedOff(cid, origin))
@@ -279,8 +283,6 @@ class Federation:
                     data={"from_center": origin},
                 )
             )
-
-        self.center.read(run)
 
     # ------------------------------------------------------------------ facts and counts
     def _on_records(self, records: list[EventRecord]) -> None:

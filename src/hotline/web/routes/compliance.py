@@ -230,14 +230,19 @@ class ConfidentialIn(BaseModel):
 
 @router.post("/confidential", status_code=201)
 def set_confidential(body: ConfidentialIn, c: Compliance, user: Supervisor) -> dict[str, Any]:
-    """GB/T 33358 confidential caller: the identity is revealed only to `roles`."""
+    """GB/T 33358 confidential caller: the identity is revealed only to `roles`. A supervisor
+    may mark a caller, but only an admin may widen an existing marking (else a supervisor left
+    out of one could add themselves and reveal the caller)."""
+    if user.role != "admin" and not c.may_narrow(body.identifier, list(body.roles)):
+        raise HTTPException(403, "only an admin may widen an existing confidential marking")
     with refusals():
         c.set_confidential(body.identifier, list(body.roles), user.username)
     return {"ok": True}
 
 
 @router.delete("/confidential/{identifier}")
-def clear_confidential(identifier: str, c: Compliance, user: Supervisor) -> dict[str, Any]:
+def clear_confidential(identifier: str, c: Compliance, user: Admin) -> dict[str, Any]:
+    """Lifting a marking shows the caller to everyone again: admins only."""
     return {"cleared": c.clear_confidential(identifier, user.username)}
 
 

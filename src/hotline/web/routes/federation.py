@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.channels.chat.service import ChatError
@@ -22,10 +22,14 @@ from hotline.domain.enums import Channel
 from hotline.routing.snapshot import ContactSnapshot
 from hotline.services.federation import Federation, Refused
 from hotline.services.federation_emergency import Emergency, EmergencyError
-from hotline.web.deps import AnyUser, Creator, Supervisor
+from hotline.store import User
+from hotline.web.deps import AnyUser, Supervisor, require
 from hotline.web.routes.federation_chat import ChatRelay
 
 log = logging.getLogger(__name__)
+# The peer API is for the `channel` service login a peer center was given, nobody else.
+Peer = Annotated[User, Depends(require("channel"))]
+
 router = APIRouter(prefix="/api/federation", tags=["federation"])
 emergency = APIRouter(prefix="/api/emergency", tags=["emergency"])
 ROUND_EVERY_S = 1.0  # how often waiting contacts are checked against the peers' load
@@ -66,7 +70,7 @@ def _federation(request: Request) -> Federation:
 
 
 @router.post("/load", status_code=204)
-def receive_load(body: dict[str, Any], request: Request, _user: Creator) -> None:
+def receive_load(body: dict[str, Any], request: Request, _user: Peer) -> None:
     try:
         _federation(request).receive_load(body)
     except ValueError as exc:
@@ -76,7 +80,7 @@ def receive_load(body: dict[str, Any], request: Request, _user: Creator) -> None
 
 
 @router.post("/transfers", status_code=201)
-def receive_transfer(body: TransferIn, request: Request, _user: Creator) -> dict[str, Any]:
+def receive_transfer(body: TransferIn, request: Request, _user: Peer) -> dict[str, Any]:
     for skill, level in body.skills.items():
         if not 1 <= level <= 10:
             raise HTTPException(422, f"skills.{skill}: level must be between 1 and 10")
@@ -104,7 +108,7 @@ class MessageIn(BaseModel):
 
 
 @router.post("/messages", status_code=202)
-def relayed_message(body: MessageIn, request: Request, _user: Creator) -> dict[str, Any]:
+def relayed_message(body: MessageIn, request: Request, _user: Peer) -> dict[str, Any]:
     """A chat message relayed by the peer that shares this conversation."""
     relay = getattr(request.app.state, "chat_relay", None)
     if relay is None or not relay.deliver(body.model_dump()):
@@ -115,7 +119,7 @@ def relayed_message(body: MessageIn, request: Request, _user: Creator) -> dict[s
 
 
 @router.post("/transfers/{contact_id}/withdraw")
-def withdraw(contact_id: str, body: WithdrawIn, request: Request, _user: Creator) -> dict:
+def withdraw(contact_id: str, body: WithdrawIn, request: Request, _user: Peer) -> dict:
     try:
         _federation(request).withdraw(contact_id, body.from_center)
     except Refused as exc:

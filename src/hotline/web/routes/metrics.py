@@ -95,13 +95,17 @@ def watch_db_writes(app: FastAPI, engine: Any) -> None:
     app.state.metrics_watching = engine
 
 
-def _allowed(request: Request) -> bool:
+def _check(request: Request) -> None:
+    """The metrics token or a supervisor/admin login; 401 without a login, 403 for others."""
     token = _bearer(request) or token_from(request, None)
     expected = os.environ.get(TOKEN_ENV)
     if token and expected and hmac.compare_digest(token, expected):
-        return True
+        return
     user = request.app.state.sessions.user(token_hash(token)) if token else None
-    return user is not None and user.role in SUPERVISORS
+    if user is None:
+        raise HTTPException(401, "metrics need a supervisor login or the metrics token")
+    if user.role not in SUPERVISORS:
+        raise HTTPException(403, f"role {user.role} may not read metrics; needs a supervisor")
 
 
 def _bearer(request: Request) -> str | None:
@@ -111,8 +115,7 @@ def _bearer(request: Request) -> str | None:
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
-    if not _allowed(request):
-        raise HTTPException(401, "metrics need a supervisor login or the metrics token")
+    _check(request)
     service = getattr(request.app.state, "service", None)
     if service is not None:
         watch_db_writes(request.app, service.store.engine)
