@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 # Cheap argon2 parameters for the hundreds of test logins (production keeps RFC 9106's).
 os.environ.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
+# Every server a test starts runs the QA loop; speech-to-text of each test call's recordings
+# would cost a core per server. The QA tests that check transcripts turn it back on.
+os.environ.setdefault("HOTLINE_QA_ASR", "off")
 
 PG_URL_ENV = "HOTLINE_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

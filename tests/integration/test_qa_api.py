@@ -59,6 +59,7 @@ def test_recorded_call_is_flagged_reviewed_disputed_once_and_decided_by_another(
     db_url, call, monkeypatch
 ):
     monkeypatch.setenv("HOTLINE_QA_EVERY_S", "0.3")
+    monkeypatch.setenv("HOTLINE_QA_ASR", "on")  # tests/conftest.py turns it off elsewhere
     monkeypatch.setenv("HOTLINE_ASR_CACHE", str(call["agent_wav"].parent / "asr"))
     with running_app(db_url) as c:
         h = {u: login(c, u) for u in ("channel", "supervisor", "admin", "a01", "a02")}
