@@ -28,6 +28,7 @@ from hotline.domain.hours import HoursSpecError
 from hotline.services.compliance import ComplianceError, ComplianceService
 from hotline.store import Store
 from hotline.web.deps import Admin, AgentUser, Creator, Supervisor, require
+from hotline.web.schemas import RowId
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/compliance", tags=["compliance"])
@@ -159,7 +160,7 @@ def holds(c: Compliance, _u: Admin, released: bool = False) -> list[dict[str, An
 
 
 @router.delete("/holds/{hold_id}")
-def release_hold(hold_id: int, c: Compliance, user: Admin) -> dict[str, Any]:
+def release_hold(hold_id: RowId, c: Compliance, user: Admin) -> dict[str, Any]:
     with refusals():
         c.release_hold(hold_id, user.username)
     return {"ok": True}

@@ -24,6 +24,7 @@ from hotline.services import qa_reports as reports
 from hotline.services.qa import QaService, ReviewError, max_workers
 from hotline.store import NotFoundError, User
 from hotline.web.deps import SUPERVISORS, AgentUser, Supervisor, agent_of
+from hotline.web.schemas import RowId
 
 log = logging.getLogger(__name__)
 api = APIRouter(prefix="/api/qa", tags=["qa"])
@@ -101,7 +102,7 @@ def results(
     start: float | None = Query(None, description="contact created at or after (epoch s)"),
     end: float | None = Query(None, description="contact created before (epoch s)"),
     max_score: float | None = Query(None, ge=0, le=100),
-    limit: int = Query(100, ge=1, le=1000),
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict]:
     """Analysed contacts, flagged first then lowest score; an agent gets only their own."""
     if user.role not in SUPERVISORS:
@@ -157,14 +158,14 @@ def _refusals():
 
 
 @api.post("/findings/{finding_id}/review")
-def review(finding_id: int, body: ReviewIn, qa: Qa, user: Supervisor) -> dict:
+def review(finding_id: RowId, body: ReviewIn, qa: Qa, user: Supervisor) -> dict:
     """Confirm or dismiss an automatic finding, or decide an agent's dispute."""
     with _refusals():
         return _finding(qa.review(finding_id, user.username, body.decision, body.note))
 
 
 @api.post("/findings/{finding_id}/dispute")
-def dispute(finding_id: int, body: DisputeIn, qa: Qa, user: AgentUser) -> dict:
+def dispute(finding_id: RowId, body: DisputeIn, qa: Qa, user: AgentUser) -> dict:
     """The agent disputes a finding on one of their contacts (once); a reviewer decides."""
     with _refusals():
         return _finding(qa.dispute(finding_id, agent_of(user), user.username, body.reason))

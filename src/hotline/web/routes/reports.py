@@ -34,6 +34,10 @@ from hotline.services.reports_jobs import ScheduledReports
 from hotline.services.reports_schedule import Schedule
 from hotline.store.aggregates_query import Filters
 from hotline.web.deps import Service, Supervisor
+from hotline.web.schemas import RowId
+
+# Bounded in the signature (a negative LIMIT is an error on PostgreSQL).
+Limit = Annotated[int, Query(ge=1, le=1000)]
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -197,7 +201,7 @@ def report(
 
 
 @alerts_router.get("")
-def list_alerts(request: Request, _user: Supervisor, limit: int = 200) -> dict[str, Any]:
+def list_alerts(request: Request, _user: Supervisor, limit: Limit = 200) -> dict[str, Any]:
     """Open alerts (what the wallboard shows) and the history, newest first."""
     alerts = alerts_for(request.app)
     return {
@@ -208,7 +212,7 @@ def list_alerts(request: Request, _user: Supervisor, limit: int = 200) -> dict[s
 
 @alerts_router.post("/{alert_id}/ack")
 def acknowledge(
-    request: Request, service: Service, user: Supervisor, alert_id: int
+    request: Request, service: Service, user: Supervisor, alert_id: RowId
 ) -> dict[str, Any]:
     """Acknowledge an alert: it stays open until its breach clears, but is marked as seen."""
     record = alerts_for(request.app).acknowledge(alert_id, user.username, service.clock())
@@ -218,7 +222,7 @@ def acknowledge(
 
 
 @router.get("/documents")
-def documents(request: Request, _user: Supervisor, limit: int = 100) -> list[dict[str, Any]]:
+def documents(request: Request, _user: Supervisor, limit: Limit = 100) -> list[dict[str, Any]]:
     """Produced scheduled reports, newest first (download with `/documents/{id}.pdf|html`)."""
     return [
         {k: v for k, v in dataclasses.asdict(d).items() if k not in ("html", "pdf")}
@@ -227,7 +231,7 @@ def documents(request: Request, _user: Supervisor, limit: int = 100) -> list[dic
 
 
 @router.get("/documents/{doc_id}.{fmt}")
-def document(request: Request, _user: Supervisor, doc_id: int, fmt: str) -> Response:
+def document(request: Request, _user: Supervisor, doc_id: RowId, fmt: str) -> Response:
     if fmt not in ("pdf", "html"):
         raise HTTPException(404, "fmt: pdf or html")
     for d in scheduled_for(request.app).documents.history(1000):
