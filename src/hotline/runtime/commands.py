@@ -10,6 +10,7 @@ the caller gets the refusal after that commit.
 from __future__ import annotations
 
 import concurrent.futures
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from hotline.routing.invariants import reconcile, violations
 
 
 @dataclass
-class Command:
+class Command(ABC):
     """Base: one unit of work for the router thread, answered through `future`."""
 
     future: concurrent.futures.Future = field(default_factory=concurrent.futures.Future)
@@ -31,8 +32,9 @@ class Command:
     #: True when `run` touches the router (a rejected commit then leaves memory ahead)
     mutates = True
 
+    @abstractmethod
     def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
-        raise NotImplementedError
+        """Act on the router at `now`: the facts to store and the value to answer with."""
 
     def answer(self, stored: list[EventRecord], value: Any) -> Any:
         return stored
