@@ -6,12 +6,25 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from playwright.sync_api import expect
 
 from hotline.store import open_store
 from tests.unit.qa_audio import planted_call
 
 from .conftest import login, screenshot
+
+
+@pytest.fixture
+def asr_on(monkeypatch):
+    """tests/conftest.py turns speech-to-text off for test servers; this page needs it."""
+    monkeypatch.setenv("HOTLINE_QA_ASR", "on")
+
+
+@pytest.fixture
+def server(asr_on, server):
+    """The e2e server, started with speech-to-text on."""
+    return server
 
 
 def _recorded_call(server, call) -> None:
