@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,13 @@ def server(db_url: str, agents: int, workdir: Path):
     )
     base = f"http://127.0.0.1:{port}"
     SERVER_PID[0] = proc.pid
+    with healthy(proc, base, log):
+        yield base
+
+
+@contextlib.contextmanager
+def healthy(proc: subprocess.Popen, base: str, log) -> Iterator[str]:
+    """Wait until the server at `base` answers /api/health; stop it and close its log after."""
     try:
         for _ in range(300):
             with contextlib.suppress(httpx.TransportError):

@@ -34,7 +34,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.route_api import free_port, pg_schema
+from bench.route_api import free_port, healthy, pg_schema
 from hotline.sim import load_scenario
 from hotline.sim.drive import DriveOptions, run_drive
 
@@ -65,22 +65,8 @@ def soak_server(db_url: str, work: Path, samples: Path, every: float):
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start")
+    with healthy(proc, base, log):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def stuck_agents(base: str, grace_s: float = 15.0) -> list[str]:
