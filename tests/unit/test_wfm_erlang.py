@@ -35,10 +35,13 @@ def chain_stationary(n: int, lam: float, mu: float, theta: float, cap: int) -> n
         if k > 0:
             q[k, k - 1] = min(k, n) * mu + max(k - n, 0) * theta
         q[k, k] = -q[k].sum()
-    a = np.vstack([q.T, np.ones(cap + 1)])
-    rhs = np.zeros(cap + 2)
+    # pi Q = 0 has one redundant equation: replace the last by sum(pi) = 1 and solve exactly
+    # (a least-squares fit of the stacked system drifted by 2e-8 between BLAS builds).
+    a = q.T.copy()
+    a[-1, :] = 1.0
+    rhs = np.zeros(cap + 1)
     rhs[-1] = 1.0
-    return np.linalg.lstsq(a, rhs, rcond=None)[0]
+    return np.linalg.solve(a, rhs)
 
 
 def tagged_caller(n: int, mu: float, theta: float, cap: int, t: float) -> np.ndarray:
