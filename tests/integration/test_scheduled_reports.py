@@ -56,6 +56,7 @@ def test_the_daily_report_is_produced_at_eight_once_with_its_sections(store: Sto
     assert "Volume by hour" in pages[2]
     assert "Queues" in pages[3] and "general" in pages[3]
     assert "Definitions" in pages[4] and "formula" in pages[4]
+    assert "服务水平" in pages[4]  # Chinese definitions drawn with the CJK font, not dropped
     assert "<h1>Daily warning report (daily)</h1>" in doc.html and "服务水平" in doc.html
 
 
