@@ -36,8 +36,13 @@ class Center:
         self._clients: list[httpx.Client] = []
 
     def configure(
-        self, peers: list[Center], extra: dict[str, Any] | None = None, **peer_rule: Any
+        self,
+        peers: list[Center],
+        extra: dict[str, Any] | None = None,
+        inbound: dict[str, str] | None = None,
+        **peer_rule: Any,
     ) -> None:
+        """Write and init the center file; `inbound` binds a peer's name to the login it uses."""
         rule = {"ewt_over_s": 30.0, "peer_ewt_under_s": 20.0, "max_share": 1.0} | peer_rule
         doc = {
             "center": {"name": self.name},
@@ -65,6 +70,7 @@ class Center:
                         "queues": {"chat": "chat"},
                     }
                     | rule
+                    | ({"inbound_username": inbound[p.name]} if p.name in (inbound or {}) else {})
                     for p in peers
                 ],
             },

@@ -180,15 +180,26 @@ def test_a_peer_killed_mid_transfer_loses_nothing_and_the_contact_keeps_its_plac
         b.stop()
 
 
-def test_peer_api_refuses_strangers_and_bad_reports(tmp_path: Path):
+def test_peer_api_refuses_strangers_impostors_and_bad_reports(tmp_path: Path):
     a = Center("A", tmp_path, agents=1)
     b = Center("B", tmp_path, agents=1)
-    a.configure([b])
+    c = Center("C", tmp_path, agents=1)
+    # B signs in to A as `channel`; C has a login of its own, so `channel` may not pose as C
+    a.configure([b, c], inbound={"B": "channel", "C": "peer-c"})
     try:
         a.start()
         chan = a.api("channel")
         r = chan.post("/api/federation/load", json={"center": "Z", "queues": {}})
         assert r.status_code == 403 and "not a configured peer" in r.text
+        r = chan.post("/api/federation/load", json={"center": "C", "queues": {}})
+        assert r.status_code == 403 and "may not speak for center 'C'" in r.text
+        impostor = {"from_center": "C", "contact_id": "x0", "queue": "chat", "waited_s": 5}
+        r = chan.post("/api/federation/transfers", json=impostor)
+        assert r.status_code == 403 and "may not speak for center 'C'" in r.text
+        r = chan.post("/api/federation/transfers/x0/withdraw", json={"from_center": "C"})
+        assert r.status_code == 403
+        msg = {"from_center": "C", "contact_id": "x0", "sender": "customer", "body": "hi"}
+        assert chan.post("/api/federation/messages", json=msg).status_code == 403
         r = chan.post(
             "/api/federation/load", json={"center": "B", "queues": {"chat": {"ready": "many"}}}
         )

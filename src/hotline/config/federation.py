@@ -27,6 +27,7 @@ def build_federation(section: FederationSection) -> FederationConfig:
                 after_s=p.after_s,
                 peer_ewt_under_s=p.peer_ewt_under_s,
                 max_share=p.max_share,
+                inbound_username=p.inbound_username,
             )
             for p in section.peers
         ),
@@ -52,6 +53,7 @@ def dump_federation(f: FederationConfig) -> dict[str, Any]:
                 "after_s": p.after_s,
                 "peer_ewt_under_s": p.peer_ewt_under_s,
                 "max_share": p.max_share,
+                "inbound_username": p.inbound_username,
             }
             for p in f.peers
         ],

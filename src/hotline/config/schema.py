@@ -224,6 +224,7 @@ class PeerSection(_Section):
     after_s: Seconds | None = None
     peer_ewt_under_s: PositiveSeconds = 30.0
     max_share: Annotated[float, Strict(), Field(gt=0)] = 0.5
+    inbound_username: Text | None = None
 
     @model_validator(mode="after")
     def _needs_trigger(self) -> PeerSection:

@@ -30,6 +30,10 @@ class PeerConfig:
     after_s: float | None = None
     peer_ewt_under_s: float = 30.0
     max_share: float = 0.5
+    #: the login on *this* center the peer signs in with; when set, only that login may speak
+    #: for the peer (and it may speak for no other center), so one peer's credentials - or the
+    #: voice gateway's `channel` login - cannot pose as another center
+    inbound_username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,18 @@ class FederationConfig:
 
     def peer(self, name: str) -> PeerConfig | None:
         return next((p for p in self.peers if p.name == name), None)
+
+    def speaker_problem(self, center: str, login: str) -> str | None:
+        """Why `login` may not speak for peer `center` (None: it may)."""
+        peer = self.peer(center)
+        if peer is None:
+            return f"center {center!r} is not a configured peer"
+        if peer.inbound_username is not None and peer.inbound_username != login:
+            return f"login {login!r} may not speak for center {center!r}"
+        bound = [p.name for p in self.peers if p.inbound_username == login and p.name != center]
+        if bound:
+            return f"login {login!r} speaks for center {bound[0]!r}, not {center!r}"
+        return None
 
 
 @dataclass(frozen=True, slots=True)

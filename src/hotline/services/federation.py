@@ -102,11 +102,22 @@ class Federation:
                 result[peer.name] = str(exc)
         return result
 
-    def receive_load(self, body: dict[str, Any]) -> None:
-        """A peer's report (ValueError names a bad field; PermissionError: not our peer)."""
+    def _check_speaker(self, center: str, login: str | None) -> None:
+        """PermissionError unless `login` may speak for peer `center` (None: trusted caller)."""
+        if login is not None:
+            problem = self.config.speaker_problem(center, login)
+        elif self.config.peer(center) is None:
+            problem = f"center {center!r} is not a configured peer"
+        else:
+            problem = None
+        if problem:
+            raise PermissionError(problem)
+
+    def receive_load(self, body: dict[str, Any], login: str | None = None) -> None:
+        """A peer's report (ValueError names a bad field; PermissionError: not our peer, or
+        not the login bound to it)."""
         load = CenterLoad.from_json(body)
-        if self.config.peer(load.center) is None:
-            raise PermissionError(f"center {load.center!r} is not a configured peer")
+        self._check_speaker(load.center, login)
         self.board.stale_after_s = self.config.stale_after_s
         self.board.heard(load, self.center.clock())
         with self._lock:
@@ -215,15 +226,14 @@ class Federation:
         return client
 
     # ------------------------------------------------------------------ receive side
-    def receive_transfer(self, body: dict[str, Any]) -> dict[str, Any]:
+    def receive_transfer(self, body: dict[str, Any], login: str | None = None) -> dict[str, Any]:
         """Queue a peer's contact keeping its wait; Refused(reason) / PermissionError."""
+        self._check_speaker(body["from_center"], login)
         with self._receiving:
             return self._receive(body)
 
     def _receive(self, body: dict[str, Any]) -> dict[str, Any]:
         origin, cid, queue = body["from_center"], body["contact_id"], body["queue"]
-        if self.config.peer(origin) is None:
-            raise PermissionError(f"center {origin!r} is not a configured peer")
         if self._federated_in.get(cid) == origin:  # a retry of a transfer we already took
             return self._accepted(cid, queue)
         if Channel(body["channel"]) not in MOVABLE:
@@ -264,9 +274,9 @@ class Federation:
         ewt = self.center.router.estimated_wait(queue, cid)
         return {"accepted": True, "contact_id": cid, "queue": queue, "estimated_wait_s": ewt}
 
-    def withdraw(self, cid: str, origin: str) -> None:
+    def withdraw(self, cid: str, origin: str, login: str | None = None) -> None:
         """The sender served the contact itself meanwhile: end our copy, back to its home."""
-
+        self._check_speaker(origin, login)
         with self._receiving:
             if self._federated_in.get(cid) != origin:
                 raise Refused(f"contact {cid} did not come from {origin}")

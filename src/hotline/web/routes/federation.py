@@ -70,9 +70,9 @@ def _federation(request: Request) -> Federation:
 
 
 @router.post("/load", status_code=204)
-def receive_load(body: dict[str, Any], request: Request, _user: Peer) -> None:
+def receive_load(body: dict[str, Any], request: Request, user: Peer) -> None:
     try:
-        _federation(request).receive_load(body)
+        _federation(request).receive_load(body, user.username)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     except PermissionError as exc:
@@ -80,13 +80,13 @@ def receive_load(body: dict[str, Any], request: Request, _user: Peer) -> None:
 
 
 @router.post("/transfers", status_code=201)
-def receive_transfer(body: TransferIn, request: Request, _user: Peer) -> dict[str, Any]:
+def receive_transfer(body: TransferIn, request: Request, user: Peer) -> dict[str, Any]:
     for skill, level in body.skills.items():
         if not 1 <= level <= 10:
             raise HTTPException(422, f"skills.{skill}: level must be between 1 and 10")
     data = body.model_dump(mode="json")
     try:
-        accepted = _federation(request).receive_transfer(data)
+        accepted = _federation(request).receive_transfer(data, user.username)
     except Refused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"refused: {exc}") from None
     except PermissionError as exc:
@@ -108,8 +108,12 @@ class MessageIn(BaseModel):
 
 
 @router.post("/messages", status_code=202)
-def relayed_message(body: MessageIn, request: Request, _user: Peer) -> dict[str, Any]:
+def relayed_message(body: MessageIn, request: Request, user: Peer) -> dict[str, Any]:
     """A chat message relayed by the peer that shares this conversation."""
+    fed = _federation(request)
+    problem = fed.config.speaker_problem(body.from_center, user.username)
+    if problem:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, problem)
     relay = getattr(request.app.state, "chat_relay", None)
     if relay is None or not relay.deliver(body.model_dump()):
         raise HTTPException(
@@ -119,11 +123,13 @@ def relayed_message(body: MessageIn, request: Request, _user: Peer) -> dict[str,
 
 
 @router.post("/transfers/{contact_id}/withdraw")
-def withdraw(contact_id: str, body: WithdrawIn, request: Request, _user: Peer) -> dict:
+def withdraw(contact_id: str, body: WithdrawIn, request: Request, user: Peer) -> dict:
     try:
-        _federation(request).withdraw(contact_id, body.from_center)
+        _federation(request).withdraw(contact_id, body.from_center, user.username)
     except Refused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except PermissionError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     return {"withdrawn": contact_id}
 
 
