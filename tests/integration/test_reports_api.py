@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from hotline.store.aggregates import Aggregates
 
 from .api_client import login, running_app
+
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.fixture
@@ -104,3 +110,17 @@ def test_scheduled_reports_are_listed_and_downloaded(client):
     page = client.get(f"/api/reports/documents/{doc['id']}.html", headers=client.sup)
     assert "Daily warning report" in page.text
     assert client.get("/api/reports/documents/999.pdf", headers=client.sup).status_code == 404
+
+
+def test_the_grafana_dashboard_plots_only_series_the_server_exports(client):
+    """deploy/grafana/hotline.json: every panel has a query, and each series it names is in a
+    real scrape (a renamed metric would leave an operator's panel silently empty)."""
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "hotline.json").read_text("utf-8"))
+    take_one_call(client)
+    body = client.get("/metrics", headers=client.sup).text
+    exported = set(re.findall(r"^(hotline_[a-z_]+)", body, flags=re.M))
+    for panel in dashboard["panels"]:
+        exprs = [t["expr"] for t in panel["targets"]]
+        assert exprs, panel["title"]
+        for name in re.findall(r"hotline_[a-z_]+", " ".join(exprs)):
+            assert name in exported, f"{panel['title']}: {name} is not exported"
