@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hotline.services.federation_cli import emergency_app
@@ -41,7 +42,9 @@ def _url(url: str | None) -> str:
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    # soft_wrap: a message names a file and a field; rich would break a long path at the
+    # terminal width (80 columns in a pipe), and the name could no longer be copied or grepped
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 if not console.is_terminal:  # piped or captured: wide enough for the KPI tables
@@ -18,7 +19,7 @@ if not console.is_terminal:  # piped or captured: wide enough for the KPI tables
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(2)
 
 
