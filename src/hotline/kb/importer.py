@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hotline.kb.model import LANGUAGES, ArticleDraft
+from hotline.kb.model import LANGUAGES, MAX_BODY_CHARS, MAX_TITLE_CHARS, ArticleDraft
 from hotline.kb.text import is_han
 
 SUFFIXES = {".md", ".markdown", ".txt"}
@@ -43,13 +43,23 @@ _COLUMNS = {
     "owner": ("owner", "负责人"),
 }
 TZ = ZoneInfo("Asia/Shanghai")
+#: a file this large cannot hold one article within the limits (4 bytes per character at most)
+MAX_FILE_BYTES = 4 * (MAX_TITLE_CHARS + MAX_BODY_CHARS) + 64 * 1024
+#: a CSV file holds many articles; past this, split it
+MAX_CSV_BYTES = 256 * 1024 * 1024
 
 
 class ImportError_(ValueError):
     """A file that cannot be imported; the message names the file and the problem."""
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ImportError_(
+            f"{path}: {size:,} bytes is too large to import (at most {max_bytes:,} bytes; "
+            f"an article has at most {MAX_BODY_CHARS:,} characters)"
+        )
     raw = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -107,6 +117,7 @@ def parse_markdown(text: str, name: str, category: str = "") -> ArticleDraft:
             title, body = first, "\n".join(lines[1:]).strip()
     if not body:
         raise ImportError_(f"{name}: empty article")
+    _check_size(title, body, name)
     return ArticleDraft(
         title=title,
         body=body,
@@ -119,6 +130,17 @@ def parse_markdown(text: str, name: str, category: str = "") -> ArticleDraft:
     )
 
 
+def _check_size(title: str, body: str, where: str) -> None:
+    if len(title) > MAX_TITLE_CHARS:
+        raise ImportError_(
+            f"{where}: the title has {len(title):,} characters (at most {MAX_TITLE_CHARS:,})"
+        )
+    if len(body) > MAX_BODY_CHARS:
+        raise ImportError_(
+            f"{where}: the answer has {len(body):,} characters (at most {MAX_BODY_CHARS:,})"
+        )
+
+
 def read_folder(folder: Path) -> Iterator[ArticleDraft]:
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.suffix.lower() in SUFFIXES:
@@ -128,7 +150,20 @@ def read_folder(folder: Path) -> Iterator[ArticleDraft]:
 
 
 def read_csv(path: Path) -> Iterator[ArticleDraft]:
-    reader = csv.DictReader(io.StringIO(read_text(path)))
+    reader = csv.DictReader(io.StringIO(read_text(path, MAX_CSV_BYTES)))
+    try:
+        yield from _csv_rows(path, reader)
+    except csv.Error as exc:  # e.g. a field over csv's own limit (131,072 characters)
+        if "field limit" in str(exc):
+            raise ImportError_(
+                f"{path}:{reader.line_num}: a field is longer than csv's limit of "
+                f"{csv.field_size_limit():,} characters (an answer has at most "
+                f"{MAX_BODY_CHARS:,})"
+            ) from None
+        raise ImportError_(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+
+
+def _csv_rows(path: Path, reader: csv.DictReader) -> Iterator[ArticleDraft]:
     header = {(h or "").strip().lower(): h for h in reader.fieldnames or ()}
     cols = {}
     for field_, names in _COLUMNS.items():
@@ -145,6 +180,7 @@ def read_csv(path: Path) -> Iterator[ArticleDraft]:
             continue
         if not title or not body:
             raise ImportError_(f"{path}:{n}: a row needs both a question and an answer")
+        _check_size(title, body, f"{path}:{n}")
 
         def get(key: str, row=row) -> str:
             return (row.get(cols[key]) or "").strip() if cols[key] else ""

@@ -9,6 +9,12 @@ ACTIVE, ARCHIVED = "active", "archived"
 REPORT_OPEN, REPORT_FIXED, REPORT_REJECTED = "open", "fixed", "rejected"
 
 
+#: the largest article the KB takes, from the API and from an import alike: a hotline answer
+#: is a page or two; a 50 MB body was once accepted and then made every search take 38 s
+MAX_TITLE_CHARS = 500
+MAX_BODY_CHARS = 100_000
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleDraft:
     """The editable fields of an article (create, or the new state of an edit)."""

@@ -14,7 +14,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
-from hotline.kb.model import ARCHIVED, LANGUAGES, Article, ArticleDraft
+from hotline.kb.model import (
+    ARCHIVED,
+    LANGUAGES,
+    MAX_BODY_CHARS,
+    MAX_TITLE_CHARS,
+    Article,
+    ArticleDraft,
+)
 from hotline.kb.service import KbService, may_edit
 from hotline.kb.templates import placeholders, render
 from hotline.store import NotFoundError, User
@@ -31,8 +38,8 @@ def _kb(request: Request) -> KbService:
 
 
 class ArticleIn(BaseModel):
-    title: str = Field(min_length=1, max_length=500)
-    body: str = Field(min_length=1, max_length=100_000)
+    title: str = Field(min_length=1, max_length=MAX_TITLE_CHARS)
+    body: str = Field(min_length=1, max_length=MAX_BODY_CHARS)
     category: str = Field(default="", max_length=128)
     tags: list[str] = Field(default_factory=list, max_length=50)
     language: str = "zh-CN"
