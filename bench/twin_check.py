@@ -9,7 +9,7 @@ drive's callers and bot agents through the HTTP API and WebSocket stream, then t
 run of the same window with the same seed and `--runs` twin runs differing only in their ring
 delays for the tolerance. Prints the comparison table; the RESULT line gives the whole-window
 service level, abandon rate and ASA of both sides, how many KPIs were compared and how many
-fell outside tolerance. `--quick`: 1.5 real minutes at ×10 (a quarter-hour of the 09:00 peak).
+fell outside tolerance. `--quick`: 2 real minutes at ×10 (20 minutes of the 09:00 peak).
 The machine is shared and loaded: a slow server adds latency to every answer, which the ASA
 tolerance's floor (3 s) absorbs only up to a point, so run at a lower `--speed` when it fails.
 """
@@ -41,7 +41,7 @@ def main() -> None:
     p.add_argument("--bots", type=int, default=None)
     p.add_argument("--runs", type=int, default=20)
     args = p.parse_args()
-    minutes = args.minutes or (1.5 if args.quick else 6.0)
+    minutes = args.minutes or (2.0 if args.quick else 6.0)
     sc = load_scenario(args.scenario)
     r = run_check(
         sc, speed=args.speed, minutes=minutes, start_clock=args.start, bots=args.bots,
