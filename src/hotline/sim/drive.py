@@ -32,6 +32,8 @@ from hotline.sim.scenario import Scenario
 from hotline.sim.schema import clock_s
 from hotline.sim.traffic import Stream, build_streams, stream_rng
 
+OBSERVER_GRACE_S = 1.0  # after the bots stop, the stream still carries their last answers
+
 
 @dataclass(frozen=True)
 class DriveOptions:
@@ -82,6 +84,7 @@ class _Shared:
     signed_in: int = 0  # bots logged in and available, one at a time in id order
     turn: asyncio.Condition = field(default_factory=asyncio.Condition)
     all_in: asyncio.Event = field(default_factory=asyncio.Event)  # every bot is
+    drained: asyncio.Event = field(default_factory=asyncio.Event)  # bots done, stream read
 
     def real(self, scenario_s: float) -> float:
         return scenario_s / self.opts.speed
@@ -169,7 +172,7 @@ async def _observer(sh: _Shared, base: str, token: str) -> None:
     async with websockets.connect(url, max_size=None) as ws:
         await ws.recv()  # hello
         sh.ready.set()
-        while not sh.stop.is_set():
+        while not sh.drained.is_set():  # past the stop: the last accepts are still on the way
             try:
                 msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
             except TimeoutError:
@@ -263,6 +266,8 @@ async def drive(
             sh.stop.set()
             await _withdraw(sh, http)
             await asyncio.gather(*bot_tasks, return_exceptions=True)
+            await asyncio.sleep(OBSERVER_GRACE_S)
+            sh.drained.set()
             observer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await observer
