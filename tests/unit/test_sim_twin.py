@@ -109,3 +109,23 @@ def test_window_kpis_have_every_queue_and_the_whole_window():
     sim.run()
     k = window_kpis(DEMO, w, sim.records)
     assert "general" in k and k[ALL].occupancy is not None
+
+
+def test_twin_check_refuses_bad_options_with_the_reason_before_starting_a_server():
+    from typer.testing import CliRunner
+
+    from hotline.cli import app
+
+    runner = CliRunner()
+    path = str(Path(__file__).parents[2] / "scenarios" / "966666.yaml")
+    for args, reason in [
+        (["--speed", "0"], "--speed"),
+        (["--minutes", "-1"], "--minutes"),
+        (["--runs", "1"], "--runs"),
+        (["--start", "25:00"], "--start"),
+    ]:
+        result = runner.invoke(app, ["twin-check", path, *args])
+        assert result.exit_code == 2, result.output
+        assert reason in result.output
+    result = runner.invoke(app, ["twin-check", "no-such-file.yaml"])
+    assert result.exit_code == 2 and "cannot read file" in result.output

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import random
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -114,7 +114,7 @@ async def _sign_out(http: httpx.AsyncClient) -> None:
         await http.post("/api/agents/me/state", json={"state": "offline"})
 
 
-async def _in_turn(sh: _Shared, bot: Bot, sign_in: Coroutine[Any, Any, None] | None) -> None:
+async def _in_turn(sh: _Shared, bot: Bot, sign_in: Callable[[], Awaitable[None]] | None) -> None:
     """Sign in after the bots before this one: the twin logs its agents in in id order, so
     both agree on who has been idle longest when the first caller rings."""
     async with sh.turn:
@@ -122,7 +122,7 @@ async def _in_turn(sh: _Shared, bot: Bot, sign_in: Coroutine[Any, Any, None] | N
         bot.counted = True
         try:
             if sign_in is not None:
-                await sign_in
+                await sign_in()
         finally:
             sh.signed_in += 1
             sh.turn.notify_all()
@@ -146,7 +146,7 @@ async def bot_loop(sh: _Shared, scenario: Scenario, bot: Bot) -> None:
             url = sh.opts.url.replace("http", "ws", 1) + f"/api/stream?token={token}"
             async with websockets.connect(url, max_size=None) as ws:
                 await ws.recv()  # hello; only now sign in, or the first offer is missed
-                await _in_turn(sh, bot, _sign_in(http))
+                await _in_turn(sh, bot, lambda: _sign_in(http))
                 while not sh.stop.is_set():
                     try:
                         msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
