@@ -290,6 +290,9 @@ def _register_commands() -> None:
     register_voice(app)
     register_compliance(app)
     register_qa(app)
+    from hotline.twin_check import register as register_twin_check
+
+    register_twin_check(app)
 
 
 _register_commands()

@@ -19,6 +19,8 @@ import concurrent.futures
 import contextlib
 import heapq
 import json
+import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +31,8 @@ from hotline.sim.drive_bots import Bot, bot_loop, login
 from hotline.sim.scenario import Scenario
 from hotline.sim.schema import clock_s
 from hotline.sim.traffic import Stream, build_streams, stream_rng
+
+OBSERVER_GRACE_S = 1.0  # after the bots stop, the stream still carries their last answers
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class DriveReport:
     hung_up_in_call: int = 0  # a hang-up crossed the accept in flight: the call ended early
     bots: int = 0
     errors: Counter = field(default_factory=Counter)
+    epoch: float | None = None  # wall clock (time.time()) at the window's first scenario second
 
 
 @dataclass
@@ -67,6 +72,8 @@ class _Shared:
     streams: list[Stream]
     report: DriveReport
     stream_of: dict[str, int] = field(default_factory=dict)  # contact id -> stream index
+    handle_of: dict[str, float] = field(default_factory=dict)  # contact id -> drawn handle time
+    numbers: random.Random = field(default_factory=random.Random)  # customer numbers
     answered: set[str] = field(default_factory=set)
     ended: set[str] = field(default_factory=set)
     accepting: set[str] = field(default_factory=set)  # a bot's accept is in flight
@@ -74,6 +81,10 @@ class _Shared:
     channel: httpx.AsyncClient | None = None  # logged in as `channel`: creates and hangs up
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    signed_in: int = 0  # bots logged in and available, one at a time in id order
+    turn: asyncio.Condition = field(default_factory=asyncio.Condition)
+    all_in: asyncio.Event = field(default_factory=asyncio.Event)  # every bot is
+    drained: asyncio.Event = field(default_factory=asyncio.Event)  # bots done, stream read
 
     def real(self, scenario_s: float) -> float:
         return scenario_s / self.opts.speed
@@ -92,24 +103,36 @@ def _arrivals(scenario: Scenario, streams: list[Stream], t0: float, t1: float):
     return heapq.merge(*(one(s) for s in streams))
 
 
-async def _caller(sh: _Shared, http: httpx.AsyncClient, si: int, retry: bool) -> None:
-    """One simulated caller: (IVR menu,) ask for a person, hang up when patience runs out."""
+async def _caller(
+    sh: _Shared, http: httpx.AsyncClient, si: int, retry_of: str | None = None
+) -> None:
+    """One simulated caller: (IVR menu,) ask for a person, hang up when patience runs out.
+
+    `retry_of` is the customer number of a caller dialling again ("" = none): they keep it,
+    and the draws follow the simulator's order (number, handle, patience on each stream's
+    own generator), so one seed gives the live drive and the twin the same callers.
+    """
     s = sh.streams[si]
     if s.menu is not None:
         await asyncio.sleep(sh.real(s.menu()))
     body: dict = {"queue": s.queue, "channel": s.channel.value, "priority": s.flow.priority}
     if s.flow.language:
         body["language"] = s.flow.language
-    if s.callback_share > 0 and s.other.random() < s.callback_share:
-        body["customer"] = f"1{s.other.randrange(10**10):010d}"
+    customer = retry_of
+    if retry_of is None and s.callback_share > 0 and s.other.random() < s.callback_share:
+        customer = f"1{sh.numbers.randrange(10**10):010d}"  # not `other`: keep its draws aligned
+    if customer:
+        body["customer"] = customer
+    handle_s = s.handle()  # drawn on arrival, as the simulator does
     r = await http.post("/api/contacts", json=body)
     if r.status_code != 201:
         sh.report.errors[f"create {r.status_code}"] += 1
         return
     cid = r.json()["id"]
     sh.stream_of[cid] = si
+    sh.handle_of[cid] = handle_s
     sh.report.created += 1
-    sh.report.retrials += retry
+    sh.report.retrials += retry_of is not None
     if s.patience is None:
         return
     await asyncio.sleep(sh.real(s.patience()))
@@ -120,7 +143,7 @@ async def _caller(sh: _Shared, http: httpx.AsyncClient, si: int, retry: bool) ->
         return
     if not await hang_up(sh, http, cid):
         return
-    await _retry(sh, http, s)
+    await _retry(sh, http, s, customer or "")
 
 
 async def hang_up(sh: _Shared, http: httpx.AsyncClient, cid: str) -> bool:
@@ -132,13 +155,13 @@ async def hang_up(sh: _Shared, http: httpx.AsyncClient, cid: str) -> bool:
     return True
 
 
-async def _retry(sh: _Shared, http: httpx.AsyncClient, s: Stream) -> None:
+async def _retry(sh: _Shared, http: httpx.AsyncClient, s: Stream, customer: str) -> None:
     """Some abandoners call again after a while (a new contact of the same stream)."""
     retrial = s.flow.retrial
     if retrial is not None and s.retrial_delay is not None and s.other.random() < retrial.share:
         await asyncio.sleep(sh.real(s.retrial_delay()))
         if not sh.stop.is_set():
-            await _caller(sh, http, s.index, True)
+            await _caller(sh, http, s.index, customer)
 
 
 async def _observer(sh: _Shared, base: str, token: str) -> None:
@@ -149,7 +172,7 @@ async def _observer(sh: _Shared, base: str, token: str) -> None:
     async with websockets.connect(url, max_size=None) as ws:
         await ws.recv()  # hello
         sh.ready.set()
-        while not sh.stop.is_set():
+        while not sh.drained.is_set():  # past the stop: the last accepts are still on the way
             try:
                 msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
             except TimeoutError:
@@ -165,6 +188,7 @@ async def _observer(sh: _Shared, base: str, token: str) -> None:
 async def _callers(sh: _Shared, http: httpx.AsyncClient, scenario: Scenario, t0: float, t1: float):
     loop = asyncio.get_running_loop()
     start = loop.time()
+    sh.report.epoch = time.time()
     tasks: set[asyncio.Task] = set()
     for t, si in _arrivals(scenario, sh.streams, t0, t1):
         delay = start + sh.real(t - t0) - loop.time()
@@ -173,7 +197,7 @@ async def _callers(sh: _Shared, http: httpx.AsyncClient, scenario: Scenario, t0:
                 await asyncio.wait_for(sh.stop.wait(), delay)
         if sh.stop.is_set():
             break
-        task = asyncio.create_task(_caller(sh, http, si, False))
+        task = asyncio.create_task(_caller(sh, http, si))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     remaining = start + sh.real(t1 - t0) - loop.time()
@@ -218,13 +242,20 @@ async def drive(
                 f"the server has no queue {', '.join(missing)}; init it with the scenario's center"
             )
         agents = sorted(a["id"] for a in (await http.get("/api/agents", headers=sup)).json())
-        bots = [Bot(aid, stream_rng(seed, "bot", aid)) for aid in agents[: opts.bots]]
+        bots = [
+            Bot(aid, stream_rng(seed, "bot", aid), i) for i, aid in enumerate(agents[: opts.bots])
+        ]
         report.bots = len(bots)
         http.headers["Authorization"] = f"Bearer {channel_token}"
         sh.channel = http
         observer = asyncio.create_task(_observer(sh, opts.url, sup_token))
         await asyncio.wait_for(sh.ready.wait(), 30)
         bot_tasks = [asyncio.create_task(bot_loop(sh, scenario, b)) for b in bots]
+        if not bots:
+            sh.all_in.set()
+        # the first callers must find the agents a simulated day would have logged in
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(sh.all_in.wait(), 60)
         log(
             f"driving {opts.url}: {len(bots)} bots, "
             f"{report.window_s / 3600:.1f} h of scenario at ×{opts.speed:g}"
@@ -235,6 +266,8 @@ async def drive(
             sh.stop.set()
             await _withdraw(sh, http)
             await asyncio.gather(*bot_tasks, return_exceptions=True)
+            await asyncio.sleep(OBSERVER_GRACE_S)
+            sh.drained.set()
             observer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await observer

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +25,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 RECOVERABLE = ("ring_no_answer", "declined")
 DEFAULT_HANDLE_S = 120.0  # a contact whose flow we do not know (created by someone else)
+CALLBACK_UNKNOWN_S = 60.0  # a callback of such a contact (the simulator's figure)
 
 
 @dataclass
 class Bot:
     agent_id: str
     rng: random.Random
+    order: int = 0  # signs in after the bots before it: the twin's longest-idle order
+    counted: bool = False  # took its turn (signed in, or gave up)
 
 
 async def login(http: httpx.AsyncClient, user: str, password: str) -> str:
@@ -48,12 +52,14 @@ def _work_time(sh: _Shared, bot: Bot, cid: str, channel: str | None) -> tuple[fl
     )
     s = sh.streams[si] if si is not None else None
     if channel != "callback":
-        return (s.handle() if s is not None else DEFAULT_HANDLE_S), True
+        drawn = sh.handle_of.pop(cid, None)
+        return (drawn if drawn is not None else DEFAULT_HANDLE_S), True
     spec = s.flow.callback if s is not None else None
-    if s is None or spec is None:
-        return DEFAULT_HANDLE_S, True
-    if bot.rng.random() < spec.reach_probability:
-        return (s.callback_handle() if s.callback_handle else DEFAULT_HANDLE_S), True
+    if s is None or spec is None or s.callback_handle is None:
+        return CALLBACK_UNKNOWN_S, True
+    # the stream's outcome generator, in the simulator's order (`Simulation._callback_attempt`)
+    if s.other.random() < spec.reach_probability:
+        return s.callback_handle(), True
     return spec.no_answer_s, False
 
 
@@ -108,6 +114,22 @@ async def _sign_out(http: httpx.AsyncClient) -> None:
         await http.post("/api/agents/me/state", json={"state": "offline"})
 
 
+async def _in_turn(sh: _Shared, bot: Bot, sign_in: Callable[[], Awaitable[None]] | None) -> None:
+    """Sign in after the bots before this one: the twin logs its agents in in id order, so
+    both agree on who has been idle longest when the first caller rings."""
+    async with sh.turn:
+        await sh.turn.wait_for(lambda: sh.signed_in >= bot.order)
+        bot.counted = True
+        try:
+            if sign_in is not None:
+                await sign_in()
+        finally:
+            sh.signed_in += 1
+            sh.turn.notify_all()
+            if sh.signed_in >= sh.report.bots:
+                sh.all_in.set()
+
+
 async def bot_loop(sh: _Shared, scenario: Scenario, bot: Bot) -> None:
     """One agent bot for the whole drive."""
     import websockets
@@ -117,14 +139,14 @@ async def bot_loop(sh: _Shared, scenario: Scenario, bot: Bot) -> None:
     wraps = {q.id: q.wrap_up_s for q in scenario.center.queues}
     work: set[asyncio.Task] = set()
     async with httpx.AsyncClient(base_url=sh.opts.url, timeout=30) as http:
-        token = await login(http, bot.agent_id, sh.opts.password)
-        http.headers["Authorization"] = f"Bearer {token}"
-        http.cookies.clear()
-        url = sh.opts.url.replace("http", "ws", 1) + f"/api/stream?token={token}"
         try:
+            token = await login(http, bot.agent_id, sh.opts.password)
+            http.headers["Authorization"] = f"Bearer {token}"
+            http.cookies.clear()
+            url = sh.opts.url.replace("http", "ws", 1) + f"/api/stream?token={token}"
             async with websockets.connect(url, max_size=None) as ws:
                 await ws.recv()  # hello; only now sign in, or the first offer is missed
-                await _sign_in(http)
+                await _in_turn(sh, bot, lambda: _sign_in(http))
                 while not sh.stop.is_set():
                     try:
                         msg = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
@@ -136,6 +158,8 @@ async def bot_loop(sh: _Shared, scenario: Scenario, bot: Bot) -> None:
                         work.add(t)
                         t.add_done_callback(work.discard)
         finally:
+            if not bot.counted:  # failed before its turn: the bots after it must not wait
+                await _in_turn(sh, bot, None)
             for t in list(work):
                 t.cancel()
             await asyncio.gather(*work, return_exceptions=True)

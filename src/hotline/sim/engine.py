@@ -15,15 +15,17 @@ only the live store needs, are dropped as we go.
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from heapq import heappush
 
 from hotline.domain.records import EventRecord
 from hotline.routing import Router, RoutingError
 from hotline.routing import events as ev
-from hotline.sim.presence import LOGIN, Presence, Seat
+from hotline.sim.presence import LOGIN, LOGOUT, Presence, Seat
 from hotline.sim.roster import Window, windows
 from hotline.sim.scenario import Scenario
 from hotline.sim.traffic import Stream, build_streams, stream_rng
@@ -70,6 +72,7 @@ class Simulation(Presence):
         self.scenario = scenario
         self.seed = scenario.spec.seed if seed is None else seed
         self.router = Router(scenario.center)
+        self._handle = self.router.handle  # hot: one bound method, not two lookups a call
         self.streams: list[Stream] = build_streams(scenario, self.seed)
         self.windows: dict[str, list[Window]] = windows(scenario)
         self.seats: dict[str, Seat] = {}
@@ -81,21 +84,20 @@ class Simulation(Presence):
         self.calls: dict[str, _Call] = {}
         self.stats = RunStats()
         self._heap: list[tuple[float, int, int, object, object]] = []
-        self._seq = 0
+        self._seq = itertools.count(1)  # tie-break: insertion order
         self._n = 0
         self._arrival_iters = [s.times() for s in self.streams]
         self._t0, self._step = scenario.start, scenario.interval_s  # hot: not recomputed
 
     # ------------------------------------------------------------------ plumbing
     def _push(self, t: float, kind: int, a: object, b: object) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, (t, self._seq, kind, a, b))
+        heappush(self._heap, (t, next(self._seq), kind, a, b))
 
     def _send(self, event: ev.Event, t: float) -> bool:
         """Hand one event to the router and react to its facts; False if it was refused."""
         self.stats.router_calls += 1
         try:
-            out = self.router.handle(event, t)
+            out = self._handle(event, t)
             ok = True
         except RoutingError as exc:
             out = getattr(exc, "outputs", [])
@@ -105,12 +107,12 @@ class Simulation(Presence):
         return ok
 
     def _react(self, out: list[EventRecord], now: float) -> None:
-        push, delay = self._push, self.accept_delay
+        heap, seq, delay = self._heap, self._seq, self.accept_delay
         for r in out:
             kind = r.kind
             if kind == "contact.offered":
                 at = r.at if r.at > now else now
-                push(at + delay(), ACCEPT, r.agent_id, r.contact_id)
+                heappush(heap, (at + delay(), next(seq), ACCEPT, r.agent_id, r.contact_id))
             elif kind == "agent.state" and r.data["to"] == "not_ready":
                 self._went_not_ready(r)
         self.records += out
@@ -138,23 +140,23 @@ class Simulation(Presence):
 
     def _loop(self, stop: float) -> None:
         heap, router, pop = self._heap, self.router, heapq.heappop
-        dispatch = self._dispatch
+        next_deadline, tick, react = router.next_deadline, router.tick, self._react
+        handlers = self._handlers()
         span = max(stop - self.scenario.start, 1.0)
         turns = 0
         while True:
-            due = router.next_deadline()
+            due = next_deadline()
             if heap and (due is None or heap[0][0] <= due):
-                item = pop(heap)
-                t = item[0]
+                t, _seq, kind, a, b = pop(heap)
                 if t > stop:
                     break
-                dispatch(item)
+                handlers[kind](t, a, b)
             elif due is not None and due <= stop:
-                self._react(router.tick(due), due)
+                react(tick(due), due)
             else:
                 break
             turns += 1
-            if not turns % DRAIN_EVERY:
+            if not turns & (DRAIN_EVERY - 1):
                 router.drop_ended()
                 if self.progress is not None:
                     self.progress(
@@ -162,22 +164,28 @@ class Simulation(Presence):
                     )
         self.stats.turns = turns
 
+    def _handlers(self) -> list[Callable[[float, object, object], None]]:
+        """Event kind -> handler(t, a, b): one list index per turn instead of an if-chain."""
+
+        def presence(kind: int) -> Callable[[float, object, object], None]:
+            return lambda t, a, b: self._presence(t, kind, a, b)  # type: ignore[arg-type]
+
+        table: list[Callable[[float, object, object], None]] = [
+            self._arrive,  # type: ignore[list-item]  # ARRIVE
+            self._enter,  # type: ignore[list-item]  # ENTER
+            lambda t, a, _b: self._abandon(t, a),  # type: ignore[arg-type]  # ABANDON
+            self._accept,  # type: ignore[list-item]  # ACCEPT
+            lambda t, a, b: self._complete(t, a, b, True),  # type: ignore[arg-type]
+            lambda t, a, b: self._complete(t, a, b, False),  # type: ignore[arg-type]
+        ]
+        table += [lambda t, a, b: None] * (LOGIN - len(table))
+        table += [presence(k) for k in range(LOGIN, LOGOUT + 1)]
+        return table
+
     def _dispatch(self, item: tuple[float, int, int, object, object]) -> None:
+        """One heap item (kept for callers outside the loop; the loop indexes `_handlers`)."""
         t, _seq, kind, a, b = item
-        if kind == ACCEPT:
-            self._accept(t, a, b)  # type: ignore[arg-type]
-        elif kind == COMPLETE:
-            self._complete(t, a, b, True)  # type: ignore[arg-type]
-        elif kind == ARRIVE:
-            self._arrive(t, a, b)  # type: ignore[arg-type]
-        elif kind == ABANDON:
-            self._abandon(t, a)  # type: ignore[arg-type]
-        elif kind == ENTER:
-            self._enter(t, a, b)  # type: ignore[arg-type]
-        elif kind == COMPLETE_FAILED:
-            self._complete(t, a, b, False)  # type: ignore[arg-type]
-        elif kind >= LOGIN:
-            self._presence(t, kind, a, b)  # type: ignore[arg-type]
+        self._handlers()[kind](t, a, b)
 
     # ------------------------------------------------------------------ callers
     def _arrive(self, t: float, si: int, retry_of: str | None) -> None:

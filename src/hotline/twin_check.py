@@ -1,0 +1,287 @@
+"""`hotline twin-check SCENARIO`: the twin proven against the live server (issue 17).
+
+A throw-away SQLite database gets the scenario's center with every duration divided by the
+drive speed (`hotline.sim.twin.scaled_center`), a real `hotline serve` runs it, and the live
+drive (`hotline.sim.drive`: callers through `POST /api/contacts`, bot agents on the WebSocket
+stream) plays a window of the scenario at that speed. The server's stored facts, put back on the
+scenario clock, are measured by the same `hotline.kpi` code as the twin's run of the same
+window with the same seed; each KPI (service level, abandon rate, ASA per queue, occupancy)
+must agree within its tolerance (`hotline.sim.twin`: the spread of twin runs that differ only
+in their ring delays, with a floor), or the command exits 1.
+
+It lives beside `hotline.cli`, not in `hotline.sim`: it starts a server and reads its store,
+which the simulator must never import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:  # pragma: no cover - `hotline --help` must not load the router
+    from rich.table import Table
+
+    from hotline.domain.records import EventRecord
+    from hotline.kpi import Kpis
+    from hotline.sim.drive import DriveReport
+    from hotline.sim.scenario import Scenario
+    from hotline.sim.twin import Check, TwinWindow
+    from hotline.store import Store
+
+ALL = "ALL"  # the whole-window scope (hotline.sim.twin.ALL)
+
+console = Console()
+if not console.is_terminal:  # piped or captured: wide enough for the table
+    console = Console(width=150)
+
+
+@dataclass(frozen=True)
+class TwinCheck:
+    """Everything one check measured."""
+
+    scenario: Scenario
+    window: TwinWindow
+    speed: float
+    drive: DriveReport
+    live: dict[str, Kpis]
+    twins: list[dict[str, Kpis]]
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def value(self, side: str, attr: str, scope: str = ALL) -> float | None:
+        kpis = (self.live if side == "live" else self.twins[0]).get(scope)
+        v = getattr(kpis, attr) if kpis is not None else None
+        return None if v is None else float(v)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(db_url: str) -> dict[str, str]:
+    """The throw-away server's environment: its database, and argon2's cheapest parameters
+    (every bot logs in at once at the start; the hashes never leave the temporary folder)."""
+    return {**os.environ, "HOTLINE_DATABASE_URL": db_url, "HOTLINE_PASSWORD_HASH": "cheap"}
+
+
+@contextlib.contextmanager
+def live_server(db_url: str, log_path: Path) -> Iterator[str]:
+    """`hotline serve` on `db_url` in a subprocess; its base URL once healthy; stopped after."""
+    import httpx
+
+    port = _free_port()
+    env = _env(db_url)
+    cmd = [sys.executable, "-m", "hotline.cli", "serve", "--port", str(port), "--no-access-log"]
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 180  # a loaded machine starts slowly
+            while True:
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                        break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start; see {log_path}")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+def _stored_events(store: Store, settle_s: float = 1.0) -> list[EventRecord]:
+    """Every stored fact, once the server has stopped appending for `settle_s`."""
+    last, since = -1, time.monotonic()
+    while time.monotonic() - since < settle_s:
+        seq = store.last_event_seq()
+        if seq != last:
+            last, since = seq, time.monotonic()
+        time.sleep(0.2)
+    out: list[EventRecord] = []
+    seq = 0
+    while batch := store.events(since_seq=seq, limit=5000):
+        out += batch
+        seq = batch[-1].seq
+    return out
+
+
+def run_check(
+    scenario: Scenario,
+    *,
+    speed: float = 20.0,
+    minutes: float = 3.0,
+    start_clock: str | None = "09:00",
+    bots: int | None = None,
+    seed: int | None = None,
+    runs: int = 20,
+    log: Callable[[str], None] = print,
+) -> TwinCheck:
+    """Play the window live and in the twin; compare their KPIs."""
+    import yaml
+
+    from hotline.config import dump_config
+    from hotline.sim.drive import DriveOptions, run_drive
+    from hotline.sim.twin import (
+        check_window,
+        compare,
+        scaled_center,
+        to_scenario_clock,
+        twin_runs,
+        window_kpis,
+    )
+    from hotline.store import open_store
+
+    window = check_window(scenario, start_clock, minutes * 60.0 * speed, bots)
+    seed = scenario.spec.seed if seed is None else seed
+    with tempfile.TemporaryDirectory(prefix="hotline-twin-") as tmp:
+        db_url = f"sqlite:///{Path(tmp) / 'live.db'}"
+        center = Path(tmp) / "center.yaml"
+        dumped = dump_config(scaled_center(scenario.center, speed))
+        center.write_text(yaml.safe_dump(dumped, allow_unicode=True), encoding="utf-8")
+        init = [sys.executable, "-m", "hotline.cli", "init", "--config", str(center)]
+        done = subprocess.run(
+            [*init, "--demo-logins"], env=_env(db_url), capture_output=True, text=True
+        )
+        if done.returncode:
+            raise RuntimeError(f"hotline init failed: {done.stdout[-400:]}{done.stderr[-400:]}")
+        store = open_store(db_url)
+        try:
+            with live_server(db_url, Path(tmp) / "server.log") as base:
+                opts = DriveOptions(
+                    url=base, speed=speed, bots=len(window.agents), minutes=minutes,
+                    start_clock=start_clock, seed=seed,
+                )  # fmt: skip
+                report = run_drive(scenario, opts, log)
+                facts = _stored_events(store)
+        finally:
+            store.close()
+    if report.epoch is None:
+        raise RuntimeError("the drive never started its callers")
+    on_clock = to_scenario_clock(facts, report.epoch, window.start, speed)
+    live = window_kpis(scenario, window, on_clock)
+    log(f"twin: {runs} runs of the window (ring delays 0–{runs - 1})")
+    twins = twin_runs(scenario, window, seed, runs)
+    return TwinCheck(scenario, window, speed, report, live, twins, compare(live, twins))
+
+
+def _fmt(attr: str, v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.1f}" if attr == "asa_s" else f"{v:.1%}"
+
+
+def check_table(result: TwinCheck) -> Table:
+    """One row per scope and KPI: live, twin, difference, tolerance, verdict."""
+    from rich.table import Table
+
+    from hotline.sim.twin import METRICS
+
+    names = {attr: name for attr, name, _ in METRICS}
+    sc = result.scenario
+    w = result.window
+    table = Table(
+        title=f"twin check {sc.name}: {(w.end - w.start) / 60:.0f} min of scenario at "
+        f"×{result.speed:g}, {len(w.agents)} agents",
+        caption="tolerance: 95 % prediction interval of twin runs differing only in ring "
+        "delays, floor 3 points / 3 s (± in points for percentages)",
+    )
+    for col in ("scope", "KPI", "offered live/twin", "live", "twin", "diff", "tolerance", ""):
+        table.add_column(col, justify="left" if col in ("scope", "KPI") else "right")
+    for c in result.checks:
+        if c.diff is None:
+            diff = "-"
+        elif c.metric == "asa_s":
+            diff = f"{c.diff:+.1f}"
+        else:
+            diff = f"{c.diff * 100:+.1f}"
+        tol = f"{c.tolerance:.1f}" if c.metric == "asa_s" else f"{c.tolerance * 100:.1f}"
+        table.add_row(
+            c.scope,
+            names[c.metric],
+            f"{c.offered_live}/{c.offered_twin}",
+            _fmt(c.metric, c.live),
+            _fmt(c.metric, c.twin),
+            diff,
+            tol,
+            "ok" if c.ok else "[red]OUT[/red]",
+        )
+    return table
+
+
+def twin_check_command(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML (see scenarios/)")],
+    speed: Annotated[float, typer.Option(help="scenario seconds per real second")] = 20.0,
+    minutes: Annotated[float, typer.Option(help="real minutes of live traffic")] = 3.0,
+    start: Annotated[str, typer.Option(help="scenario time of day to start at, HH:MM")] = "09:00",
+    bots: Annotated[int | None, typer.Option(help="agents logged in (default: all)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
+    runs: Annotated[int, typer.Option(help="twin runs that set the tolerance")] = 20,
+) -> None:
+    """Play a scenario window on a live server and in the twin; exit 1 when they disagree."""
+    from hotline.sim import ScenarioError, load_scenario
+    from hotline.sim.schema import check_clock
+
+    checks = [
+        ("--speed", speed, 1 <= speed <= 200),
+        ("--minutes", minutes, 0 < minutes <= 120),
+        ("--runs", runs, 2 <= runs <= 200),
+        ("--bots", bots, bots is None or bots >= 1),
+    ]
+    for name, value, ok in checks:
+        if not ok:
+            raise _fail(f"{name}: {value} is out of range")
+    try:
+        check_clock(start)
+        sc = load_scenario(scenario)
+    except ValueError as exc:  # ScenarioError is one
+        raise _fail(str(exc) if isinstance(exc, ScenarioError) else f"--start: {exc}") from exc
+    try:
+        result = run_check(
+            sc, speed=speed, minutes=minutes, start_clock=start, bots=bots, seed=seed,
+            runs=runs, log=console.print,
+        )  # fmt: skip
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from exc
+    d = result.drive
+    console.print(
+        f"live: {d.created} contacts created ({d.retrials} retrials), {d.bot_answered} answered "
+        f"by {d.bots} bots, {d.abandoned} abandoned, in {d.seconds:.0f} s"
+        + (f"; drive errors {dict(d.errors)}" if d.errors else "")
+    )
+    console.print(check_table(result))
+    bad = [c for c in result.checks if not c.ok]
+    if bad:
+        console.print(f"[red]{len(bad)} KPI(s) outside tolerance[/red]")
+        raise typer.Exit(1)
+    console.print("twin and live server agree within tolerance")
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("twin-check")(twin_check_command)
