@@ -113,6 +113,7 @@ class Center:
         self.base, self.work, self.phones, self.stream = base, work, phones, stream
         self.phone = phones.get("a01")
         self.sip_port = 0
+        self.registrar_port = 0  # `start_center(registrar=True)`: where desk phones register
         self.gateway: Proc | None = None
         self._seen: set[str] = set()
         self.callers: list[subprocess.Popen] = []
@@ -312,6 +313,7 @@ def start_center(
         stream = Stream(base, sup_token)
         center = Center(base, work, phones, stream)
         center.sip_port = sip_port
+        center.registrar_port = reg_port
         center.gateway = gw
         yield center
     finally:
