@@ -119,6 +119,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/admin/phones/{agent_id}"): ONLY_ADMIN,
     ("DELETE", "/api/admin/phones/{agent_id}"): ONLY_ADMIN,
     ("GET", "/api/voice/phones/credentials"): frozenset({CHANNEL}),
+    ("POST", "/api/voice/phones/registrations"): frozenset({CHANNEL}),
     # work orders
     ("POST", "/api/tickets"): ORDERS,
     ("GET", "/api/tickets"): ORDERS - {CHANNEL},

@@ -98,3 +98,39 @@ def test_a_disabled_login_loses_its_registration_and_cannot_register_again(cente
             again.stop()
     finally:
         admin.patch(f"/api/admin/users/{user['id']}", json={"active": True}).raise_for_status()
+
+
+def test_a_phone_that_drops_takes_the_agent_out_of_voice_but_not_chat(center):
+    a01 = center.ready("a01")
+    wait_until(lambda: a01.get("/api/agents/me").json()["phone_registered"], 10, "phone seen")
+    account = (center.phone.dir / "accounts").read_text().strip()
+    aor = account.split(">", 1)[0].lstrip("<")
+    center.phone.command("uadel", aor)  # the desk phone unregisters (REGISTER, Expires: 0)
+    center.stream.wait(
+        lambda f: (
+            f["kind"] == "agent.phone" and f["agent_id"] == "a01" and not f["data"]["registered"]
+        )
+    )
+    me = a01.get("/api/agents/me").json()
+    assert (me["state"], me["phone_registered"]) == ("available", False)
+    channel = center.client("channel")
+    voice = channel.post("/api/contacts", json={"queue": "general"}).json()["id"]
+    chat = channel.post("/api/contacts", json={"queue": "chat", "channel": "chat"}).json()["id"]
+    offered = center.stream.fact("contact.offered", chat, 10)
+    assert offered["agent_id"] == "a01"  # chat still reaches the agent...
+    time.sleep(1.0)
+    assert "contact.offered" not in [f["kind"] for f in center.stream.of(voice)]  # ...voice not
+    for cid in (voice, chat):
+        channel.post(f"/api/contacts/{cid}/leave").raise_for_status()
+    center.ready("a01")
+
+    center.phone.command("uanew", account)  # the phone comes back
+    wait_until(center.phone.registered, 15, "phone registered again")
+    center.stream.wait(
+        lambda f: f["kind"] == "agent.phone" and f["agent_id"] == "a01" and f["data"]["registered"]
+    )
+    sipp, cid = center.call([("pause", 2000), ("dtmf", "0"), ("pause", 6000)], "back")
+    assert center.stream.fact("voice.bridged", cid)["agent_id"] == "a01"
+    center.phone.command("hangup")
+    assert sipp.wait(60) == 0, center.sipp_log("back")
+    a01.post("/api/agents/me/wrap-up-done")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -113,6 +114,7 @@ route[REGISTER] {{
 }}
 """
 
+PLAIN = re.compile(r"[A-Za-z0-9_.\-]+")  # ':' and newlines would break a db_text row
 SUBSCRIBER_HEADER = "id(int,auto) username(string) domain(string,null) ha1(string)"
 VERSION_TABLE = "table_name(string) table_version(int)\nsubscriber:7\n"
 
@@ -127,6 +129,7 @@ def write_registrar(config: GatewayConfig) -> Path:
     """Write kamailio.cfg and an empty credential table; returns the cfg path."""
     run_dir, db_dir, fifo = run_paths(config)
     db_dir.mkdir(parents=True, exist_ok=True)
+    fifo.unlink(missing_ok=True)  # a stale FIFO with no reader would make the first RPC fail
     (db_dir / "version").write_text(VERSION_TABLE)
     write_subscribers(db_dir, [])
     reg = config.registrar
@@ -152,12 +155,12 @@ def write_subscribers(db_dir: Path, rows: list[dict[str, str]]) -> bool:
     Returns whether the content changed. A row is {user, ha1}; user names are checked again
     here (`:` or a newline would break the db_text row format)."""
     lines = [SUBSCRIBER_HEADER]
-    for i, row in enumerate(sorted(rows, key=lambda r: r["user"]), start=1):
+    for row in sorted(rows, key=lambda r: r["user"]):
         user, ha1 = row["user"], row["ha1"]
-        if not user.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        if not PLAIN.fullmatch(user) or not PLAIN.fullmatch(ha1):
             log.warning("skipping SIP user %r: not a plain name", user)
             continue
-        lines.append(f"{i}:{user}:NULL:{ha1}")
+        lines.append(f"{len(lines)}:{user}:NULL:{ha1}")
     text = "\n".join(lines) + "\n"
     path = db_dir / "subscriber"
     if path.exists() and path.read_text() == text:
@@ -245,6 +248,8 @@ class Registrar:
         self.stop = threading.Event()
         self._http = httpx.Client(base_url=config.core.url.rstrip("/"), timeout=10)
         self._token: str | None = None
+        self.reported: dict[str, bool] = {}  # what the core was last told, per agent
+        self._next_full = 0.0
 
     def check(self) -> str | None:
         """`kamailio -c` on the generated cfg: None if it is fine, else Kamailio's complaint."""
@@ -261,7 +266,7 @@ class Registrar:
         while not self.fifo.exists() and time.time() < end:
             time.sleep(0.1)
 
-    def _get(self, path: str) -> httpx.Response:
+    def _request(self, method: str, path: str, body: Any = None) -> httpx.Response:
         core = self.config.core
         if self._token is None:
             r = self._http.post(
@@ -269,7 +274,8 @@ class Registrar:
             )
             r.raise_for_status()
             self._token = r.json()["token"]
-        r = self._http.get(path, headers={"Authorization": f"Bearer {self._token}"})
+        auth = {"Authorization": f"Bearer {self._token}"}
+        r = self._http.request(method, path, json=body, headers=auth)
         if r.status_code == 401:  # session expired: log in again next time
             self._token = None
         r.raise_for_status()
@@ -277,7 +283,7 @@ class Registrar:
 
     def sync(self) -> None:
         """Fetch the active agents' credentials; drop the bindings of those who vanished."""
-        rows = self._get("/api/voice/phones/credentials").json()
+        rows = self._request("GET", "/api/voice/phones/credentials").json()
         realm = self.config.registrar.realm
         rows = [r for r in rows if r["realm"] == realm]
         if write_subscribers(self.db_dir, rows):
@@ -286,6 +292,23 @@ class Registrar:
         gone, self.users = self.users - users, users
         for user in sorted(gone):
             self.unregister(user)
+        if self.fifo.exists():
+            self.report(users | gone)
+
+    def report(self, users: set[str]) -> None:
+        """Tell the core whose phone is registered: what changed, and everything every 30 s
+        (a restarted core starts with no view and must not wait for the next change)."""
+        now = time.time()
+        up = {aor.split("@", 1)[0] for aor, contacts in registered(self.fifo).items() if contacts}
+        state = {u: u in up for u in users | set(self.reported)}
+        if now >= self._next_full:
+            changed, self._next_full = state, now + 30.0
+        else:
+            changed = {u: r for u, r in state.items() if self.reported.get(u) is not r}
+        if changed:
+            self._request("POST", "/api/voice/phones/registrations", {"agents": changed})
+            self.reported.update(changed)
+            log.info("registrar: phones registered: %s", sorted(u for u, r in state.items() if r))
 
     def unregister(self, user: str) -> None:
         """Remove every binding of `user` (a disabled login's phone stops ringing at once)."""
@@ -304,7 +327,7 @@ class Registrar:
         while not self.stop.wait(self.config.registrar.sync_s):
             try:
                 self.sync()
-            except (httpx.HTTPError, OSError) as exc:
+            except (httpx.HTTPError, OSError, RuntimeError, ValueError) as exc:
                 log.warning("registrar: credential sync failed: %s", exc)
             if self.kamailio is not None and self.kamailio.poll() is not None:
                 log.error("registrar kamailio exited with %s; restarting", self.kamailio.poll())

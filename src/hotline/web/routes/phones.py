@@ -7,6 +7,10 @@ the `channel` account) fetches the HA1s of agents with an active login from
 `GET /api/voice/phones/credentials`; a disabled login drops out of that list, so its phone's
 REGISTERs are refused at the registrar's next sync (2 s by default) and its bindings removed.
 The SIP user name is the agent id.
+
+The registrar also reports which agents' phones are registered
+(`POST /api/voice/phones/registrations`): an agent whose phone is not registered is offered no
+voice contact (chat is unaffected), so nothing rings a dead phone.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from pydantic import Field
 
 from hotline.passwords import PasswordRejected, check_policy
+from hotline.routing import RoutingError
+from hotline.routing import events as ev
 from hotline.store import User
 from hotline.store.phones import PhoneStore
 from hotline.web.deps import Admin, Service, require
@@ -30,6 +36,14 @@ router = APIRouter(tags=["phones"], responses=errors(404))
 SIP_NAME = r"^[A-Za-z0-9_.\-]+$"
 SipAgent = Annotated[str, Path(min_length=1, max_length=64, pattern=SIP_NAME)]
 Channel = Annotated[User, Depends(require("channel"))]
+
+
+class RegistrationsIn(Strict):
+    """Agent id -> whether a phone is registered for them now (the registrar's view)."""
+
+    agents: dict[Annotated[str, Field(min_length=1, max_length=64, pattern=SIP_NAME)], bool] = (
+        Field(max_length=10000)
+    )
 
 
 class PhonePasswordIn(Strict):
@@ -108,3 +122,18 @@ def phone_credentials(service: Service, _user: Channel) -> list[dict[str, str]]:
         {"user": c.agent_id, "realm": c.realm, "ha1": c.ha1}
         for c in _phones(service).active_credentials()
     ]
+
+
+@router.post("/api/voice/phones/registrations")
+async def phone_registrations(
+    body: RegistrationsIn, service: Service, _user: Channel
+) -> dict[str, list[str]]:
+    """Record which agents' phones are registered; unknown agents are listed, not fatal (the
+    registrar may hold credentials of agents the center configuration no longer has)."""
+    unknown = []
+    for agent_id, registered in sorted(body.agents.items()):
+        try:
+            await service.submit(ev.AgentPhone(agent_id, registered))
+        except RoutingError:
+            unknown.append(agent_id)
+    return {"unknown": unknown}
