@@ -75,3 +75,16 @@ def test_bad_input_is_refused_with_a_reason(api, agent, body, status, why):
     assert r.status_code == status, r.text
     assert why in r.text
     assert api.get("/api/voice/phones/credentials", headers=api.channel).json() == []
+
+
+def test_the_registrar_reports_phones_and_the_agent_view_shows_it(api):
+    a01 = login(api, "a01")
+    assert api.get("/api/agents/me", headers=a01).json()["phone_registered"] is None
+    body = {"agents": {"a01": False, "ghost": True}}
+    r = api.post("/api/voice/phones/registrations", json=body, headers=api.channel)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"unknown": ["ghost"]}
+    assert api.get("/api/agents/me", headers=a01).json()["phone_registered"] is False
+    bad = {"agents": {"a:01": True}}
+    r = api.post("/api/voice/phones/registrations", json=bad, headers=api.channel)
+    assert r.status_code == 422, r.text
