@@ -258,7 +258,10 @@ class Registrar:
         return None if done.returncode == 0 else done.stderr.decode(errors="replace")
 
     def start(self) -> None:
-        self.sync()
+        try:  # a core that is not up yet: start with an empty table, the loop catches up
+            self.sync()
+        except (httpx.HTTPError, OSError, RuntimeError, ValueError) as exc:
+            log.warning("registrar: first credential sync failed: %s", exc)
         argv = [self.config.front.kamailio, "-f", str(self.cfg), "-DD", "-E"]
         argv += ["-Y", str(self.run_dir), "-P", str(self.run_dir / "kamailio.pid")]
         self.kamailio = subprocess.Popen(argv)
@@ -292,8 +295,8 @@ class Registrar:
         gone, self.users = self.users - users, users
         for user in sorted(gone):
             self.unregister(user)
-        if self.fifo.exists():
-            self.report(users | gone)
+        if self.fifo.exists():  # an agent with a static URI is rung there: not gated here
+            self.report((users | gone) - set(self.config.agents))
 
     def report(self, users: set[str]) -> None:
         """Tell the core whose phone is registered: what changed, and everything every 30 s
