@@ -115,6 +115,11 @@ RULES: dict[tuple[str, str], Any] = {
     ("POST", "/api/admin/users"): ONLY_ADMIN,
     ("PATCH", "/api/admin/users/{user_id}"): ONLY_ADMIN,
     ("POST", "/api/admin/users/{user_id}/unlock"): ONLY_ADMIN,
+    ("GET", "/api/admin/phones"): ONLY_ADMIN,
+    ("PUT", "/api/admin/phones/{agent_id}"): ONLY_ADMIN,
+    ("DELETE", "/api/admin/phones/{agent_id}"): ONLY_ADMIN,
+    ("GET", "/api/voice/phones/credentials"): frozenset({CHANNEL}),
+    ("POST", "/api/voice/phones/registrations"): frozenset({CHANNEL}),
     # work orders
     ("POST", "/api/tickets"): ORDERS,
     ("GET", "/api/tickets"): ORDERS - {CHANNEL},

@@ -56,6 +56,7 @@ def missing_peers() -> list[str]:
 # Missing peers fail under CI=true and skip loudly elsewhere (`voice_peers` in conftest.py).
 needs_peers = pytest.mark.usefixtures("voice_peers")
 AGENT_TONE_HZ = 1000
+PHONE_PASSWORD = "Desk-Phone-Pass-7391"  # the agents' SIP password in `registrar` rigs
 DEMO_IVR = Path(__file__).parents[2] / "src/hotline/channels/sip/demo_ivr.yaml"
 
 
@@ -112,6 +113,7 @@ class Center:
         self.base, self.work, self.phones, self.stream = base, work, phones, stream
         self.phone = phones.get("a01")
         self.sip_port = 0
+        self.registrar_port = 0  # `start_center(registrar=True)`: where desk phones register
         self.gateway: Proc | None = None
         self._seen: set[str] = set()
         self.callers: list[subprocess.Popen] = []
@@ -201,8 +203,13 @@ def start_center(
     workers: int = 1,
     gateway: dict[str, Any] | None = None,
     sip: dict[str, Any] | None = None,
+    registrar: bool = False,
 ) -> Iterator[Center]:
-    """Init, serve, phones, gateway (worker or pool); stops everything it started."""
+    """Init, serve, phones, gateway (worker or pool); stops everything it started.
+
+    `registrar`: the agents' phones are desk phones that register (digest auth, password
+    `PHONE_PASSWORD` set through the admin API) with the gateway's Kamailio registrar, and the
+    gateway has no static URI for them."""
     env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}"}
     env.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
     subprocess.run(
@@ -227,10 +234,26 @@ def start_center(
         base = f"http://127.0.0.1:{port}"
         _wait_http(base, server)
         tone = tone_wav(work / "tone.wav", AGENT_TONE_HZ)
-        for agent in agents:
-            phones[agent] = Baresip(work / f"{agent}-phone", agent, tone, free_port_block(20))
-            phones[agent].start()
         sip_port = free_port()
+        reg_port = free_port() if registrar else 0
+        if registrar:
+            admin = _token(base, "admin")
+            for agent in agents:
+                r = httpx.put(
+                    f"{base}/api/admin/phones/{agent}",
+                    json={"password": PHONE_PASSWORD},
+                    headers={"Authorization": f"Bearer {admin}"},
+                )
+                r.raise_for_status()
+        for agent in agents:
+            where = {"registrar": f"127.0.0.1:{reg_port}", "password": PHONE_PASSWORD}
+            phones[agent] = Baresip(
+                work / f"{agent}-phone",
+                agent,
+                tone,
+                free_port_block(20),
+                **(where if registrar else {}),
+            )
         sip_cfg = {
             "address": "127.0.0.1",
             "port": sip_port,
@@ -244,9 +267,16 @@ def start_center(
             "prompts_dir": str(work / "prompts"),
             "recordings_dir": str(work / "recordings"),
             "state_dir": str(work / "state"),
-            "agents": {a: p.uri for a, p in phones.items()},
+            "agents": {} if registrar else {a: p.uri for a, p in phones.items()},
             **(gateway or {}),
         }
+        if registrar:
+            config["registrar"] = {
+                "enabled": True,
+                "port": reg_port,
+                "run_dir": str(work / "registrar"),
+                "sync_s": 0.5,
+            }
         if workers > 1:
             config["workers"] = workers
             config["front"] = {
@@ -255,6 +285,19 @@ def start_center(
             }
         path = work / "gateway.yaml"
         path.write_text(json.dumps(config))
+        if registrar:
+            reg = Proc(
+                [sys.executable, "-m", "hotline.channels.sip.registrar", "--config", str(path)],
+                work / "registrar.log",
+                env=env,
+            )
+            procs.append(reg)
+            reg.wait_for("REGISTRAR READY", timeout_s=30)
+        for phone in phones.values():
+            phone.start()
+        if registrar:
+            for phone in phones.values():
+                wait_until(phone.registered, 15, f"{phone.user}'s desk phone registered")
         module = "front" if workers > 1 else "worker"
         gw = Proc(
             [sys.executable, "-m", f"hotline.channels.sip.{module}", "--config", str(path)],
@@ -270,6 +313,7 @@ def start_center(
         stream = Stream(base, sup_token)
         center = Center(base, work, phones, stream)
         center.sip_port = sip_port
+        center.registrar_port = reg_port
         center.gateway = gw
         yield center
     finally:

@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "summary, callback_requested); see hotline.web.routes.voice",
     "qa.analysed": "quality check done; data: score, flagged, findings, asr",
     "agent.state": "data: from, to, reason",
+    "agent.phone": "the agent's registered phone came or went (registrar); data: registered",
     "compliance.notice": "recording/processing notice played or shown (PIPL Art. 17); data: notice",
     "federation.transferred_in": "a peer's contact queued here; data: from_center, home_center, "
     "from_queue, waited_s, transcript, ivr_path, intent, customer_data",

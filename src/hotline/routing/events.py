@@ -56,6 +56,19 @@ class AgentLogin:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentPhone:
+    """The registrar saw the agent's phone (desk phone or softphone) register or drop.
+
+    While it is not registered the agent takes no voice contacts - nothing would ring - but
+    keeps their state and their chats. An agent the registrar never reported on (a static
+    phone URI) takes voice as before.
+    """
+
+    agent_id: str
+    registered: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AgentLogout:
     agent_id: str
 
@@ -150,6 +163,7 @@ Event = (
     ContactArrived
     | CustomerLeft
     | AgentLogin
+    | AgentPhone
     | AgentLogout
     | AgentReady
     | AgentNotReady

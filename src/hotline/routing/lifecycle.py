@@ -412,6 +412,18 @@ class Lifecycle(_Base):
         else:
             self._set_state(a, AgentState.NOT_READY, "login")
 
+    def _on_phone(self, e: ev.AgentPhone) -> None:
+        """A phone registered: voice may be offered again; dropped: no new voice offers (an
+        offer already ringing fails at the registrar and comes back as a decline)."""
+        a = self._agent(e.agent_id)
+        if a.phone is e.registered:
+            return
+        a.phone = e.registered
+        self._emit("agent.phone", None, agent=a.id, registered=e.registered)
+        self._ready.refresh(a)
+        if e.registered and a.state is not AgentState.OFFLINE:
+            self._route_agent(a)
+
     def _on_logout(self, e: ev.AgentLogout) -> None:
         a = self._agent(e.agent_id)
         if a.contacts:

@@ -57,6 +57,7 @@ class Router(Lifecycle):
             ev.ContactArrived: self._on_arrived,
             ev.CustomerLeft: self._on_customer_left,
             ev.AgentLogin: self._on_login,
+            ev.AgentPhone: self._on_phone,
             ev.AgentLogout: self._on_logout,
             ev.AgentReady: self._on_ready,
             ev.AgentNotReady: self._on_not_ready,

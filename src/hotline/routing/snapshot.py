@@ -55,3 +55,4 @@ class AgentSnapshot:
     handled: int = 0
     busy_s: float = 0.0
     channels: tuple[Channel, ...] | None = None  # what the agent's devices take; None: any
+    phone: bool | None = None  # phone registered (registrar); None: never reported

@@ -118,6 +118,7 @@ class AgentRuntime:
     busy_s: float = 0.0
     busy_since: float | None = None
     channels: frozenset[Channel] | None = None  # what the agent's devices take; None: any
+    phone: bool | None = None  # registered phone (registrar); None: not reported (static URI)
 
     @property
     def chat_load(self) -> int:
@@ -126,6 +127,8 @@ class AgentRuntime:
     def takes(self, channel: Channel) -> bool:
         """Can the agent's devices take `channel` at all? (An offer nothing can ring or show
         would time out and knock the agent out of ready for nothing.)"""
+        if channel is Channel.VOICE and self.phone is False:
+            return False
         return self.channels is None or channel in self.channels
 
     def accepts(self, channel: Channel) -> bool:
@@ -152,4 +155,5 @@ class AgentRuntime:
             handled=self.handled,
             busy_s=self.busy_s,
             channels=tuple(sorted(self.channels)) if self.channels is not None else None,
+            phone=self.phone,
         )

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL
 # Register every table on Base.metadata (Alembic's parity check and create_all need them all).
 from hotline.store import models_compliance as _models_compliance  # noqa: F401
 from hotline.store import models_kb as _models_kb  # noqa: F401
+from hotline.store import models_phones as _models_phones  # noqa: F401
 from hotline.store import models_qa as _models_qa  # noqa: F401
 from hotline.store import models_reports as _models_reports  # noqa: F401
 from hotline.store import models_tickets as _models_tickets  # noqa: F401

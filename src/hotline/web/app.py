@@ -28,6 +28,7 @@ from hotline.web.routes import (
     contacts,
     customers,
     kpis,
+    phones,
     qa,
     queues,
     surveys,
@@ -117,6 +118,7 @@ def create_app(
         voice,
         compliance,
         qa,
+        phones,
     )
     for module in routers:
         app.include_router(module.router)

@@ -45,7 +45,7 @@ class AgentPhone:
             self.play((music,), loop=True)
 
     def _ring(self, agent_id: str, expires_at: float | None) -> None:
-        uri = self.w.config.agents.get(agent_id)
+        uri = self.w.config.phone_uri(agent_id)
         if uri is None:
             log.info("call %s offered to %s, who has no phone configured", self.id, agent_id)
             return

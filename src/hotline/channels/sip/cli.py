@@ -71,6 +71,14 @@ def register(app: typer.Typer) -> None:
         from hotline.channels.sip.worker import Worker, setup_logging
 
         setup_logging("voice")
+        registrar = None
+        if gateway.registrar.enabled:  # desk phones register: run the registrar alongside
+            import atexit
+            import subprocess
+
+            argv = [sys.executable, "-m", "hotline.channels.sip.registrar"]
+            registrar = subprocess.Popen([*argv, *(["--config", str(config)] if config else [])])
+            atexit.register(registrar.terminate)
         if gateway.workers > 1:
             from hotline.channels.sip.front import serve_pool
 
@@ -79,6 +87,8 @@ def register(app: typer.Typer) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: worker.stop.set())
         worker.run(ready=lambda: typer.echo(f"voice gateway ready on {worker.port}"))
+        if registrar is not None:
+            registrar.terminate()  # os._exit below skips atexit
         sys.stdout.flush()
         os._exit(0)  # after libDestroy, skip pjsua's exit handlers
 

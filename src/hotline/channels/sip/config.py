@@ -68,11 +68,27 @@ class FrontConfig(Strict):
     run_dir: str = "var/voice/kamailio"
 
 
+class RegistrarConfig(Strict):
+    """Kamailio as registrar for agents' desk phones (`hotline.channels.sip.registrar`).
+
+    Off by default: then only the static `agents:` URIs ring. On, an agent without a static
+    URI is rung at whatever phone registered as them (digest auth against the HA1 the core
+    keeps)."""
+
+    enabled: bool = False
+    port: int = Field(default=5070, ge=1, le=65535)
+    realm: str = Field(default="hotline", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.\-]+$")
+    max_expires_s: int = Field(default=300, ge=30, le=86400)
+    sync_s: float = Field(default=2.0, gt=0, le=300)  # how soon a password/disable takes effect
+    run_dir: str = "var/voice/registrar"
+
+
 class GatewayConfig(Strict):
     core: CoreConfig = CoreConfig()
     sip: SipConfig = SipConfig()
     workers: int = Field(default=1, ge=1, le=500)
     front: FrontConfig = FrontConfig()
+    registrar: RegistrarConfig = RegistrarConfig()
     ivr: str = "demo_ivr.yaml"
     prompts_dir: str = "var/voice/prompts"
     recordings_dir: str = "var/voice/recordings"
@@ -87,6 +103,14 @@ class GatewayConfig(Strict):
     def ivr_path(self) -> Path:
         return (Path(self.base_dir) / self.ivr).resolve()
 
+    def phone_uri(self, agent_id: str) -> str | None:
+        """Where to ring `agent_id`: the static URI if one is set, else through the registrar
+        (which looks up the registered contact), else nowhere."""
+        static = self.agents.get(agent_id)
+        if static or not self.registrar.enabled:
+            return static
+        return f"sip:{agent_id}@{self.sip.address}:{self.registrar.port}"
+
     def callers_per_worker(self) -> int:
         """Each caller keeps a slot free for its agent leg, so a worker admits legs // 2."""
         return max(1, self.sip.max_call_legs // 2)
@@ -94,9 +118,13 @@ class GatewayConfig(Strict):
     def sip_ports(self) -> list[int]:
         """The front's port and, in a pool, each worker's own SIP port."""
         if self.workers == 1:
-            return [self.sip.port]
+            return [self.sip.port, *self._registrar_port()]
         base = self.front.worker_port
-        return [self.sip.port, *range(base + 1, base + 1 + self.workers)]
+        ports = [self.sip.port, *range(base + 1, base + 1 + self.workers)]
+        return [*ports, *self._registrar_port()]
+
+    def _registrar_port(self) -> list[int]:
+        return [self.registrar.port] if self.registrar.enabled else []
 
     def rtp_ranges(self) -> list[range]:
         """Each worker's RTP ports, in worker order."""

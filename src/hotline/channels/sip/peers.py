@@ -255,7 +255,17 @@ def tone_wav(path: Path, freq: int, seconds: float = 120) -> Path:
 class Baresip:
     """A headless baresip phone: auto-answers as `user`, sends `tone`, dumps what it hears."""
 
-    def __init__(self, workdir: Path, user: str, tone: Path, rtp_base: int) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        user: str,
+        tone: Path,
+        rtp_base: int,
+        registrar: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        """`registrar` ("host:port") and `password`: register there with digest auth (a desk
+        phone); without them the phone only listens at `uri` (a static agent phone)."""
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.user = user
@@ -282,6 +292,9 @@ class Baresip:
         lines += [f"module_app\t{m}.so" for m in ("account", "menu", "ctrl_tcp")]
         (self.dir / "config").write_text("\n".join(lines) + "\n")
         account = f"<{self.uri}>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA\n"
+        if registrar:
+            account = f"<sip:{user}@{registrar}>;auth_pass={password};regint=60;"
+            account += "answermode=auto;audio_codecs=PCMU,PCMA\n"
         (self.dir / "accounts").write_text(account)
         self.proc: Proc | None = None
 
@@ -315,6 +328,11 @@ class Baresip:
                     if item.get("response"):
                         return item
         raise TimeoutError(f"baresip gave no answer to {command}")
+
+    def registered(self) -> bool:
+        """Whether the registrar accepted this phone's last REGISTER (baresip's `reginfo`)."""
+        data = self.command("reginfo").get("data") or ""
+        return "OK" in data and "ERR" not in data
 
     def dumps(self, kind: str = "dec") -> list[Path]:
         """What the phone heard (`dec`) or sent (`enc`), one WAV per call, oldest first."""

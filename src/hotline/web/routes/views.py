@@ -48,6 +48,7 @@ def agent_view(a: AgentSnapshot, now: float) -> dict[str, Any]:
         "time_in_state_s": None if since is None else max(0.0, now - since),
         "contacts": list(a.contacts),
         "handled": a.handled,
+        "phone_registered": a.phone,  # None: no registrar reports (static phone or none)
     }
 
 
