@@ -13,7 +13,6 @@ from math import gcd
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 RATE = 16000
 
@@ -59,5 +58,8 @@ def resample(samples: np.ndarray, rate: int, to: int = RATE) -> np.ndarray:
     if rate == to or len(samples) == 0:
         return np.asarray(samples, dtype=np.int16)
     g = gcd(rate, to)
+    # imported here: scipy.signal costs ~1 s of import, paid by every server start otherwise
+    from scipy.signal import resample_poly
+
     out = resample_poly(samples.astype(np.float32), to // g, rate // g)
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)

@@ -17,7 +17,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import poisson
 
 from hotline.kb.text import STOP_BIGRAMS, fold, tokens
 
@@ -93,6 +92,8 @@ def spikes(
 
     A day that alerted is left out of later baselines, so one outage does not hide the next.
     """
+    from scipy.stats import poisson  # here: scipy.stats costs a second of every server start
+
     out: list[Spike] = []
     for topic, counts in daily.items():
         spiky: set[int] = set()
