@@ -76,6 +76,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/agent"): (PAGE, AGENT_LINKED),
     ("GET", "/wallboard"): (PAGE, SUPERVISORS),
     ("GET", "/admin"): (PAGE, ONLY_ADMIN),
+    ("GET", "/reports"): (PAGE, SUPERVISORS),
     # live stream (WebSocket): any login; what each login sees is filtered per event
     ("WS", "/api/stream"): ANY_LOGIN,
     # auth
@@ -239,6 +240,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/qa/topics"): SUPERVISORS,
     # reports, alerts and metrics: supervisors (the Prometheus scraper uses its own token)
     ("GET", "/api/reports"): SUPERVISORS,
+    ("GET", "/api/reports/export"): SUPERVISORS,  # CSV/XLSX of the same query
     ("GET", "/api/reports/documents"): SUPERVISORS,
     ("GET", "/api/reports/documents/{doc_id}.{fmt}"): SUPERVISORS,
     ("GET", "/api/alerts"): SUPERVISORS,

@@ -30,6 +30,7 @@ from hotline.web.routes import (
     kpis,
     qa,
     queues,
+    report_exports,
     surveys,
     teams,
     tickets,
@@ -117,6 +118,7 @@ def create_app(
         voice,
         compliance,
         qa,
+        report_exports,  # CSV/XLSX downloads of /api/reports
     )
     for module in routers:
         app.include_router(module.router)

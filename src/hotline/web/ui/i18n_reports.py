@@ -1,0 +1,61 @@
+"""UI words (zh-CN, en) of the supervisor's reports page, its downloads and the alert rules.
+
+Kept apart from `i18n.py` so each table stays readable; `i18n.STRINGS` includes this one. The
+`rp.col.*` keys are also the column headers of the CSV/XLSX downloads, so a file and the page
+name a figure the same way.
+"""
+
+from __future__ import annotations
+
+REPORTS: dict[str, tuple[str, str]] = {
+    "nav.reports": ("报表", "Reports"),
+    "rp.title": ("运营报表", "Operations report"),
+    "rp.period": ("周期", "Period"),
+    "rp.period.day": ("日报", "Day"),
+    "rp.period.week": ("周报", "Week"),
+    "rp.period.month": ("月报", "Month"),
+    "rp.date": ("日期", "Date"),
+    "rp.grain": ("粒度", "Grain"),
+    "rp.grain.15min": ("15 分钟", "15 minutes"),
+    "rp.grain.hour": ("小时", "Hour"),
+    "rp.grain.day": ("天", "Day"),
+    "rp.grain.week": ("周", "Week"),
+    "rp.grain.month": ("月", "Month"),
+    "rp.queue": ("队列", "Queue"),
+    "rp.channel": ("渠道", "Channel"),
+    "rp.agent": ("坐席", "Agent"),
+    "rp.all": ("全部", "All"),
+    "rp.by_queue": ("按队列分行", "Rows per queue"),
+    "rp.run": ("查询", "Run"),
+    "rp.range": ("统计范围 {a} — {b}（{tz}）", "Range {a} — {b} ({tz})"),
+    "rp.empty": ("该范围内没有联络。", "No contacts in this range."),
+    "rp.total": ("合计", "Total"),
+    "rp.chart": ("话务量与服务水平", "Volume and service level"),
+    "rp.definitions": ("指标口径", "Definitions"),
+    "rp.csv": ("导出 CSV", "Download CSV"),
+    "rp.xlsx": ("导出 Excel", "Download Excel"),
+    "rp.loading": ("加载中…", "Loading…"),
+    "rp.axis_period": ("时段", "Period"),
+    "rp.axis_contacts": ("联络量", "Contacts"),
+    "rp.axis_sl": ("服务水平", "Service level"),
+    "rp.col.start": ("开始", "Start"),
+    "rp.col.end": ("结束", "End"),
+    "rp.col.queue": ("队列", "Queue"),
+    "rp.col.channel": ("渠道", "Channel"),
+    "rp.col.offered": ("呼入量", "Offered"),
+    "rp.col.answered": ("接通量", "Answered"),
+    "rp.col.abandoned": ("放弃量", "Abandoned"),
+    "rp.col.short_abandoned": ("未接秒挂", "Short abandons"),
+    "rp.col.service_level": ("服务水平", "Service level"),
+    "rp.col.answer_rate": ("接通率", "Answer rate"),
+    "rp.col.abandon_rate": ("放弃率", "Abandon rate"),
+    "rp.col.asa_s": ("平均应答(秒)", "ASA (s)"),
+    "rp.col.max_wait_s": ("最长等待(秒)", "Max wait (s)"),
+    "rp.col.handled": ("处理量", "Handled"),
+    "rp.col.aht_s": ("平均处理(秒)", "AHT (s)"),
+    "rp.col.occupancy": ("占用率", "Occupancy"),
+    "rp.col.callbacks_created": ("回拨任务", "Callbacks created"),
+    "rp.col.callbacks_completed": ("回拨完成", "Callbacks completed"),
+    "rp.sheet.report": ("报表", "Report"),
+    "rp.sheet.definitions": ("指标口径", "Definitions"),
+}
