@@ -23,6 +23,7 @@ from hotline.web import edges, errors, responses, ui
 from hotline.web.routes import (
     admin,
     agents,
+    alert_rules,
     auth,
     compliance,
     contacts,
@@ -119,6 +120,7 @@ def create_app(
         compliance,
         qa,
         report_exports,  # CSV/XLSX downloads of /api/reports
+        alert_rules,  # supervisors edit the alert rules in the center config
     )
     for module in routers:
         app.include_router(module.router)

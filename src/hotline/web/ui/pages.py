@@ -75,6 +75,7 @@ def _nav(user: User | None) -> list[dict[str, str]]:
     if user.role in SUPERVISORS:
         items.append({"href": "/wallboard", "key": "nav.wallboard"})
         items.append({"href": "/reports", "key": "nav.reports"})
+        items.append({"href": "/alerts", "key": "nav.alerts"})
     if user.role == "admin":
         items.append({"href": "/admin", "key": "nav.admin"})
     return items
@@ -181,6 +182,13 @@ def reports_page(request: Request) -> Response:
     from hotline.kpi.aggregate_time import GRAINS
 
     return refused or render(request, "reports.html", user, grains=GRAINS)
+
+
+@router.get("/alerts", include_in_schema=False)
+def alerts_page(request: Request) -> Response:
+    """The supervisor's alerts console: open alerts, the rules and their editor, history."""
+    user, refused = _gate(request, set(SUPERVISORS))
+    return refused or render(request, "alerts.html", user)
 
 
 @router.get("/admin", include_in_schema=False)
