@@ -95,7 +95,8 @@ def replace_rule(
     rule_id: str, body: AlertSection, service: Service, user: Supervisor
 ) -> dict[str, Any]:
     if body.id != rule_id:
-        raise _invalid("id", f"must be the rule's id {rule_id!r} (delete and add to rename)", body.id)
+        reason = f"must be the rule's id {rule_id!r} (delete and add to rename)"
+        raise _invalid("id", reason, body.id)
     rule = _checked(service, body)
     rules = _rules(service)
     if not any(r["id"] == rule_id for r in rules):

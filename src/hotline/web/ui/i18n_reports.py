@@ -95,7 +95,10 @@ REPORTS: dict[str, tuple[str, str]] = {
     "al.kind.waiting_above": ("排队人数超过", "Waiting above"),
     "al.kind.agent_not_ready_over": ("坐席未就绪超时", "Agent not ready longer than"),
     "al.kind.callback_overdue": ("回拨任务超时", "Callback overdue by"),
-    "al.text.service_level_below": ("{s}：服务水平 {v}，低于 {t}", "{s}: service level {v}, below {t}"),
+    "al.text.service_level_below": (
+        "{s}：服务水平 {v}，低于 {t}",
+        "{s}: service level {v}, below {t}",
+    ),
     "al.text.abandon_rate_above": ("{s}：放弃率 {v}，超过 {t}", "{s}: abandon rate {v}, above {t}"),
     "al.text.waiting_above": ("{s}：排队 {v} 人，超过 {t}", "{s}: {v} waiting, above {t}"),
     "al.text.agent_not_ready_over": ("{s}：未就绪 {v}，超过 {t}", "{s}: not ready {v}, over {t}"),
@@ -114,7 +117,10 @@ REPORTS: dict[str, tuple[str, str]] = {
     "v.int_from_float": ("必须是整数", "must be a whole number"),
     "v.bool_parsing": ("必须是“是”或“否”", "must be yes or no"),
     "v.string_type": ("必须是文字", "must be text"),
-    "v.string_too_short": ("至少 {min_length} 个字符", "must have at least {min_length} characters"),
+    "v.string_too_short": (
+        "至少 {min_length} 个字符",
+        "must have at least {min_length} characters",
+    ),
     "v.string_too_long": ("最多 {max_length} 个字符", "must have at most {max_length} characters"),
     "v.literal_error": ("必须是以下之一：{expected}", "must be one of {expected}"),
     "v.enum": ("必须是以下之一：{expected}", "must be one of {expected}"),
