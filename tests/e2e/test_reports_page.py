@@ -107,6 +107,10 @@ def test_reports_page_in_english_and_closed_to_agents(server, new_page):
     headers = page.locator("[data-testid=report-table] th").all_inner_texts()
     assert headers[:4] == ["Start", "Queue", "Offered", "Answered"]
     screenshot(page, "reports-day-en")
+    page.set_viewport_size({"width": 1920, "height": 1080})  # chart beside the table
+    chart, table = (page.get_by_test_id(t).bounding_box() for t in ("report-chart", "report-table"))
+    assert chart["x"] + chart["width"] <= table["x"], (chart, table)
+    screenshot(page, "reports-day-en-1920")
     agent = new_page()
     login(agent, "a01")
     assert agent.goto("/reports").status == 403

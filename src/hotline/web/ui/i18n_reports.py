@@ -145,4 +145,8 @@ REPORTS: dict[str, tuple[str, str]] = {
     "field.from": ("开始日期", "From"),
     "field.to": ("结束日期", "To"),
     "field.format": ("格式", "Format"),
+    # -- admin: login lockouts ----------------------------------------------------------
+    "ad.locked_until": ("已锁定至 {t}", "Locked until {t}"),
+    "ad.unlock": ("解除锁定", "Unlock"),
+    "ad.unlocked": ("已解除 {u} 的登录锁定", "{u} can sign in again"),
 }
