@@ -19,11 +19,11 @@ def _lock_out(server, username: str) -> None:
         r = httpx.post(
             f"{server.base}/api/auth/login", json={"username": username, "password": "wrong-pw-1"}
         )
-        assert r.status_code in (401, 429), r.text
+        assert r.status_code in (401, 423), r.text
     r = httpx.post(
         f"{server.base}/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
     )
-    assert r.status_code == 429, r.text  # even the right password waits out the lock
+    assert r.status_code == 423, r.text  # even the right password waits out the lock
 
 
 def test_the_admin_unlocks_a_locked_out_user_and_it_is_audited(server, new_page):
