@@ -71,6 +71,10 @@ def test_an_alert_rule_edited_in_the_console_drives_the_wallboard(server, new_pa
     expect(chip).to_have_count(0, timeout=SERVER_ROUND_MS)
     expect(board.locator(".alert-ok")).to_be_visible()
     expect(page.get_by_test_id("no-open-alerts")).to_be_visible(timeout=SERVER_ROUND_MS)
+    # the history keeps the alert with the value it fired at
+    history = page.locator("[data-testid=history-row]").first
+    expect(history).to_contain_text("排队人数超过 · 微信在线客服 · 2")
+    expect(history).to_contain_text("已解除")
     screenshot(page, "alerts-console-zh")
     assert page.errors == [] and board.errors == []
 
