@@ -71,7 +71,7 @@ class Server:
         self.proc = subprocess.Popen(
             cmd, env=env, stdout=self.log.open("a"), stderr=subprocess.STDOUT
         )
-        deadline = time.time() + 30
+        deadline = time.time() + 90  # a loaded shared machine needs 20-40 s to import
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 break

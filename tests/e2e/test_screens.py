@@ -289,13 +289,17 @@ def test_the_wallboard_shows_the_queue_change_live(server, new_page):
     for c in waiting:
         expect(page.locator(f"[data-testid=waiting-row][data-id='{c['id']}']")).to_be_visible()
 
-    # crossing the waiting threshold raises an alert for that queue
-    page.get_by_test_id("threshold").fill(str(before + 2))
-    page.get_by_test_id("threshold").dispatch_event("change")
-    alert = page.locator("[data-testid=alert][data-kind=waiting][data-queue=chat]")
-    expect(alert).to_be_visible()
+    # the server's alert rules (center config): waiting above N in that queue, abandon > 2 %
+    sup = server.api("supervisor")
+    for rule in (
+        {"id": "wait-chat", "kind": "waiting_above", "threshold": before + 2, "queue": "chat"},
+        {"id": "abandon", "kind": "abandon_rate_above", "threshold": 0.02},
+    ):
+        sup.post("/api/alert-rules", json=rule).raise_for_status()
+    alert = page.locator("[data-testid=alert][data-kind=waiting_above][data-queue=chat]")
+    expect(alert).to_be_visible(timeout=20_000)  # evaluated by the server every 5 s
     # the callers who gave up during the seeding: abandon rate above 2 %
-    expect(page.locator("[data-testid=alert][data-kind=abandon]").first).to_be_visible()
+    expect(page.locator("[data-testid=alert][data-kind=abandon_rate_above]").first).to_be_visible()
 
     # the anonymous chat is closed: the number drops again, still without a reload
     channel.post(f"/api/contacts/{waiting[2]['id']}/leave").raise_for_status()

@@ -76,6 +76,8 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/agent"): (PAGE, AGENT_LINKED),
     ("GET", "/wallboard"): (PAGE, SUPERVISORS),
     ("GET", "/admin"): (PAGE, ONLY_ADMIN),
+    ("GET", "/reports"): (PAGE, SUPERVISORS),
+    ("GET", "/alerts"): (PAGE, SUPERVISORS),
     # live stream (WebSocket): any login; what each login sees is filtered per event
     ("WS", "/api/stream"): ANY_LOGIN,
     # auth
@@ -244,10 +246,16 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/qa/topics"): SUPERVISORS,
     # reports, alerts and metrics: supervisors (the Prometheus scraper uses its own token)
     ("GET", "/api/reports"): SUPERVISORS,
+    ("GET", "/api/reports/export"): SUPERVISORS,  # CSV/XLSX of the same query
     ("GET", "/api/reports/documents"): SUPERVISORS,
     ("GET", "/api/reports/documents/{doc_id}.{fmt}"): SUPERVISORS,
     ("GET", "/api/alerts"): SUPERVISORS,
     ("POST", "/api/alerts/{alert_id}/ack"): SUPERVISORS,
+    # alert rules live in the center config; supervisors edit them (not the rest of it)
+    ("GET", "/api/alert-rules"): SUPERVISORS,
+    ("POST", "/api/alert-rules"): SUPERVISORS,
+    ("PUT", "/api/alert-rules/{rule_id}"): SUPERVISORS,
+    ("DELETE", "/api/alert-rules/{rule_id}"): SUPERVISORS,
     ("GET", "/metrics"): SUPERVISORS,  # other logins: 403 like everywhere, not 401
     # federation: the peer API is called by the other centers with the `channel` service
     # login (never a person's login); supervisors watch the peers' status

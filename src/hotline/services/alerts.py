@@ -60,6 +60,13 @@ class Alerts:
                     fired.append(self._fire(now, change))
         return fired
 
+    def retire(self, rule_id: str, now: float) -> None:
+        """A rule was deleted: close its open alerts (nothing will ever clear them again)."""
+        self._book.forget(rule_id)
+        for a in self.store.open_alerts():
+            if a.rule_id == rule_id:
+                self.store.clear(rule_id, a.subject, now)
+
     def acknowledge(self, alert_id: int, user: str, now: float) -> AlertRecord | None:
         return self.store.acknowledge(alert_id, user, now)
 

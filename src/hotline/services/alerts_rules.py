@@ -68,6 +68,13 @@ class AlertBook:
         self._since: dict[tuple[str, str], float] = {}
         self._open: set[tuple[str, str]] = set(open_alerts)
 
+    def forget(self, rule_id: str) -> list[str]:
+        """Drop a deleted rule's timers and open alerts; the subjects that were open."""
+        self._since = {k: v for k, v in self._since.items() if k[0] != rule_id}
+        gone = sorted(s for r, s in self._open if r == rule_id)
+        self._open = {k for k in self._open if k[0] != rule_id}
+        return gone
+
     def step(
         self, now: float, rule: AlertRule, values: dict[str, float | None]
     ) -> list[Fired | Cleared]:

@@ -23,6 +23,7 @@ from hotline.web import edges, errors, responses, ui
 from hotline.web.routes import (
     admin,
     agents,
+    alert_rules,
     auth,
     compliance,
     contacts,
@@ -31,6 +32,7 @@ from hotline.web.routes import (
     phones,
     qa,
     queues,
+    report_exports,
     surveys,
     teams,
     tickets,
@@ -119,6 +121,8 @@ def create_app(
         compliance,
         qa,
         phones,
+        report_exports,  # CSV/XLSX downloads of /api/reports
+        alert_rules,  # supervisors edit the alert rules in the center config
     )
     for module in routers:
         app.include_router(module.router)

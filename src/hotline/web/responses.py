@@ -27,6 +27,7 @@ do) and valid JSON.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,6 +96,9 @@ def validation_body(errs: Any) -> dict[str, Any]:
             keep, shown = _shown(e["input"])
             if keep:
                 issue["input"] = shown
+        ctx = _ctx(e.get("ctx"))
+        if ctx:  # the limits (ge, max_length, expected): the UI words the reason from them
+            issue["ctx"] = ctx
         issues.append(issue)
     if not issues:
         issues = [{"loc": [], "msg": "invalid request", "type": "value_error"}]
@@ -102,6 +106,23 @@ def validation_body(errs: Any) -> dict[str, Any]:
     where = first["loc"][1:] if len(first["loc"]) > 1 else first["loc"]  # drop body/query/...
     field = ".".join(str(p) for p in where) or None
     return {"detail": issues, "field": field, "reason": first["msg"]}
+
+
+def _ctx(ctx: Any) -> dict[str, Any]:
+    """The error's short scalar context (`{"ge": 0}`); objects (a wrapped exception) are left
+    out, so nothing but a limit or a short list of choices goes back to the client."""
+    if not isinstance(ctx, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for k, v in ctx.items():
+        if isinstance(v, bool) or not isinstance(v, int | float | str):
+            continue
+        if isinstance(v, float) and not math.isfinite(v):
+            continue
+        if isinstance(v, str) and len(v) > MAX_ECHO:
+            continue
+        out[str(k)] = v
+    return out
 
 
 def _shown(value: Any) -> tuple[bool, Any]:

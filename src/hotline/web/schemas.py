@@ -38,6 +38,9 @@ class ValidationIssue(BaseModel):
     loc: list[str | int]
     msg: str
     type: str
+    #: the limit that was broken (`{"ge": 0}`, `{"min_length": 8}`): the UI words the reason
+    #: in the user's language from `type` and these, instead of showing the English `msg`
+    ctx: dict[str, int | float | str] | None = None
 
 
 class ErrorOut(BaseModel):

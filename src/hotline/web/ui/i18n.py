@@ -8,6 +8,7 @@ The language is a cookie (`hotline_lang`), switched from the top bar or the logi
 from __future__ import annotations
 
 from hotline.web.ui.i18n_more import MORE
+from hotline.web.ui.i18n_reports import REPORTS
 
 LANGS = ("zh-CN", "en")
 DEFAULT_LANG = "zh-CN"
@@ -353,6 +354,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ad.callback_max_attempts": ("回拨最多尝试次数", "Callback attempts"),
     "ad.field_error": ("字段 {f}：{r}", "Field {f}: {r}"),
     **MORE,
+    **REPORTS,
 }
 
 

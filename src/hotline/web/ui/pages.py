@@ -74,6 +74,8 @@ def _nav(user: User | None) -> list[dict[str, str]]:
         items.append({"href": "/agent", "key": "nav.agent"})
     if user.role in SUPERVISORS:
         items.append({"href": "/wallboard", "key": "nav.wallboard"})
+        items.append({"href": "/reports", "key": "nav.reports"})
+        items.append({"href": "/alerts", "key": "nav.alerts"})
     if user.role == "admin":
         items.append({"href": "/admin", "key": "nav.admin"})
     return items
@@ -171,6 +173,22 @@ def wallboard_page(request: Request) -> Response:
         kpi_help=field_definitions(),
         queue_kpi_help=field_definitions(threshold="each queue's own SL threshold"),
     )
+
+
+@router.get("/reports", include_in_schema=False)
+def reports_page(request: Request) -> Response:
+    """The supervisor's reports: range, grain, filters, chart, table and downloads."""
+    user, refused = _gate(request, set(SUPERVISORS))
+    from hotline.kpi.aggregate_time import GRAINS
+
+    return refused or render(request, "reports.html", user, grains=GRAINS)
+
+
+@router.get("/alerts", include_in_schema=False)
+def alerts_page(request: Request) -> Response:
+    """The supervisor's alerts console: open alerts, the rules and their editor, history."""
+    user, refused = _gate(request, set(SUPERVISORS))
+    return refused or render(request, "alerts.html", user)
 
 
 @router.get("/admin", include_in_schema=False)

@@ -82,12 +82,13 @@ function fromEdit(c) {
   };
 }
 
-/** FastAPI's own 422 ({detail: [{loc, msg}]}) or "field: reason" text -> {field: reason}. */
+/** FastAPI's own 422 ({detail: [{loc, type, ctx}]}, worded in the page's language by
+ * Hotline.fieldErrors) or "field: reason" text -> {field: reason}. */
 function userErrors(e) {
   const out = {};
   const d = e.body && e.body.detail;
   if (Array.isArray(d)) {
-    d.forEach((x) => { out[x.loc[x.loc.length - 1]] = x.msg; });
+    Object.assign(out, Hotline.fieldErrors(e));
   } else if (typeof d === "string") {
     const m = d.match(/^(\w+): (.*)$/);
     if (m) out[m[1]] = m[2];
@@ -151,6 +152,14 @@ function admin() {
         await Hotline.api("PATCH", `/api/admin/users/${u.id}`, { active: !u.active });
         await this.loadUsers();
       } catch (e) { Hotline.toast(`${T("error.generic")}: ${e.message}`, "error"); }
+    },
+    /** Lift a lockout after failed logins before it runs out (the API audits it). */
+    async unlock(u) {
+      try {
+        await Hotline.api("POST", `/api/admin/users/${u.id}/unlock`);
+        Hotline.toast(T("ad.unlocked", { u: u.username }), "ok");
+        await this.loadUsers();
+      } catch (e) { Hotline.toast(`${T("error.generic")}: ${Hotline.reason(e)}`, "error"); }
     },
     async setPassword(u) {
       this.pwErr = "";

@@ -141,6 +141,65 @@
     return text === key ? String(code) : text;
   }
 
+  /** A 4xx body -> {field: reason} in the page's language. FastAPI/pydantic lists
+   * ({detail: [{loc, type, ctx, msg}]}) are worded from the error type (`v.*` strings);
+   * "field: reason" texts keep the API's reason. An unnamed error is under "_". */
+  function fieldErrors(e) {
+    const out = {};
+    const d = e && e.body && e.body.detail;
+    if (Array.isArray(d)) {
+      for (const x of d) {
+        const loc = (x.loc || []).filter((p) => p !== "body" && p !== "query" && p !== "path");
+        const field = loc.length ? String(loc[loc.length - 1]) : "_";
+        if (!(field in out)) out[field] = validationText(x);
+      }
+    } else if (e && e.field) {
+      out[String(e.field).split(".").pop()] = e.reason || e.message;
+    } else if (typeof d === "string") {
+      const m = d.match(/^(\w+): (.*)$/);
+      if (m) out[m[1]] = m[2];
+      else out._ = d;
+    } else if (e) {
+      out._ = e.message;
+    }
+    return out;
+  }
+
+  function validationText(x) {
+    const type = String(x.type || "");
+    const ctx = x.ctx || {};
+    const key = `v.${type}`;
+    if (type.startsWith("password_policy.")) return T(key) === key ? x.msg : T(key);
+    if (T(key) !== key) return T(key, { ...ctx, expected: ctx.expected || "" });
+    return String(x.msg || type).replace(/^Value error, /, "");
+  }
+
+  /** One line for a refused request: "阈值：不能小于 0" (the field's UI name when known). */
+  function reason(e) {
+    const errs = fieldErrors(e);
+    return Object.entries(errs)
+      .map(([f, r]) => (f === "_" ? r : `${label("field", f)}${T("v.sep")}${r}`))
+      .join("; ");
+  }
+
+  const RATE_KINDS = new Set(["service_level_below", "abandon_rate_above"]);
+  /** An alert rule's measure as people read it: 0.8 -> "80%", 300 s -> "05:00", 7 -> "7". */
+  function alertValue(kind, v) {
+    if (v === null || v === undefined) return "—";
+    if (RATE_KINDS.has(kind)) return pct(v);
+    if (kind === "waiting_above") return String(Math.round(v));
+    return dur(v);
+  }
+  /** A fired alert in the page's language (the server's `text` is the English log line):
+   * `rules` give the threshold, `names` the queue/agent names by id. */
+  function alertText(a, rules, names) {
+    const rule = (rules || []).find((r) => r.id === a.rule_id);
+    const subject = (names && names[a.subject]) || a.subject;
+    return T(`al.text.${a.kind}`, {
+      s: subject, v: alertValue(a.kind, a.value), t: rule ? alertValue(a.kind, rule.threshold) : "—",
+    });
+  }
+
   function toast(message, kind) {
     const box = document.getElementById("toasts");
     if (!box) return;
@@ -206,5 +265,5 @@
   ["pointerdown", "keydown"].forEach((t) => window.addEventListener(t, () => ringer.unlock(), { once: true }));
 
   window.T = T;
-  window.Hotline = { T, api, ApiError, stream, debounce, dur, pct, secs, clock, stamp, label, toast, switchLang, logout, ringer, cfg };
+  window.Hotline = { T, api, ApiError, stream, debounce, dur, pct, secs, clock, stamp, label, toast, fieldErrors, reason, alertText, alertValue, RATE_KINDS, switchLang, logout, ringer, cfg };
 })();

@@ -2,13 +2,16 @@
  * stream schedules one re-read of the live snapshot (at most every 250 ms); KPI figures and the
  * intraday chart are re-read when contacts arrive, are answered or end (at most every 5 s),
  * and once a minute so the "last 30 minutes" window slides. Work orders at SLA risk are re-read
- * with the KPI figures (same cadence: no polling of their own). */
+ * with the KPI figures (same cadence: no polling of their own). Alerts are the server's: its
+ * rules (center configuration, edited on /alerts) are evaluated every few seconds after the
+ * aggregates catch up, so the board re-reads the open alerts at that pace; it keeps no
+ * thresholds of its own. */
 document.addEventListener("alpine:init", () => {
   Alpine.store("live", { on: false });
 });
 
 const KPI_KINDS = new Set(["contact.created", "contact.answered", "contact.ended"]);
-const ABANDON_MAX = 0.02;
+const ALERTS_EVERY_MS = 5000; // the server evaluates its alert rules about this often
 
 function wallboard() {
   let chart = null; // kept outside Alpine's reactive proxy on purpose (Chart.js owns it)
@@ -21,8 +24,8 @@ function wallboard() {
     skew: 0,
     tick: 0,
     updatedAt: 0,
-    threshold: Number(localStorage.getItem("hotline.wb.threshold") || 5),
-    abandonMax: ABANDON_MAX,
+    serverAlerts: [],
+    alertRules: [],
     step: Number(localStorage.getItem("hotline.wb.step") || 1800),
 
     async init() {
@@ -30,13 +33,14 @@ function wallboard() {
       this.statsSoon = Hotline.debounce(() => this.loadStats(), 5000);
       setInterval(() => { this.tick++; }, 1000);
       setInterval(() => this.loadStats(), 60000);
-      await Promise.all([this.loadLive(), this.loadStats()]);
+      setInterval(() => this.loadAlerts(), ALERTS_EVERY_MS);
+      await Promise.all([this.loadLive(), this.loadStats(), this.loadAlerts(true)]);
       Hotline.stream({
         onEvent: (ev) => {
           this.liveSoon();
           if (KPI_KINDS.has(ev.kind) || ev.kind === "agent.state") this.statsSoon();
         },
-        onResync: () => { this.loadLive(); this.loadStats(); },
+        onResync: () => { this.loadLive(); this.loadStats(); this.loadAlerts(true); },
         onStatus: (on) => { Alpine.store("live").on = on; },
       });
     },
@@ -59,6 +63,14 @@ function wallboard() {
         this.stats = await Hotline.api("GET", `/api/ui/wallboard/stats?step_s=${this.step}`);
         this.drawChart();
       } catch (e) { /* keep the last figures */ }
+    },
+
+    /** Open alerts (and, with `rules`, the rules that give their thresholds). */
+    async loadAlerts(rules) {
+      try {
+        if (rules || !this.alertRules.length) this.alertRules = (await Hotline.api("GET", "/api/alert-rules")).rules;
+        this.serverAlerts = (await Hotline.api("GET", "/api/alerts?limit=1")).open;
+      } catch (e) { /* keep the last list */ }
     },
 
     async loadAtRisk() {
@@ -176,30 +188,21 @@ function wallboard() {
       localStorage.setItem("hotline.wb.step", String(step));
       this.loadStats();
     },
-    saveThreshold() {
-      if (!(this.threshold >= 1)) this.threshold = 1;
-      localStorage.setItem("hotline.wb.threshold", String(this.threshold));
-    },
 
-    /** Queue alerts: SL below target (today or last 30 min), abandon above 2%, waiting above N. */
+    /** The server's open alerts as chips, in the page's language, with the queue's name. */
     alerts() {
-      const out = [];
-      for (const q of this.live.queues) {
-        const today = this.qstat(q.id, "today"), recent = this.qstat(q.id, "last_30m");
-        const add = (kind, text) => out.push({ key: `${q.id}:${kind}`, kind, queue: q.id, text });
-        if (q.waiting > this.threshold) add("waiting", T("wb.alert.waiting", { q: q.name, v: q.waiting, t: this.threshold }));
-        if (today.service_level !== null && today.service_level < q.sl_target) {
-          add("sl", T("wb.alert.sl", { q: q.name, v: Hotline.pct(today.service_level), t: Hotline.pct(q.sl_target) }));
-        } else if (recent.service_level !== null && recent.service_level < q.sl_target) {
-          add("sl30", T("wb.alert.sl30", { q: q.name, v: Hotline.pct(recent.service_level), t: Hotline.pct(q.sl_target) }));
-        }
-        if (today.abandon_rate !== null && today.abandon_rate > ABANDON_MAX) {
-          add("abandon", T("wb.alert.abandon", { q: q.name, v: Hotline.pct(today.abandon_rate), t: Hotline.pct(ABANDON_MAX) }));
-        }
-      }
-      return out;
+      const names = {};
+      for (const q of this.live.queues) names[q.id] = q.name;
+      for (const a of this.live.agents) names[a.id] = a.name;
+      return this.serverAlerts.map((a) => ({
+        key: a.id, kind: a.kind, queue: a.subject, rule: a.rule_id, acked: !!a.acked_by,
+        text: Hotline.alertText(a, this.alertRules, names), title: a.text,
+      }));
     },
-    queueAlerting(id) { return this.alerts().some((a) => a.queue === id); },
+    hasAlert(kind) { return this.serverAlerts.some((a) => a.kind === kind); },
+    queueAlerting(id, kind) {
+      return this.serverAlerts.some((a) => a.subject === id && (!kind || a.kind === kind));
+    },
 
     async run(fn) {
       try { await fn(); } catch (e) { Hotline.toast(`${T("error.generic")}: ${e.message}`, "error"); }
