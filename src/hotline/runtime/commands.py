@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.domain.enums import ContactStatus
 from hotline.domain.models import CenterConfig
 from hotline.domain.records import EventRecord
 from hotline.routing import Router
@@ -46,6 +47,50 @@ class Apply(Command):
 
     def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
         return router.handle(self.event, now), None  # type: ignore[arg-type]
+
+
+@dataclass
+class Arrive(Command):
+    """A contact arrives, with the notes that belong to the same use case (one commit).
+
+    Idempotent by contact id: if the router already holds a contact with this id (a network
+    retry of the same request, or two requests racing), nothing is stored and the answer is
+    `False` - the caller compares the request with what exists. `True`: created now."""
+
+    event: ev.ContactArrived | None = None
+    notes: tuple[EventRecord, ...] = ()
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        assert self.event is not None
+        if router.contact(self.event.contact_id) is not None:
+            return [], False
+        return router.handle(self.event, now) + list(self.notes), True
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return value
+
+
+@dataclass
+class Accept(Command):
+    """An agent accepts an offer, decided on the router thread (no check-then-act).
+
+    Idempotent: the phone picking up after the agent clicked "accept" (or a retried
+    request) finds the contact already active with this agent, stores no second answer and
+    is no error. `notes` (the voice bridge) commit with the accept."""
+
+    agent_id: str = ""
+    contact_id: str = ""
+    notes: tuple[EventRecord, ...] = ()
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        snap = router.contact(self.contact_id)
+        if snap is not None and snap.agent_id == self.agent_id and snap.status in _SERVED:
+            return list(self.notes), False
+        facts = router.handle(ev.OfferAccepted(self.agent_id, self.contact_id), now)
+        return facts + list(self.notes), True
+
+
+_SERVED = (ContactStatus.ACTIVE, ContactStatus.HELD)
 
 
 @dataclass
