@@ -106,6 +106,32 @@ def test_the_phone_answering_commits_the_accept_and_the_bridge_together(client):
     assert kinds(client, "c1")[-2:] == ["contact.answered", "voice.bridged"]
 
 
+def test_the_agent_hanging_up_completes_and_notes_it_in_one_commit(client):
+    service = client.app.state.service
+    channel = login(client, "channel")
+    heads = {}
+    for cid, agent in (("h1", "a01"), ("h2", "a02")):
+        heads[agent] = ready(client, agent)
+        r = client.post("/api/contacts", json={"id": cid, "queue": "general"}, headers=channel)
+        assert r.json()["agent_id"] == agent, r.text
+        r = client.post(f"/api/voice/{cid}/answered", json={"agent_id": agent}, headers=channel)
+        assert r.status_code == 200, r.text
+
+    before = service.stats.commits
+    r = client.post("/api/voice/h1/hangup", json={"agent_id": "a01"}, headers=channel)
+    assert r.json() == {"ok": True}
+    assert service.stats.commits - before == 1
+    assert kinds(client, "h1")[-2:] == ["contact.ended", "voice.hangup"]
+
+    # completed on the desktop first: the hang-up only notes it
+    r = client.post("/api/contacts/h2/complete", json={}, headers=heads["a02"])
+    assert r.status_code == 200, r.text
+    r = client.post("/api/voice/h2/hangup", json={"agent_id": "a02"}, headers=channel)
+    assert r.json() == {"ok": True}
+    assert kinds(client, "h2")[-2:] == ["contact.ended", "voice.hangup"]
+    assert kinds(client, "h2").count("contact.ended") == 1
+
+
 def test_the_phone_of_the_agent_a_call_was_transferred_to_accepts_it(client):
     channel, a01 = login(client, "channel"), ready(client, "a01")
     r = client.post("/api/contacts", json={"id": "c2", "queue": "general"}, headers=channel)

@@ -18,7 +18,7 @@ from typing import Any
 from hotline.domain.enums import ContactStatus
 from hotline.domain.models import CenterConfig
 from hotline.domain.records import EventRecord
-from hotline.routing import Router
+from hotline.routing import Router, RoutingError
 from hotline.routing import events as ev
 from hotline.routing.invariants import reconcile, violations
 
@@ -88,6 +88,33 @@ class Accept(Command):
             return list(self.notes), False
         facts = router.handle(ev.OfferAccepted(self.agent_id, self.contact_id), now)
         return facts + list(self.notes), True
+
+
+@dataclass
+class Finish(Command):
+    """The agent's side ended (the phone hung up): complete the contact if this agent still
+    holds it, decided on the router thread, and store `notes` in the same commit.
+
+    Answers False when the router refused the completion (nothing changed; the notes are
+    stored anyway). A contact the agent no longer holds (completed on the desktop) is no
+    error: only the notes are stored."""
+
+    agent_id: str = ""
+    contact_id: str = ""
+    notes: tuple[EventRecord, ...] = ()
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        snap = router.contact(self.contact_id)
+        if snap is None or snap.agent_id != self.agent_id or snap.status not in _SERVED:
+            return list(self.notes), True
+        try:
+            facts = router.handle(ev.ContactCompleted(self.agent_id, self.contact_id), now)
+        except RoutingError as exc:
+            return list(getattr(exc, "outputs", [])) + list(self.notes), False
+        return facts + list(self.notes), True
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return value
 
 
 _SERVED = (ContactStatus.ACTIVE, ContactStatus.HELD)

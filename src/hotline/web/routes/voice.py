@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline.domain.records import EventRecord
 from hotline.routing import RoutingError
 from hotline.routing import events as ev
-from hotline.runtime import Accept
+from hotline.runtime import Accept, Finish
 from hotline.web.deps import Creator, Service, Supervisor
 from hotline.web.responses import errors
 from hotline.web.routes.compliance import voice_notice
@@ -83,11 +83,6 @@ async def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **d
     return (await service.note(_record(service, cid, kind, agent_id, **data))).seq
 
 
-def _live_agent(service: Service, cid: str) -> str | None:
-    snap = service.read(lambda r: r.contact(cid))
-    return getattr(snap, "agent_id", None) if snap is not None else None
-
-
 @router.post("/{contact_id}/answered")
 async def phone_answered(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
     """The agent's phone picked up: accept the offer for them and note the bridge, in one
@@ -113,14 +108,10 @@ async def phone_declined(contact_id: str, body: PhoneIn, service: Service, _u: C
 
 @router.post("/{contact_id}/hangup")
 async def agent_hung_up(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
-    """The agent hung up the phone: the contact is completed (after-call work follows)."""
-    ok = True
-    if _live_agent(service, contact_id) == body.agent_id:
-        try:
-            await service.submit(ev.ContactCompleted(body.agent_id, contact_id))
-        except RoutingError:  # completed on the desktop meanwhile
-            ok = False
-    await _fact(service, contact_id, "voice.hangup", body.agent_id, by="agent", leg="agent")
+    """The agent hung up the phone: the contact is completed (after-call work follows) if the
+    agent still holds it, with the hang-up fact in the same commit."""
+    hangup = _record(service, contact_id, "voice.hangup", body.agent_id, by="agent", leg="agent")
+    ok = await service.send(Finish(agent_id=body.agent_id, contact_id=contact_id, notes=(hangup,)))
     return {"ok": ok}
 
 
