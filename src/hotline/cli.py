@@ -273,11 +273,11 @@ def config_check(path: Path) -> None:
 def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
     from hotline.channels.sip.cli import register as register_voice
+    from hotline.commands.compliance import register as register_compliance
     from hotline.commands.forecast import register as register_forecast
     from hotline.commands.kb import register as register_kb
     from hotline.commands.qa import register as register_qa
     from hotline.commands.tickets import register as register_tickets
-    from hotline.services.compliance_cli import register as register_compliance
     from hotline.sim.cli import register as register_sim
     from hotline.wfm.cli import register as register_wfm
 
