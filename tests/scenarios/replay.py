@@ -1,4 +1,4 @@
-"""Replay a recorded event log (JSON lines) through a pure core (router, IVR), keep all it emits.
+"""Replay a recorded event log (JSON lines) through a pure core: router, IVR, queue wait.
 
 A router line is `{"at": t, "event": "<class name>", ...fields}` or `{"at": t, "tick": true}` (the
 clock reached `t`: deadlines fire). The log is what the runtime stores as inputs, so a day
@@ -14,6 +14,7 @@ from typing import Any
 from hotline import ivr
 from hotline.domain.records import EventRecord
 from hotline.ivr import IvrSession
+from hotline.ivr.waiting import WaitingSession
 from hotline.routing import Router
 from hotline.routing import events as ev
 
@@ -49,4 +50,17 @@ def replay_ivr(session: IvrSession, log: list[dict[str, Any]], now: float) -> li
     for entry in log:
         fields = dict(entry)
         out += session.handle(getattr(ivr, fields.pop("event"))(**fields), now)
+    return out
+
+
+def replay_waiting(session: WaitingSession, log: list[dict[str, Any]]) -> list[Any]:
+    """A queued caller's recorded inputs (`{"at": t, "start": true, "ewt_s": x}` first)."""
+    out: list[Any] = []
+    for entry in log:
+        fields = dict(entry)
+        at = fields.pop("at")
+        if fields.pop("start", False):
+            out += session.start(at, fields.get("ewt_s"))
+            continue
+        out += session.handle(getattr(ivr, fields.pop("event"))(**fields), at)
     return out
