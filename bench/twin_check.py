@@ -3,7 +3,7 @@
     python bench/twin_check.py [--quick] [--scenario scenarios/966666.yaml] [--speed 10]
                                [--minutes 3] [--start 09:00] [--bots N] [--runs 20]
 
-`hotline.twin_check.run_check` does the work: a throw-away SQLite database with the
+`hotline.commands.twin_check.run_check` does the work: a throw-away SQLite database with the
 scenario's center (durations divided by the speed), a real server in a subprocess, the live
 drive's callers and bot agents through the HTTP API and WebSocket stream, then the twin's
 run of the same window with the same seed and `--runs` twin runs differing only in their ring
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hotline.sim import load_scenario  # noqa: E402
-from hotline.twin_check import check_table, console, run_check  # noqa: E402
+from hotline.commands.twin_check import check_table, console, run_check  # noqa: E402
 
 
 def _pct(v: float | None) -> str:

@@ -175,7 +175,7 @@ def report(
     from hotline.channels.sip.report import print_voice_report
 
     print_voice_report(store, t0, t1, wide)
-    from hotline.tickets.cli import print_order_report
+    from hotline.commands.tickets import print_order_report
 
     print_order_report(_url(database_url), t0, t1, wide)
 
@@ -276,21 +276,23 @@ def config_check(path: Path) -> None:
 def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
     from hotline.channels.sip.cli import register as register_voice
-    from hotline.kb.cli import register as register_kb
-    from hotline.services.compliance_cli import register as register_compliance
-    from hotline.services.qa_cli import register as register_qa
+    from hotline.commands.compliance import register as register_compliance
+    from hotline.commands.forecast import register as register_forecast
+    from hotline.commands.kb import register as register_kb
+    from hotline.commands.qa import register as register_qa
+    from hotline.commands.tickets import register as register_tickets
     from hotline.sim.cli import register as register_sim
-    from hotline.tickets.cli import register as register_tickets
     from hotline.wfm.cli import register as register_wfm
 
     register_sim(app)
+    register_forecast(app)
     register_wfm(app)
     register_tickets(app)
     register_kb(app)
     register_voice(app)
     register_compliance(app)
     register_qa(app)
-    from hotline.twin_check import register as register_twin_check
+    from hotline.commands.twin_check import register as register_twin_check
 
     register_twin_check(app)
 

@@ -2,8 +2,8 @@
 answers from the knowledge base, the customer asks for a person, sees their place in line, an
 agent answers, an image goes through, and a reload resumes the chat.
 
-The server runs `hotline.web.routes.chat:create_app_with_channels` (the core app plus the KB
-and chat routers) until the core app mounts them itself.
+The server runs `hotline.web.app:create_app` as a uvicorn factory (the core app installs the
+chat channels with the KB and chat routers itself).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class ChatServer(Server):
             "-m",
             "uvicorn",
             "--factory",
-            "hotline.web.routes.chat:create_app_with_channels",
+            "hotline.web.app:create_app",
             "--host",
             "127.0.0.1",
             "--port",

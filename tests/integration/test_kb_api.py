@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from hotline.bootstrap import init_center
+from hotline.commands.kb import register
 from hotline.config import load_demo_config
-from hotline.kb.cli import register
 from hotline.store import open_store
 from hotline.web import Settings, create_app
 from hotline.web.routes.chat import install

@@ -15,6 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from hotline.bootstrap import init_center
+from hotline.commands.tickets import register
 from hotline.config import load_demo_config
 from hotline.domain.enums import Channel, ContactStatus, Outcome
 from hotline.domain.records import EventRecord
@@ -25,7 +26,6 @@ from hotline.runtime import CenterService
 from hotline.services.tickets import Actor, Forbidden, NewOrder, TicketService
 from hotline.store import Store
 from hotline.tickets import Action
-from hotline.tickets.cli import register
 from hotline.tickets.records import CustomerRecord, SurveyRecord
 from hotline.tickets.synthetic import generate
 

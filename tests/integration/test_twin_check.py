@@ -14,7 +14,7 @@ import pytest
 
 from hotline.sim import scenario_from_dict
 from hotline.sim.twin import ALL, TwinWindow, compare, twin_runs
-from hotline.twin_check import run_check
+from hotline.commands.twin_check import run_check
 
 BUSY = {
     "name": "twin check: busy quarter-hour",

@@ -11,12 +11,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from hotline.commands.forecast import register as register_forecast
 from hotline.wfm.cli import register
 
 from .test_wfm_forecast import HISTORY
 
 app = typer.Typer()
 register(app)
+register_forecast(app)
 runner = CliRunner()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hotline.config.hints import bad_target, did_you_mean
 from hotline.config.schema import EmergencySection, FederationSection
 from hotline.domain.federation import EmergencyPlan, FederationConfig, PeerConfig
 from hotline.domain.models import OverflowRule
@@ -82,8 +83,6 @@ def federation_problem(
         seen[p.name] = i
         for local in p.queues:
             if local not in queues:
-                from hotline.config.loader import did_you_mean
-
                 return (
                     f"{where}.queues.{local}",
                     f"unknown local queue {local!r}{did_you_mean(local, queues)}",
@@ -139,7 +138,6 @@ def dump_plans(plans: tuple[EmergencyPlan, ...]) -> dict[str, Any]:
 
 def plans_problem(section: EmergencySection, queues: Mapping[str, int]) -> tuple[str, str] | None:
     """Unique plan names; every queue a plan changes exists; its targets exist."""
-    from hotline.config.loader import _bad_target, did_you_mean
 
     seen: set[str] = set()
     for i, p in enumerate(section.plans):
@@ -151,7 +149,7 @@ def plans_problem(section: EmergencySection, queues: Mapping[str, int]) -> tuple
             if q not in queues:
                 return f"{where}.queues.{q}", f"unknown queue {q!r}{did_you_mean(q, queues)}"
             for k, r in enumerate(rules):
-                problem = _bad_target(r.target, q, queues)
+                problem = bad_target(r.target, q, queues)
                 if problem:
                     return f"{where}.queues.{q}[{k}].target", problem
     return None

@@ -9,7 +9,6 @@ is lossless (hours keep the spec the admin wrote).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping
 from importlib import resources
@@ -26,6 +25,8 @@ from hotline.config.federation import (
     federation_problem,
     plans_problem,
 )
+from hotline.config.hints import bad_target as _bad_target
+from hotline.config.hints import did_you_mean
 from hotline.config.schema import CenterFile, QueueSection, known_field_names
 from hotline.domain.hours import BusinessHours, HoursSpecError
 from hotline.domain.models import (
@@ -284,28 +285,6 @@ def _check_references(model: CenterFile, source: str) -> None:
     problem = problem or plans_problem(model.emergency, first_queue)
     if problem:
         raise ConfigError(source, *problem)
-
-
-def _bad_target(target: str, own: str, queues: Mapping[str, int]) -> str | None:
-    """Why an overflow target is unusable, or None when it is fine."""
-    if target == "callback":
-        return None
-    if target.startswith("center:"):
-        return None if target[len("center:") :].strip() else "'center:' needs a center name"
-    if target == own:
-        return "a queue cannot overflow to itself"
-    if target in queues:
-        return None
-    return (
-        f"unknown target {target!r}{did_you_mean(target, queues)}; expected a queue id, "
-        "'callback' or 'center:<name>'"
-    )
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    """` (did you mean 'general'?)` when a close match exists: for every "unknown …" message."""
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _from_validation(exc: ValidationError, source: str) -> ConfigError:

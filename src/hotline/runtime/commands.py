@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotline.domain.enums import ContactStatus
 from hotline.domain.models import CenterConfig
 from hotline.domain.records import EventRecord
-from hotline.routing import Router
+from hotline.routing import Router, RoutingError
 from hotline.routing import events as ev
 from hotline.routing.invariants import reconcile, violations
 
@@ -46,6 +47,77 @@ class Apply(Command):
 
     def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
         return router.handle(self.event, now), None  # type: ignore[arg-type]
+
+
+@dataclass
+class Arrive(Command):
+    """A contact arrives, with the notes that belong to the same use case (one commit).
+
+    Idempotent by contact id: if the router already holds a contact with this id (a network
+    retry of the same request, or two requests racing), nothing is stored and the answer is
+    `False` - the caller compares the request with what exists. `True`: created now."""
+
+    event: ev.ContactArrived | None = None
+    notes: tuple[EventRecord, ...] = ()
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        assert self.event is not None
+        if router.contact(self.event.contact_id) is not None:
+            return [], False
+        return router.handle(self.event, now) + list(self.notes), True
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return value
+
+
+@dataclass
+class Accept(Command):
+    """An agent accepts an offer, decided on the router thread (no check-then-act).
+
+    Idempotent: the phone picking up after the agent clicked "accept" (or a retried
+    request) finds the contact already active with this agent, stores no second answer and
+    is no error. `notes` (the voice bridge) commit with the accept."""
+
+    agent_id: str = ""
+    contact_id: str = ""
+    notes: tuple[EventRecord, ...] = ()
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        snap = router.contact(self.contact_id)
+        if snap is not None and snap.agent_id == self.agent_id and snap.status in _SERVED:
+            return list(self.notes), False
+        facts = router.handle(ev.OfferAccepted(self.agent_id, self.contact_id), now)
+        return facts + list(self.notes), True
+
+
+@dataclass
+class Finish(Command):
+    """The agent's side ended (the phone hung up): complete the contact if this agent still
+    holds it, decided on the router thread, and store `notes` in the same commit.
+
+    Answers False when the router refused the completion (nothing changed; the notes are
+    stored anyway). A contact the agent no longer holds (completed on the desktop) is no
+    error: only the notes are stored."""
+
+    agent_id: str = ""
+    contact_id: str = ""
+    notes: tuple[EventRecord, ...] = ()
+
+    def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
+        snap = router.contact(self.contact_id)
+        if snap is None or snap.agent_id != self.agent_id or snap.status not in _SERVED:
+            return list(self.notes), True
+        try:
+            facts = router.handle(ev.ContactCompleted(self.agent_id, self.contact_id), now)
+        except RoutingError as exc:
+            return list(getattr(exc, "outputs", [])) + list(self.notes), False
+        return facts + list(self.notes), True
+
+    def answer(self, stored: list[EventRecord], value: Any) -> Any:
+        return value
+
+
+_SERVED = (ContactStatus.ACTIVE, ContactStatus.HELD)
 
 
 @dataclass

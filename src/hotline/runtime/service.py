@@ -125,6 +125,14 @@ class CenterService:
         """`annotate` for coroutines."""
         return await self._acall(Annotate(record=record))
 
+    def execute(self, cmd: Command) -> Any:
+        """Run any typed command (`Arrive`, `Accept`, ...) and wait for its answer."""
+        return self._call(cmd)
+
+    async def send(self, cmd: Command) -> Any:
+        """`execute` for coroutines."""
+        return await self._acall(cmd)
+
     def tick(self) -> list[EventRecord]:
         """Fire due deadlines (ring-no-answer, wrap-up end, overflow, callbacks due)."""
         return self._call(Tick())

@@ -22,7 +22,7 @@ from typing import Any
 
 from hotline.domain.records import EventRecord
 from hotline.notify import LogNotifier, Notification, Notifier
-from hotline.services.tickets_effects import EffectsMixin
+from hotline.services.tickets_effects import EffectsMixin, message_row
 from hotline.services.tickets_people import PeopleMixin
 from hotline.services.tickets_values import (
     SUPERVISOR_ROLES,
@@ -35,6 +35,7 @@ from hotline.services.tickets_values import (
     firings_for,
 )
 from hotline.store import Store
+from hotline.store.outbox import Outbox
 from hotline.store.tickets import ConcurrentChange, OrderFilter, TicketStore
 from hotline.tickets import order as core
 from hotline.tickets.config import TicketsConfig, default_body, parse_config
@@ -72,6 +73,7 @@ class TicketService(EffectsMixin, PeopleMixin):
     ) -> None:
         self.core = store
         self.repo = TicketStore(store.engine)
+        self.outbox = Outbox(store.engine)  # messages committed with their change
         self.notifier: Notifier = notifier or LogNotifier()
         self.clock = clock
         self.publish = publish
@@ -204,7 +206,7 @@ class TicketService(EffectsMixin, PeopleMixin):
             order, more = self._decide(actor, order, Action.DISPATCH, now, out, team=new.team)
             events += more
         links = [(new.contact_id, "origin")] if new.contact_id else []
-        self.repo.save(order, events, links)
+        self.repo.save(order, events, links, outbox=[message_row(m) for m in out.messages])
         self._after(order, events, out)
         return self.repo.order(oid) or order
 
@@ -257,6 +259,7 @@ class TicketService(EffectsMixin, PeopleMixin):
     def tick(self, now: float | None = None) -> TickReport:
         """Everything time-driven; safe to call as often as wanted (idempotent per cause)."""
         now = self.clock() if now is None else now
+        self.deliver_outbox()  # what a crashed process committed but never sent
         escalated = self.check_escalations(now)
         closed = self.close_unconfirmed(now)
         linked, created = self.scan_timeline(now)
@@ -378,7 +381,8 @@ class TicketService(EffectsMixin, PeopleMixin):
             if not events:
                 return new
             try:
-                self.repo.save(new, events, links or ())
+                rows = [message_row(m) for m in out.messages]
+                self.repo.save(new, events, links or (), outbox=rows)
             except ConcurrentChange:
                 if attempt == RETRIES - 1:
                     raise TicketError("the order is being changed by someone else; retry") from None

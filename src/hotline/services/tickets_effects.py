@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hotline.domain.records import EventRecord
 from hotline.notify import Notification
@@ -102,21 +102,38 @@ class EffectsMixin:
         return []
 
     def _after(self: TicketService, order: Order, events: list[OrderEvent], out: _Outcome) -> None:
-        """After the commit: publish the facts, send messages, record their delivery."""
+        """After the commit: publish the facts, then send the messages the change put in the
+        outbox (in its own transaction) and record their delivery on the order."""
         for e in events:
             self._publish(order, e)
-        if not out.messages:
-            return
-        deliveries = []
-        for msg in out.messages:
+        if out.messages:
+            self.deliver_outbox(order.id)
+
+    def deliver_outbox(self: TicketService, order_id: str | None = None) -> int:
+        """Send pending outbox messages (of one order, or all: after a crash, the minute tick
+        sends what a dead process committed but never sent); returns how many were sent."""
+        pending = self.outbox.claim(self.clock(), order_id)
+        by_order: dict[str | None, list[tuple[Notification, bool, str, str | None]]] = {}
+        for p in pending:
+            msg = message_from_row(p.message)
             try:
                 d = self.notifier.send(msg)
+                sent = (msg, d.ok, d.channel, d.detail)
             except Exception as exc:  # an adapter bug must not undo a committed change
                 log.exception("notifier failed")
-                deliveries.append((msg, False, "error", str(exc)))
-                continue
-            deliveries.append((msg, d.ok, d.channel, d.detail))
+                sent = (msg, False, "error", str(exc))
+            self.outbox.mark_sent(p.id, self.clock())
+            by_order.setdefault(p.order_id, []).append(sent)
+        for oid, deliveries in by_order.items():
+            if oid is not None:
+                self._record_deliveries(oid, deliveries)
+        return len(pending)
 
+    def _record_deliveries(
+        self: TicketService,
+        order_id: str,
+        deliveries: list[tuple[Notification, bool, str, str | None]],
+    ) -> None:
         def record(o: Order, now: float, _out: _Outcome) -> tuple[Order, list[OrderEvent]]:
             evs: list[OrderEvent] = []
             for msg, ok, channel, detail in deliveries:
@@ -126,9 +143,9 @@ class EffectsMixin:
             return o, evs
 
         try:
-            self._change(order.id, record)
+            self._change(order_id, record)
         except TicketError:
-            log.exception("could not record deliveries for order %s", order.id)
+            log.exception("could not record deliveries for order %s", order_id)
 
     def _publish(self: TicketService, order: Order, e: OrderEvent) -> None:
         if self.publish is None:
@@ -189,3 +206,18 @@ def _notified(
         channel=channel,
         detail=detail,
     )
+
+
+def message_row(msg: Notification) -> dict[str, Any]:
+    """A message as the outbox stores it (JSON)."""
+    return {
+        "to": msg.to,
+        "kind": msg.kind,
+        "text": msg.text,
+        "order_id": msg.order_id,
+        "data": dict(msg.data),
+    }
+
+
+def message_from_row(row: dict[str, Any]) -> Notification:
+    return Notification(row["to"], row["kind"], row["text"], row.get("order_id"), row["data"])

@@ -1,7 +1,7 @@
 """The twin check's pure half: the window both sides play, the twin's run of it, the live
 server's facts put back on the scenario clock, and the comparison with its tolerances.
 
-The live half (`hotline.twin_check`) drives a real `hotline serve` with `hotline.sim.drive`;
+The live half (`hotline.commands.twin_check`) drives a real `hotline serve` with `hotline.sim.drive`;
 this module never touches the server. Both sides see the same thing:
 
 * the same callers: the arrivals of `[t0, t1)` from one seed, with each stream's handle,

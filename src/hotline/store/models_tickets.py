@@ -172,3 +172,22 @@ class TicketMeta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class OutboxMessage(Base):
+    """A message to send after a commit, written in the same transaction as the change that
+    caused it: a crash between the commit and the send leaves it here, and the next delivery
+    pass (on the next change or the minute tick, also after a restart) sends it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_sent_at", "sent_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    created_at: Mapped[float] = mapped_column(Double)
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)  # to, kind, text, order_id, data
+    claimed_at: Mapped[float | None] = mapped_column(Double)  # a sender took it at
+    sent_at: Mapped[float | None] = mapped_column(Double)

@@ -21,6 +21,7 @@ from hotline.store import models
 from hotline.store import models_tickets as m
 from hotline.store.convert import to_contact
 from hotline.store.entities import DuplicateError, NotFoundError, StoreError
+from hotline.store.outbox import add as outbox_add
 from hotline.tickets.order import Order, OrderEvent
 from hotline.tickets.records import CustomerRecord, SurveyRecord, TeamRecord
 from hotline.tickets.states import OrderState
@@ -126,11 +127,13 @@ class TicketStore:
         order: Order,
         events: Sequence[OrderEvent],
         links: Iterable[tuple[str, str]] = (),
+        outbox: Sequence[Mapping[str, Any]] = (),
     ) -> list[OrderEvent]:
         """Append `events` (which produced `order`) and store `order`; one transaction.
 
-        `links` are (contact_id, role) pairs to record. Raises `ConcurrentChange` when the
-        stored version is not the one the events were decided on."""
+        `links` are (contact_id, role) pairs to record; `outbox` the messages the change
+        sends, stored in the same transaction (`hotline.store.outbox`). Raises
+        `ConcurrentChange` when the stored version is not the one the events were decided on."""
         if not events:
             return []
         expected = events[0].version - 1
@@ -171,6 +174,7 @@ class TicketStore:
                             linked_at=events[-1].at,
                         )
                     )
+                outbox_add(conn, events[-1].at, outbox)
         except IntegrityError as exc:
             if expected == 0:
                 raise DuplicateError(f"order {order.id} already exists") from exc

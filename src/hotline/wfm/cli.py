@@ -1,6 +1,7 @@
-"""`forecast`, `staff` and `schedule` commands; `hotline.cli` calls `register(app)`.
+"""`staff` and `schedule` commands; `hotline.cli` calls `register(app)` (and registers
+`forecast`, which reads the store, from `hotline.commands.forecast`).
 
-The shell around the pure wfm functions: read CSV/YAML or the stored history, call, print Rich
+The shell around the pure wfm functions: read CSV/YAML, call, print Rich
 tables, write CSV. Heavy imports (pandas, statsmodels, scipy, highspy) happen inside the
 commands so that `hotline --help` stays fast. Files passed between the commands:
 
@@ -240,9 +241,7 @@ def _print_schedule(plan: Any, required: list[float], interval_min: int) -> None
 
 
 def register(app: typer.Typer) -> None:
-    """Add the workforce-management commands to `app` (the `hotline` command or a sub-app)."""
-    from hotline.wfm.forecast_cli import forecast
-
-    app.command("forecast")(forecast)
+    """Add `staff` and `schedule` to `app` (`forecast`, which reads the store, is in
+    `hotline.commands.forecast`)."""
     app.command("staff")(staff)
     app.command("schedule")(schedule)

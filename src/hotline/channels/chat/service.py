@@ -33,7 +33,7 @@ from hotline.domain.enums import Channel
 from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
 from hotline.routing.errors import RoutingError
-from hotline.runtime import CenterService
+from hotline.runtime import Arrive, CenterService
 from hotline.services.compliance import OPT_OUT_REPLY, chat_notice_fact, opt_out_message
 from hotline.store.kb import ChatMessageRec, ChatSessionRec, ChatStore
 
@@ -200,7 +200,12 @@ class ChatService:
             return self._say(rec, "customer", "[图片]", kind="image", media_id=media_id)
 
     def request_agent(self, rec: ChatSessionRec) -> ChatSessionRec:
-        """Hand the chat over to the queues (idempotent while it waits or is served)."""
+        """Hand the chat over to the queues (idempotent while it waits or is served).
+
+        The contact and its hand-over facts commit together first; only then is the session
+        marked queued. If the arrival fails nothing changed and the next request tries
+        again; if the session update fails after it, the retry finds the contact (the
+        arrival is idempotent by id) and only marks the session."""
         with self._lock:
             rec = self._fresh(rec)
             if rec.status in (QUEUED, AGENT):
@@ -216,14 +221,9 @@ class ChatService:
                 language="en" if lang_key(rec.language) == "en" else None,
                 intent="chat",
             )
-            rec = self.store.update_session(
-                rec.id, status=QUEUED, contact_id=cid, bot_outcome=HANDED_OVER
-            )
-            self._notice(rec, "queued")
-            self.center.apply(arrived)
             history = self.store.messages(rec.id)
             last_q = next((m.body for m in reversed(history) if m.sender == "customer"), None)
-            self.center.annotate(
+            notes = [
                 EventRecord(
                     at=self.clock(),
                     kind="chat.handover",
@@ -239,9 +239,14 @@ class ChatService:
                         "transcript": f"/api/chat/contacts/{cid}/messages",
                     },
                 )
-            )
+            ]
             if rec.channel == "web":  # the widget showed the recording notice (issue 16)
-                self.center.annotate(chat_notice_fact(cid, rec.queue, rec.created_at))
+                notes.append(chat_notice_fact(cid, rec.queue, rec.created_at))
+            self.center.execute(Arrive(event=arrived, notes=tuple(notes)))
+            rec = self.store.update_session(
+                rec.id, status=QUEUED, contact_id=cid, bot_outcome=HANDED_OVER
+            )
+            self._notice(rec, "queued")
             return rec
 
     def feedback(self, rec: ChatSessionRec, solved: bool) -> ChatSessionRec:

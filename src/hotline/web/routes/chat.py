@@ -545,10 +545,3 @@ async def _sweep(channels: Channels, every: float) -> None:
             await asyncio.to_thread(channels.chat.sweep)
         except Exception:  # keep sweeping; the failure is logged
             log.exception("chat sweep failed")
-
-
-def create_app_with_channels(settings: Any = None) -> FastAPI:
-    """A uvicorn factory for the whole app (the core app installs the channels itself)."""
-    from hotline.web.app import create_app
-
-    return create_app(settings)

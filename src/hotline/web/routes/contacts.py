@@ -11,6 +11,7 @@ from hotline.domain.enums import ContactStatus
 from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
 from hotline.routing.snapshot import ContactSnapshot
+from hotline.runtime import Accept, Arrive
 from hotline.store import User
 from hotline.web.deps import SUPERVISORS, AgentUser, AnyUser, Creator, Service, Supervisor, agent_of
 from hotline.web.responses import errors
@@ -35,12 +36,14 @@ def _visible(service: Service, user: User, contact_id: str) -> ContactSnapshot:
 
 @router.post("", status_code=201)
 async def create_contact(body: ContactIn, service: Service, _user: Creator) -> dict[str, Any]:
+    """Create a contact; idempotent by id, because the gateway retries after a lost answer.
+
+    A retry with the same id and the same request answers with the contact the first try
+    made; the same id with a different request is a conflict (409)."""
     for skill, level in body.skills.items():
         if not 1 <= level <= 10:
             raise HTTPException(422, f"skills.{skill}: level must be between 1 and 10")
     cid = body.id or uuid.uuid4().hex
-    if body.id and service.store.contact(body.id) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"contact {body.id} already exists")
     event = ev.ContactArrived(
         contact_id=cid,
         queue=body.queue,
@@ -52,11 +55,36 @@ async def create_contact(body: ContactIn, service: Service, _user: Creator) -> d
         intent=body.intent,
         skills=tuple(sorted(body.skills.items())),
     )
-    await service.submit(event)
+    # an ended contact is no longer in the router: only the store knows its id
+    created = False
+    if not (body.id and service.store.contact(cid) is not None):
+        created = await service.send(Arrive(event=event))
     snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
+    if not created and not same_arrival(event, snap, service.store.events_for_contact(cid)):  # type: ignore[arg-type]
+        raise HTTPException(status.HTTP_409_CONFLICT, f"contact {cid} already exists")
     view = contact_view(snap, service.clock())  # type: ignore[arg-type]
-    view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(body.queue, cid))
+    view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(snap.queue, cid))  # type: ignore[union-attr]
     return view
+
+
+def same_arrival(
+    event: ev.ContactArrived, snap: ContactSnapshot, timeline: list[EventRecord]
+) -> bool:
+    """Whether `event` asks for the contact that exists: the fields fixed at arrival, and the
+    queue and green flag as they were then (a move or overflow since is no difference)."""
+    created = next((r for r in timeline if r.kind == "contact.created"), None)
+    queue = created.queue if created is not None else snap.queue
+    green = created.data.get("green", snap.green) if created is not None else snap.green
+    return (
+        snap.channel == event.channel
+        and snap.customer == event.customer
+        and snap.priority == event.priority
+        and snap.language == event.language
+        and snap.intent == event.intent
+        and tuple((k, v) for k, v in snap.skills) == event.skills
+        and queue == event.queue
+        and green == event.green
+    )
 
 
 @router.get("")
@@ -116,7 +144,9 @@ async def _agent_act(service: Service, user: User, event: ev.Event) -> dict[str,
 
 @router.post("/{contact_id}/accept")
 async def accept(contact_id: str, service: Service, user: AgentUser) -> dict[str, Any]:
-    return await _agent_act(service, user, ev.OfferAccepted(agent_of(user), contact_id))
+    """Accept an offer; a second accept of a contact already taken is no error."""
+    await service.send(Accept(agent_id=agent_of(user), contact_id=contact_id))
+    return {"ok": True, "agent": service.read(lambda r: r.agent(user.agent_id))}
 
 
 @router.post("/{contact_id}/decline")

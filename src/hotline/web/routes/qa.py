@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.services import qa_reports as reports
@@ -196,17 +196,6 @@ def audio(
         user.username, "qa.listen", contact_id, {"speaker": speaker, "at": at, "role": user.role}
     )
     return FileResponse(files[0]["path"], media_type="audio/wav")
-
-
-@router.get("/qa", include_in_schema=False)
-def review_page(request: Request) -> Response:
-    """The review page: supervisors review everything, agents see and dispute their own."""
-    from hotline.web.ui import pages  # the page helpers (login redirect, role gate, render)
-
-    user, refused = pages._gate(request, None)
-    if refused is None and user.role not in SUPERVISORS and not user.agent_id:
-        refused = pages.render(request, "forbidden.html", user, status_code=403)
-    return refused or pages.render(request, "qa.html", user)
 
 
 def _tz(request: Request) -> str:

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline.domain.records import EventRecord
 from hotline.routing import RoutingError
 from hotline.routing import events as ev
+from hotline.runtime import Accept, Finish
 from hotline.web.deps import Creator, Service, Supervisor
 from hotline.web.responses import errors
 from hotline.web.routes.compliance import voice_notice
@@ -63,9 +64,11 @@ class FactIn(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-async def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **data: Any) -> int:
+def _record(
+    service: Service, cid: str, kind: str, agent_id: str | None, **data: Any
+) -> EventRecord:
     snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
-    record = EventRecord(
+    return EventRecord(
         at=service.clock(),
         kind=kind,
         contact_id=cid,
@@ -74,25 +77,22 @@ async def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **d
         channel="voice",
         data=data,
     )
-    return (await service.note(record)).seq
 
 
-def _live_agent(service: Service, cid: str) -> str | None:
-    snap = service.read(lambda r: r.contact(cid))
-    return getattr(snap, "agent_id", None) if snap is not None else None
+async def _fact(service: Service, cid: str, kind: str, agent_id: str | None, **data: Any) -> int:
+    return (await service.note(_record(service, cid, kind, agent_id, **data))).seq
 
 
 @router.post("/{contact_id}/answered")
 async def phone_answered(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
-    """The agent's phone picked up: accept the offer for them, then note the bridge.
+    """The agent's phone picked up: accept the offer for them and note the bridge, in one
+    command on the router thread (one commit).
 
-    Idempotent: if the agent already accepted on the desktop, the phone answering is fine.
+    Idempotent: if the agent already accepted on the desktop (or this is a retry), the phone
+    answering is fine - decided by the router, not by a read before the write.
     """
-    snap = service.read(lambda r: r.contact(contact_id))
-    already = snap is not None and snap.agent_id == body.agent_id and snap.answered_at
-    if not already:
-        await service.submit(ev.OfferAccepted(body.agent_id, contact_id))
-    await _fact(service, contact_id, "voice.bridged", body.agent_id, uri=body.uri)
+    bridged = _record(service, contact_id, "voice.bridged", body.agent_id, uri=body.uri)
+    await service.send(Accept(agent_id=body.agent_id, contact_id=contact_id, notes=(bridged,)))
     return {"ok": True}
 
 
@@ -108,14 +108,10 @@ async def phone_declined(contact_id: str, body: PhoneIn, service: Service, _u: C
 
 @router.post("/{contact_id}/hangup")
 async def agent_hung_up(contact_id: str, body: PhoneIn, service: Service, _u: Creator) -> dict:
-    """The agent hung up the phone: the contact is completed (after-call work follows)."""
-    ok = True
-    if _live_agent(service, contact_id) == body.agent_id:
-        try:
-            await service.submit(ev.ContactCompleted(body.agent_id, contact_id))
-        except RoutingError:  # completed on the desktop meanwhile
-            ok = False
-    await _fact(service, contact_id, "voice.hangup", body.agent_id, by="agent", leg="agent")
+    """The agent hung up the phone: the contact is completed (after-call work follows) if the
+    agent still holds it, with the hang-up fact in the same commit."""
+    hangup = _record(service, contact_id, "voice.hangup", body.agent_id, by="agent", leg="agent")
+    ok = await service.send(Finish(agent_id=body.agent_id, contact_id=contact_id, notes=(hangup,)))
     return {"ok": ok}
 
 

@@ -197,6 +197,16 @@ def admin_page(request: Request) -> Response:
     return refused or render(request, "admin.html", user)
 
 
+@router.get("/qa", include_in_schema=False)
+def qa_review_page(request: Request) -> Response:
+    """The QA review page: supervisors review everything, agents see and dispute their own
+    (here with the other pages, so the QA routes need nothing from the UI package)."""
+    user, refused = _gate(request, None)
+    if refused is None and user.role not in SUPERVISORS and not user.agent_id:
+        refused = render(request, "forbidden.html", user, status_code=403)
+    return refused or render(request, "qa.html", user)
+
+
 @router.get("/ui/static/{name:path}", include_in_schema=False)
 def static_file(name: str) -> Response:
     path = (STATIC / name).resolve()

@@ -1,7 +1,7 @@
 """Agents' SIP desk-phone credentials (issue 14).
 
 Revision ID: 0009_phones
-Revises: 0007_compliance
+Revises: 0008_outbox
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_phones"
-down_revision: str | None = "0007_compliance"
+down_revision: str | None = "0008_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,13 +1,13 @@
 """`hotline forecast`: the stored (or CSV) history in, contacts per interval out.
 
-Split from `hotline.wfm.cli` to keep both files small; the shared option checks and CSV
-helpers live there. A short history is not refused: it is forecast as the average day seen,
-with a warning that says how many days it has and how many the weekly model needs.
+It reads the store, so it lives above it; `staff` and `schedule` stay pure in
+`hotline.wfm.cli`, where the shared option checks and CSV helpers live. A short history is
+not refused: it is forecast as the average day seen, with a warning that says how many days
+it has and how many the weekly model needs.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from hotline.commands.options import DbOption
+from hotline.commands.options import database_url as resolve_url
 from hotline.wfm.cli import IntervalOpt, _bad, _check_interval, _read_csv, _write_csv, console
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ def _stored_history(
     from hotline.store import open_store
     from hotline.wfm.forecast import counts_from_events
 
-    url = database_url or os.environ.get("HOTLINE_DATABASE_URL") or "sqlite:///var/hotline.db"
+    url = resolve_url(database_url)
     zone = ZoneInfo(ZONE)
     end = datetime(until.year, until.month, until.day, tzinfo=zone)
     start = end - timedelta(days=days)
@@ -67,7 +69,7 @@ def forecast(
     history: Annotated[
         Path | None, typer.Option(help="CSV start,contacts (else the store)")
     ] = None,
-    database_url: Annotated[str | None, typer.Option(envvar="HOTLINE_DATABASE_URL")] = None,
+    database_url: DbOption = None,
     queue: Annotated[str | None, typer.Option(help="only this queue")] = None,
     channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
     weeks: Annotated[int, typer.Option(help="weeks of stored history to use")] = 8,
@@ -197,3 +199,8 @@ def _print_forecast(predicted: pd.Series, interval_min: int) -> None:
         peak = values.idxmax()
         table.add_row(str(day), day_class(day), f"{values.sum():,.0f}", peak.strftime("%H:%M"))
     console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `forecast` to `app` (the `hotline` command or a test's sub-app)."""
+    app.command("forecast")(forecast)

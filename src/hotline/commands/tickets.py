@@ -15,18 +15,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hotline.commands.options import DbOption
+from hotline.commands.options import database_url as resolve_url
+
 console = Console()
 if not console.is_terminal:
     console = Console(width=160)
 TZ = ZoneInfo("Asia/Shanghai")
-
-DbOption = Annotated[
-    str,
-    typer.Option(
-        "--database-url", envvar="HOTLINE_DATABASE_URL", help="SQLAlchemy URL of the center"
-    ),
-]
-DEFAULT_DB = "sqlite:///var/hotline.db"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -101,7 +96,7 @@ def register(app: typer.Typer) -> None:
 
     @intent_app.command("evaluate")
     def intent_evaluate(
-        database_url: DbOption = DEFAULT_DB,
+        database_url: DbOption = None,
         days: Annotated[int, typer.Option(help="history to learn from, in days")] = 180,
         test_share: Annotated[float, typer.Option(help="newest share held back")] = 0.2,
         synthetic: Annotated[
@@ -124,7 +119,9 @@ def register(app: typer.Typer) -> None:
             from hotline.store import open_store
 
             now = time.time()
-            history = TicketService(open_store(database_url)).history(now - days * 86400, now)
+            history = TicketService(open_store(resolve_url(database_url))).history(
+                now - days * 86400, now
+            )
             source = f"stored history of the last {days} days"
         labelled = sum(c.label is not None for c in history.contacts)
         if labelled < 20:
@@ -152,7 +149,7 @@ def register(app: typer.Typer) -> None:
 
     @tickets_app.command("report")
     def tickets_report(
-        database_url: DbOption = DEFAULT_DB,
+        database_url: DbOption = None,
         start: Annotated[str | None, typer.Option("--from", help="ISO date/time, local")] = None,
         end: Annotated[str | None, typer.Option("--to", help="ISO date/time, local")] = None,
     ) -> None:
@@ -165,4 +162,4 @@ def register(app: typer.Typer) -> None:
             f"orders created {datetime.fromtimestamp(t0, TZ):%Y-%m-%d %H:%M} – "
             f"{datetime.fromtimestamp(t1, TZ):%Y-%m-%d %H:%M} (Asia/Shanghai)"
         )
-        print_order_report(database_url, t0, t1)
+        print_order_report(resolve_url(database_url), t0, t1)

@@ -14,23 +14,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hotline.commands.options import DbOption
+from hotline.commands.options import database_url as resolve_url
+
 console = Console()
 app = typer.Typer(
     help="PIPL compliance: retention purge, legal holds, do-not-call, DSRs.", no_args_is_help=True
 )
-DbOption = Annotated[
-    str,
-    typer.Option("--database-url", envvar="HOTLINE_DATABASE_URL", help="SQLAlchemy URL"),
-]
-DEFAULT_DB = "sqlite:///var/hotline.db"
 ACTOR = Annotated[str, typer.Option("--by", help="who does this (written to the audit log)")]
 
 
-def _service(url: str):  # lazy imports keep `hotline --help` fast
+def _service(url: str | None):  # lazy imports keep `hotline --help` fast
     from hotline.services.compliance import ComplianceService
     from hotline.store import open_store
 
-    return ComplianceService(open_store(url))
+    return ComplianceService(open_store(resolve_url(url)))
 
 
 def _mask(number: str) -> str:
@@ -45,7 +43,7 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def purge(
-    database_url: DbOption = DEFAULT_DB,
+    database_url: DbOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report only, delete nothing")] = False,
     by: ACTOR = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
@@ -75,7 +73,7 @@ def hold(
     target: str,
     reason: Annotated[str, typer.Option(help="why (case number, request)")],
     kind: Annotated[str, typer.Option(help="customer (identifier or id) or contact")] = "customer",
-    database_url: DbOption = DEFAULT_DB,
+    database_url: DbOption = None,
     by: ACTOR = "cli",
 ) -> None:
     """Put a legal hold on a customer or a contact: the purge skips everything about them."""
@@ -89,7 +87,7 @@ def hold(
 
 
 @app.command()
-def release(hold_id: int, database_url: DbOption = DEFAULT_DB, by: ACTOR = "cli") -> None:
+def release(hold_id: int, database_url: DbOption = None, by: ACTOR = "cli") -> None:
     """Release a legal hold (the next purge may delete what it protected)."""
     from hotline.services.compliance import ComplianceError
 
@@ -104,7 +102,7 @@ def release(hold_id: int, database_url: DbOption = DEFAULT_DB, by: ACTOR = "cli"
 def opt_out(
     identifier: str,
     channel: str = "all",
-    database_url: DbOption = DEFAULT_DB,
+    database_url: DbOption = None,
     by: ACTOR = "cli",
 ) -> None:
     """Put a number on the do-not-call list (e.g. a request received by letter)."""
@@ -121,7 +119,7 @@ def opt_out(
 def export(
     identifier: str,
     out: Annotated[Path, typer.Option(help="folder to write customer.json and attachments")],
-    database_url: DbOption = DEFAULT_DB,
+    database_url: DbOption = None,
     by: ACTOR = "cli",
 ) -> None:
     """Data-subject access request: everything about a customer, as JSON plus files."""
@@ -134,7 +132,7 @@ def export(
 @app.command()
 def erase(
     identifier: str,
-    database_url: DbOption = DEFAULT_DB,
+    database_url: DbOption = None,
     by: ACTOR = "cli",
     yes: Annotated[bool, typer.Option("--yes", help="confirm: this cannot be undone")] = False,
 ) -> None:
@@ -158,7 +156,7 @@ def plan_campaign(
     channel: str = "voice",
     days: int = 7,
     per_minute: int = 10,
-    database_url: DbOption = DEFAULT_DB,
+    database_url: DbOption = None,
 ) -> None:
     """Dry run of an outbound campaign: when each customer would first be contacted under the
     contact policy (do-not-call list and attempt log from the database), or why not. Sends

@@ -11,23 +11,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hotline.commands.options import DbOption
+from hotline.commands.options import database_url as resolve_url
+
 console = Console()
 qa_app = typer.Typer(
     help="Quality assurance: transcribe and check calls and chats.", no_args_is_help=True
 )
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--database-url", envvar="HOTLINE_DATABASE_URL", help="SQLAlchemy URL"),
-]
-
 
 def _service(database_url: str | None, asr: bool = True):
     from hotline.services.qa import QaService
     from hotline.store import open_store
-    from hotline.web.settings import Settings
 
-    return QaService(open_store(database_url or Settings().database_url), asr=asr)
+    return QaService(open_store(resolve_url(database_url)), asr=asr)
 
 
 @qa_app.command("run")

@@ -13,22 +13,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hotline.commands.options import DbOption
+from hotline.commands.options import database_url as resolve_url
+
 console = Console()
 kb_app = typer.Typer(help="Knowledge base: import and search articles.", no_args_is_help=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--database-url", envvar="HOTLINE_DATABASE_URL", help="SQLAlchemy URL"),
-]
 
 
 def _service(database_url: str | None):
     from hotline.kb.service import KbService
     from hotline.store import open_store
     from hotline.store.kb import KbStore
-    from hotline.web.settings import Settings
 
-    store = open_store(database_url or Settings().database_url)
+    store = open_store(resolve_url(database_url))
     return KbService(KbStore(store.engine))
 
 
