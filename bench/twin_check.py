@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hotline.sim import load_scenario  # noqa: E402
 from hotline.commands.twin_check import check_table, console, run_check  # noqa: E402
+from hotline.sim import load_scenario  # noqa: E402
 
 
 def _pct(v: float | None) -> str:

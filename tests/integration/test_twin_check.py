@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from hotline.commands.twin_check import run_check
 from hotline.sim import scenario_from_dict
 from hotline.sim.twin import ALL, TwinWindow, compare, twin_runs
-from hotline.commands.twin_check import run_check
 
 BUSY = {
     "name": "twin check: busy quarter-hour",

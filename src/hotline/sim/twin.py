@@ -1,8 +1,8 @@
 """The twin check's pure half: the window both sides play, the twin's run of it, the live
 server's facts put back on the scenario clock, and the comparison with its tolerances.
 
-The live half (`hotline.commands.twin_check`) drives a real `hotline serve` with `hotline.sim.drive`;
-this module never touches the server. Both sides see the same thing:
+The live half (`hotline.commands.twin_check`) drives a real `hotline serve` with
+`hotline.sim.drive`; this module never touches the server. Both sides see the same thing:
 
 * the same callers: the arrivals of `[t0, t1)` from one seed, with each stream's handle,
   patience, menu and retrial draws in the same order (the drive draws them as the simulator
