@@ -36,6 +36,7 @@ from hotline.web.routes import (
     surveys,
     teams,
     tickets,
+    ui_data,
     voice,
 )
 from hotline.web.routes.chat import install as install_channels
@@ -123,6 +124,7 @@ def create_app(
         phones,
         report_exports,  # CSV/XLSX downloads of /api/reports
         alert_rules,  # supervisors edit the alert rules in the center config
+        ui_data,  # the read-only data the screens need
     )
     for module in routers:
         app.include_router(module.router)

@@ -23,7 +23,6 @@ from fastapi.templating import Jinja2Templates
 from hotline import __version__
 from hotline.store import User
 from hotline.web.deps import COOKIE, SUPERVISORS
-from hotline.web.routes import ui_data
 from hotline.web.security import token_hash
 from hotline.web.ui import i18n
 
@@ -32,7 +31,6 @@ STATIC = HERE / "static"
 VENDOR_FILES = ("alpine.min.js", "chart.umd.min.js")
 
 router = APIRouter()
-router.include_router(ui_data.router)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
 
