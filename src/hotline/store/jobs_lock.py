@@ -5,7 +5,8 @@ run twice for one center: two scheduled-report runners would send the same bulle
 two alert evaluators would fire the same alert twice. The lock dies with its holder, so a
 crashed jobs process never leaves the center without one for long:
 
-* PostgreSQL: a session-level advisory lock on a connection of its own, held open;
+* PostgreSQL: a session-level advisory lock on a connection of its own, held open, keyed by
+  the database and schema (one center per schema: test runs share a database);
 * SQLite: an exclusive `flock` on `<database>.jobs.lock` next to the file (memory databases
   cannot be shared between processes, so their lock is always granted).
 """
@@ -21,8 +22,11 @@ from sqlalchemy import Connection, text
 
 from hotline.store.repository import Store
 
-#: the advisory lock key (distinct from the append and catch-up keys of the store)
-JOBS_LOCK_KEY = 29395943403646567
+#: the two-key advisory lock's first key ("hotline jobs"); the second names the center
+JOBS_LOCK_CLASS = 0x4A0B5
+_TRY_LOCK = text(
+    "SELECT pg_try_advisory_lock(:cls, hashtext(current_database() || '.' || current_schema()))"
+)
 
 
 class JobsLock:
@@ -37,7 +41,7 @@ class JobsLock:
     def acquire(self) -> bool:
         if self._engine.dialect.name == "postgresql":
             conn = self._engine.connect()
-            got = bool(conn.execute(text(f"SELECT pg_try_advisory_lock({JOBS_LOCK_KEY})")).scalar())
+            got = bool(conn.execute(_TRY_LOCK, {"cls": JOBS_LOCK_CLASS}).scalar())
             conn.commit()
             if got:
                 self._conn = conn
