@@ -86,8 +86,9 @@ def serve(
     jobs: Annotated[
         str,
         typer.Option(
+            envvar="HOTLINE_JOBS",
             help="background jobs: child (a `hotline jobs` child process), off (run "
-            "`hotline jobs` yourself) or inline (in this process)"
+            "`hotline jobs` yourself) or inline (in this process)",
         ),
     ] = "child",
 ) -> None:

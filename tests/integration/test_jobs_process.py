@@ -181,9 +181,9 @@ def test_one_jobs_process_per_center_the_second_stands_by_and_takes_over(db_url,
     out = subprocess.STDOUT
     procs = [subprocess.Popen(cmd, env=env, stdout=f.open("w"), stderr=out) for f in logs]
     try:
-        runs = "runs the background jobs"
-        wait_for("one jobs process to run", lambda: any(runs in f.read_text() for f in logs), 60)
-        time.sleep(3)  # the other one had time to try the lock too
+        runs, waits = "runs the background jobs", "stands by"
+        both = lambda: all(runs in f.read_text() or waits in f.read_text() for f in logs)  # noqa: E731
+        wait_for("both jobs processes to try the lock", both, 180)
         running = [i for i, f in enumerate(logs) if runs in f.read_text()]
         assert len(running) == 1, [f.read_text() for f in logs]
         (first,) = running

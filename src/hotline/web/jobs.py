@@ -122,13 +122,18 @@ def run_jobs_process(database_url: str, *, watch_stdin: bool = False) -> None:
         threading.Thread(target=_watch, args=(stop,), name="watch-parent", daemon=True).start()
     store = open_store(database_url)
     lock = JobsLock(store)
+    standby = False
     try:
         while not stop.is_set():
             if lock.acquire():
                 log.info("jobs process %d runs the background jobs", os.getpid())
                 _run_while_held(store, lock, intervals_from_env(database_url), stop)
-            elif not stop.wait(STANDBY_POLL_S):
-                log.debug("another jobs process holds the lock; standing by")
+                standby = False
+                continue
+            if not standby:
+                log.info("jobs process %d stands by: another one runs the jobs", os.getpid())
+                standby = True
+            stop.wait(STANDBY_POLL_S)
     finally:
         lock.release()
         store.close()
