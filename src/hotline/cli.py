@@ -118,6 +118,7 @@ def jobs_command(
     watch_stdin: Annotated[
         bool, typer.Option(help="exit when standard input closes (the server's pipe)")
     ] = False,
+    nice: Annotated[int, typer.Option(min=0, max=19, help="lower the CPU priority by this")] = 0,
 ) -> None:
     """Run the background jobs: report catch-up, alerts, scheduled reports, QA, purge.
 
@@ -128,7 +129,7 @@ def jobs_command(
     from hotline.web.jobs import run_jobs_process
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s jobs %(levelname)s %(message)s")
-    run_jobs_process(_url(database_url), watch_stdin=watch_stdin)
+    run_jobs_process(_url(database_url), watch_stdin=watch_stdin, nice=nice)
 
 
 def _parse_time(value: str | None, tz: ZoneInfo, default: float, flag: str) -> float:

@@ -3,7 +3,8 @@
 `Settings.jobs` chooses (`hotline serve --jobs`):
 
 * `child` (what `hotline serve` does by default): the server starts `hotline jobs` as a child
-  process once its store is open (migrations done), starts it again if it dies (after 1 s,
+  process at a lower CPU priority (nice +10: on a busy machine the requests come first) once
+  its store is open (migrations done), starts it again if it dies (after 1 s,
   doubling up to 30 s while it keeps dying at once) and stops it on shutdown. The child
   watches a pipe from the server and exits when it closes, so even a `kill -9` of the server
   does not leave it behind.
@@ -40,6 +41,8 @@ QA_EVERY_ENV = "HOTLINE_QA_EVERY_S"
 #: a SQLite fold holds the single write lock: small batches keep the router's commits flowing
 SQLITE_CATCH_UP_BATCH = 500
 STANDBY_POLL_S = 2.0  # a standby jobs process retries the lock this often
+#: the child's niceness: batch work yields the CPU to the requests on a busy machine
+CHILD_NICE = 10
 
 
 def intervals_from_env(database_url: str) -> JobIntervals:
@@ -77,6 +80,7 @@ class JobsChild:
             try:
                 self._proc = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "hotline.cli", "jobs", "--watch-stdin",
+                    "--nice", str(CHILD_NICE),
                     env={**os.environ, "HOTLINE_DATABASE_URL": self._url},
                     stdin=asyncio.subprocess.PIPE,
                 )  # fmt: skip
@@ -112,9 +116,12 @@ class JobsChild:
 
 
 # ---------------------------------------------------------------------- the jobs process
-def run_jobs_process(database_url: str, *, watch_stdin: bool = False) -> None:
+def run_jobs_process(database_url: str, *, watch_stdin: bool = False, nice: int = 0) -> None:
     """`hotline jobs`: take the center's jobs lock (or wait as a standby), then run the jobs
-    until SIGTERM/SIGINT - or, with `watch_stdin`, until the parent's pipe closes."""
+    until SIGTERM/SIGINT - or, with `watch_stdin`, until the parent's pipe closes. `nice`
+    lowers its CPU priority (the server's child runs at +10 beside the server)."""
+    if nice:
+        os.nice(nice)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
