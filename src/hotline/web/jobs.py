@@ -43,6 +43,7 @@ SQLITE_CATCH_UP_BATCH = 500
 STANDBY_POLL_S = 2.0  # a standby jobs process retries the lock this often
 #: the child's niceness: batch work yields the CPU to the requests on a busy machine
 CHILD_NICE = 10
+EXIT_GRACE_S = 3.0  # a stopped jobs process waits this long for the round in progress
 
 
 def intervals_from_env(database_url: str) -> JobIntervals:
@@ -124,7 +125,7 @@ def run_jobs_process(database_url: str, *, watch_stdin: bool = False, nice: int 
         os.nice(nice)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: _stopping(stop))
     if watch_stdin:
         threading.Thread(target=_watch, args=(stop,), name="watch-parent", daemon=True).start()
     store = open_store(database_url)
@@ -146,11 +147,22 @@ def run_jobs_process(database_url: str, *, watch_stdin: bool = False, nice: int 
         store.close()
 
 
+def _stopping(stop: threading.Event) -> None:
+    """Stop after the round in progress - or, if that takes longer than `EXIT_GRACE_S` (a
+    long transcription), exit anyway: every job commits atomically and resumes from the
+    database (a claimed QA job is claimed again once its lease runs out)."""
+    if not stop.is_set():
+        stop.set()
+        timer = threading.Timer(EXIT_GRACE_S, os._exit, args=(0,))
+        timer.daemon = True
+        timer.start()
+
+
 def _watch(stop: threading.Event) -> None:
     """Block on stdin (the server's pipe); end of file means the server is gone."""
     with contextlib.suppress(Exception):
         sys.stdin.buffer.read()
-    stop.set()
+    _stopping(stop)
 
 
 def _run_while_held(store: Store, lock: JobsLock, iv: JobIntervals, stop: threading.Event) -> None:
