@@ -218,6 +218,16 @@ def _contact_body(rnd: random.Random) -> dict:
     return {"queue": f"q{rnd.randrange(20):02d}", "customer": f"139{rnd.randrange(10**8):08d}"}
 
 
+async def _post_contact(http: httpx.AsyncClient, hdr: dict, body: dict) -> bool:
+    """One contact; False for an error answer or a dropped connection (counted, not fatal:
+    one reset connection on a loaded machine must not lose the whole run's figures)."""
+    try:
+        r = await http.post("/api/contacts", json=body, headers=hdr)
+    except httpx.TransportError:
+        return False
+    return r.status_code == 201
+
+
 async def _saturate(http: httpx.AsyncClient, hdr: dict, seconds: float, concurrency: int):
     """Closed loop: `concurrency` clients post back to back. Measures capacity."""
     lat: list[float] = []
@@ -228,9 +238,8 @@ async def _saturate(http: httpx.AsyncClient, hdr: dict, seconds: float, concurre
         rnd = random.Random(k)
         while time.perf_counter() < t_end:
             t = time.perf_counter()
-            r = await http.post("/api/contacts", json=_contact_body(rnd), headers=hdr)
+            errors[0] += not await _post_contact(http, hdr, _contact_body(rnd))
             lat.append(time.perf_counter() - t)
-            errors[0] += r.status_code != 201
 
     t0 = time.perf_counter()
     await asyncio.gather(*(client(k) for k in range(concurrency)))
@@ -246,9 +255,8 @@ async def _paced(http: httpx.AsyncClient, hdr: dict, seconds: float, rate: float
 
     async def one() -> None:
         t = time.perf_counter()
-        r = await http.post("/api/contacts", json=_contact_body(rnd), headers=hdr)
+        errors[0] += not await _post_contact(http, hdr, _contact_body(rnd))
         lat.append(time.perf_counter() - t)
-        errors[0] += r.status_code != 201
 
     await http.get("/api/health")  # marks the start of this phase in a probe trace
     spy = None

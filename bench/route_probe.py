@@ -174,7 +174,7 @@ def serve(port: int, trace: str, sample: tuple[str, float] | None = None) -> Non
     from hotline.runtime.tuning import tune_process
 
     global APP
-    APP = create_app(Settings())
+    APP = create_app(Settings(jobs="child"))  # as `hotline serve`: jobs in a child process
     tune_process()  # as `hotline serve` does
     app = _wrap(APP, sample)
     config = uvicorn.Config(

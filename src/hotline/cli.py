@@ -86,14 +86,24 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     access_log: Annotated[bool, typer.Option(help="log every HTTP request")] = True,
+    jobs: Annotated[
+        str,
+        typer.Option(
+            envvar="HOTLINE_JOBS",
+            help="background jobs: child (a `hotline jobs` child process), off (run "
+            "`hotline jobs` yourself) or inline (in this process)",
+        ),
+    ] = "child",
 ) -> None:
-    """Run the API server (and, later, the web desktop) for the stored center."""
+    """Run the API server and web desktop for the stored center (and its jobs process)."""
     import uvicorn
 
     from hotline.runtime.tuning import tune_process
     from hotline.web import Settings, create_app
 
-    settings = Settings(database_url=_url(database_url))
+    if jobs not in ("child", "off", "inline"):
+        raise _fail("--jobs: must be child, off or inline")
+    settings = Settings(database_url=_url(database_url), jobs=jobs)
     tune_process()  # a long-running server: GC and GIL hand-off (runtime/tuning.py)
     uvicorn.run(
         create_app(settings),
@@ -103,6 +113,26 @@ def serve(
         access_log=access_log,
         timeout_graceful_shutdown=5,
     )
+
+
+@app.command("jobs")
+def jobs_command(
+    database_url: DbOption = None,
+    watch_stdin: Annotated[
+        bool, typer.Option(help="exit when standard input closes (the server's pipe)")
+    ] = False,
+    nice: Annotated[int, typer.Option(min=0, max=19, help="lower the CPU priority by this")] = 0,
+) -> None:
+    """Run the background jobs: report catch-up, alerts, scheduled reports, QA, purge.
+
+    `hotline serve` starts one as its child; run it yourself with `serve --jobs off`. Only
+    one runs per center at a time; another one waits as a standby."""
+    import logging
+
+    from hotline.web.jobs import run_jobs_process
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s jobs %(levelname)s %(message)s")
+    run_jobs_process(_url(database_url), watch_stdin=watch_stdin, nice=nice)
 
 
 def _parse_time(value: str | None, tz: ZoneInfo, default: float, flag: str) -> float:

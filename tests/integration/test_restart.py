@@ -50,7 +50,7 @@ class Server:
             stdout=self.log.open("a"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + 30
+        deadline = time.time() + 90  # a start can take half a minute on a loaded machine
         while time.time() < deadline:
             try:
                 if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:

@@ -2,8 +2,12 @@
 
 Nothing is created at import time. On start-up the app opens the store (running migrations),
 rebuilds the router from the database, and starts its router thread (which also sleeps until
-the router's next deadline - ring-no-answer, wrap-up, overflow, callbacks due) and a periodic
-invariant check that repairs anything stuck.
+the router's next deadline - ring-no-answer, wrap-up, overflow, callbacks due), a periodic
+invariant check that repairs anything stuck and the work-order tick (it publishes on the live
+stream and keeps the intent model that requests use). The heavy batch jobs - report catch-up,
+alerts, scheduled reports, QA, retention purge - run where `Settings.jobs` says: in a
+`hotline jobs` child process under `hotline serve`, so they never hold this process's GIL
+while it answers requests (`hotline.web.jobs`).
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from fastapi import FastAPI
 from hotline import __version__
 from hotline.channels.chat.settings import ChatSettings, WeChatSettings
 from hotline.runtime import CenterService
+from hotline.services.jobs import Jobs
 from hotline.store import open_store
 from hotline.web import edges, errors, responses, ui
+from hotline.web.jobs import JobsChild, intervals_from_env
 from hotline.web.routes import (
     admin,
     agents,
@@ -41,9 +47,8 @@ from hotline.web.routes import (
 )
 from hotline.web.routes.chat import install as install_channels
 from hotline.web.routes.federation import install as install_federation
-from hotline.web.routes.qa import qa_loop
+from hotline.web.routes.metrics import watch_db_writes
 from hotline.web.routes.reports import install as install_reports
-from hotline.web.routes.reports import reports_loop
 from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
 from hotline.web.settings import Settings
@@ -87,18 +92,29 @@ def create_app(
         service.subscribe(broadcaster.publish)
         app.state.service, app.state.broadcaster = service, broadcaster
         app.state.sessions = Sessions(store, service.clock, settings.session_cache_s)
+        watch_db_writes(app, store.engine)  # hotline_db_write_seconds from the first append
         tasks = [
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
-            asyncio.create_task(compliance.compliance_loop(app)),  # retention purge
-            asyncio.create_task(qa_loop(app)),  # transcribe and check recordings and chats
-            asyncio.create_task(reports_loop(app)),  # report aggregates catch-up, alerts
         ]
+        child = None
+        if settings.jobs == "child":  # catch-up, alerts, scheduled reports, QA, purge
+            child = app.state.jobs_child = JobsChild(settings.database_url)
+            child.start()
+        elif settings.jobs == "inline":
+            jobs = Jobs(
+                store, intervals_from_env(settings.database_url), clock=service.clock,
+                config=lambda: service.read(lambda r: r.config), annotate=service.annotate,
+                name="server",
+            )  # fmt: skip
+            tasks.append(asyncio.create_task(jobs.run()))
         try:
             yield
         finally:
             for t in tasks:
                 t.cancel()
+            if child is not None:
+                await child.stop()
             broadcaster.close_all()
             await asyncio.to_thread(service.close)
             store.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +16,10 @@ class Settings(BaseSettings):
     token_ttl_s: float = 12 * 3600.0
     session_cache_s: float = 10.0  # a token revoked by another process stays valid this long
     reconcile_every_s: float = 30.0
+    # Background jobs (report catch-up, alerts, scheduled reports, QA, purge; web/jobs.py):
+    # `hotline serve` runs them in a `hotline jobs` child ("child"), or leaves them to a
+    # separately run `hotline jobs` ("off"); in-process servers (tests) run them inline.
+    jobs: Literal["child", "off", "inline"] = "inline"
     max_tick_sleep_s: float = 1.0
     stream_backlog: int = 5000  # most events replayed to a reconnecting client
     # Login brute-force limits (hotline.web.login_guard): per user name in the database,

@@ -9,7 +9,6 @@ relaying an SMS reply) - it only ever stops contact, so it needs no higher role.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import json
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,7 +35,8 @@ Ident = Field(min_length=1, max_length=255)
 
 
 class ComplianceSettings(BaseSettings):
-    """`HOTLINE_PURGE_EVERY_S`: how often the server runs the retention purge (0 = never)."""
+    """`HOTLINE_PURGE_EVERY_S`: how often the background jobs run the retention purge
+    (0 = never; `hotline.web.jobs`)."""
 
     model_config = SettingsConfigDict(env_prefix="HOTLINE_")
     purge_every_s: float = 3600.0
@@ -327,20 +327,3 @@ async def voice_notice(service: Any, contact_id: str, kind: str, data: dict[str,
               "barged": bool(data.get("digits"))},
     )  # fmt: skip
     await service.note(record)
-
-
-async def compliance_loop(app: FastAPI) -> None:
-    """Run the retention purge every `HOTLINE_PURGE_EVERY_S` (audited like a manual one)."""
-    every = ComplianceSettings().purge_every_s
-    if every <= 0:
-        return
-    while True:
-        await asyncio.sleep(every)
-        try:
-            service = app.state.service
-            svc = ComplianceService(service.store, service.clock)
-            report = await asyncio.to_thread(svc.purge, actor="system")
-            if any(report.deleted.values()):
-                log.info("retention purge: %s", report.deleted)
-        except Exception:  # keep the server running; logged and retried next period
-            log.exception("retention purge failed")

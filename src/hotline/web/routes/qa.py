@@ -1,4 +1,5 @@
-"""Quality assurance API (`/api/qa/...`) and the server's background QA loop.
+"""Quality assurance API (`/api/qa/...`); the QA scan and transcription run as background
+jobs outside the server (`hotline.services.jobs`).
 
 Supervisors see every result, flagged first, and review findings; an agent sees only their own
 contacts' results and may dispute a finding once (another reviewer then decides). Recordings
@@ -8,10 +9,8 @@ the audit log (who, which contact, which channel, from which second).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,7 +20,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.services import qa_reports as reports
-from hotline.services.qa import QaService, ReviewError, max_workers
+from hotline.services.qa import QaService, ReviewError
 from hotline.store import NotFoundError, User
 from hotline.web.deps import SUPERVISORS, AgentUser, Supervisor, agent_of
 from hotline.web.schemas import RowId
@@ -30,7 +29,6 @@ log = logging.getLogger(__name__)
 api = APIRouter(prefix="/api/qa", tags=["qa"])
 router = APIRouter()  # what `create_app` includes: the API and the review page
 _lock = threading.Lock()
-EVERY_ENV = "HOTLINE_QA_EVERY_S"
 
 
 def get_qa(request: Request) -> QaService:
@@ -50,24 +48,6 @@ def build_qa(app: FastAPI) -> QaService:
 
 
 Qa = Annotated[QaService, Depends(get_qa)]
-
-
-async def qa_loop(app: FastAPI) -> None:
-    """Scan for new recordings/chats and run due jobs, `HOTLINE_QA_WORKERS` at a time."""
-    every = float(os.environ.get(EVERY_ENV, "5"))
-    workers = max_workers()
-    while True:
-        await asyncio.sleep(every)
-        try:
-            qa = build_qa(app)
-            await asyncio.to_thread(qa.scan)
-            while True:
-                names = [f"server-{os.getpid()}-{n}" for n in range(workers)]
-                done = await asyncio.gather(*(asyncio.to_thread(qa.work, n) for n in names))
-                if not any(done):
-                    break
-        except Exception:  # keep the server up; logged and retried next round
-            log.exception("QA round failed")
 
 
 def _visible(user: User, result: dict | None) -> dict:

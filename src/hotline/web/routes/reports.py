@@ -1,4 +1,8 @@
-"""Reports over the aggregates: the server's catch-up loop and the reports API.
+"""Reports over the aggregates: the reports, alerts and report documents API.
+
+The aggregates are folded, the alerts evaluated and the scheduled reports produced by the
+background jobs (`hotline.services.jobs`, run outside the server by `hotline jobs`); this API
+reads what they stored, and a report request folds what came in since their last round.
 
 `GET /api/reports` gives KPIs for any range by grain (15min … month) with queue, channel and
 agent filters, each period with its queues' rows; the definitions printed with them name the
@@ -7,7 +11,6 @@ SL variant and thresholds as the CLI does.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from typing import Annotated, Any
@@ -28,10 +31,10 @@ from hotline.kpi import (
 from hotline.kpi.aggregate_time import GRAINS
 from hotline.notify import notifier_from_env
 from hotline.runtime import CenterService
-from hotline.services.alerts import Alerts, rules_from
+from hotline.services.alerts import Alerts
+from hotline.services.jobs import DEFAULT_SCHEDULES
 from hotline.services.reports import Reports
 from hotline.services.reports_jobs import ScheduledReports
-from hotline.services.reports_schedule import Schedule
 from hotline.store.aggregates_query import Filters
 from hotline.web.deps import Service, Supervisor
 from hotline.web.schemas import RowId
@@ -42,9 +45,6 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 alerts_router = APIRouter(prefix="/api/alerts", tags=["alerts"])
-
-#: how often the server folds new events into the aggregates
-CATCH_UP_EVERY_S = 5.0
 
 
 def _queue_thresholds(service: CenterService) -> list[float]:
@@ -81,10 +81,6 @@ def alerts_for(app: FastAPI) -> Alerts:
     return alerts
 
 
-#: the seed centers' rhythm: daily warning, weekly bulletin (Monday), monthly report (1st)
-DEFAULT_SCHEDULES = (Schedule("daily"), Schedule("weekly"), Schedule("monthly"))
-
-
 def scheduled_for(app: FastAPI) -> ScheduledReports:
     """The app's scheduled reports; only due times after the server started are produced."""
     jobs = getattr(app.state, "scheduled_reports", None)
@@ -96,30 +92,6 @@ def scheduled_for(app: FastAPI) -> ScheduledReports:
         )  # fmt: skip
         app.state.scheduled_reports = jobs
     return jobs
-
-
-def _tick(app: FastAPI) -> None:
-    """One round: fold new events, then evaluate the alert rules on the fresh numbers."""
-    from hotline.web.routes.metrics import watch_db_writes
-
-    service: CenterService = app.state.service
-    if hasattr(app.state, "metrics_db_write"):
-        watch_db_writes(app, service.store.engine)
-    reports_for(app).aggregates.catch_up()
-    rules = rules_from(service.read(lambda r: r.config.alerts))  # type: ignore[arg-type]
-    if rules:
-        alerts_for(app).evaluate(service.clock(), rules)
-    scheduled_for(app).run_due(service.clock())
-
-
-async def reports_loop(app: FastAPI, every_s: float = CATCH_UP_EVERY_S) -> None:
-    """Fold new events into the aggregates and evaluate alerts every few seconds."""
-    while True:
-        try:
-            await asyncio.to_thread(_tick, app)
-        except Exception:  # reporting must never take the server down
-            log.exception("report aggregates catch-up / alerts failed")
-        await asyncio.sleep(every_s)
 
 
 def install(app: FastAPI) -> None:
