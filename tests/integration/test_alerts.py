@@ -54,6 +54,33 @@ def test_a_rule_fires_once_is_acknowledged_and_refires_only_after_it_cleared(sto
     assert restarted.evaluate(now + 6, rules) == []
 
 
+def test_a_rule_deleted_and_created_again_on_the_server_fires_again_in_the_jobs_process(
+    store: Store,
+):
+    """The server edits rules (and closes a deleted rule's alerts) while another process
+    evaluates them: the evaluating side takes the store's open alerts as the truth."""
+    from hotline.config import dump_config, load_demo_config
+
+    store.save_config(dump_config(load_demo_config()), "test")
+    service = CenterService(store)
+    reports = Reports.for_store(store)
+    jobs_side = Alerts(store, reports, LogNotifier(), lambda: {"general": 20.0})
+    server_side = Alerts(store, reports, LogNotifier(), lambda: {"general": 20.0})
+    rules = rules_from(
+        [{"id": "wait", "kind": "waiting_above", "threshold": 0, "queue": "general"}]
+    )
+    service.apply(ev.AgentLogin("a01"))
+    service.apply(ev.ContactArrived("c0", "general"))
+    service.apply(ev.OfferAccepted("a01", "c0"))
+    service.apply(ev.ContactArrived("c1", "general"))
+    now = service.clock()
+    assert len(jobs_side.evaluate(now, rules)) == 1
+    server_side.retire("wait", now + 1)  # deleted on the console: its alert is closed
+    assert server_side.store.open_alerts() == []
+    again = jobs_side.evaluate(now + 2, rules)  # created again before the next round
+    assert [(a.rule_id, a.subject) for a in again] == [("wait", "general")]
+
+
 def test_a_rule_waits_for_its_duration_before_firing():
     rule = AlertRule("sl", "service_level_below", threshold=0.8, for_s=300)
     book = AlertBook()

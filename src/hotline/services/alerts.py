@@ -51,6 +51,9 @@ class Alerts:
 
     def evaluate(self, now: float, rules: Iterable[AlertRule]) -> list[AlertRecord]:
         """Measure every rule, store and send what fires, close what cleared; the new alerts."""
+        rules = list(rules)
+        open_now = [(a.rule_id, a.subject) for a in self.store.open_alerts()]
+        self._book.sync(open_now, (r.id for r in rules))
         fired: list[AlertRecord] = []
         for rule in rules:
             for change in self._book.step(now, rule, self._measure(now, rule)):

@@ -68,6 +68,17 @@ class AlertBook:
         self._since: dict[tuple[str, str], float] = {}
         self._open: set[tuple[str, str]] = set(open_alerts)
 
+    def sync(self, open_alerts: Iterable[tuple[str, str]], rule_ids: Iterable[str]) -> None:
+        """Take the store's open alerts as the truth and drop timers of rules that are gone.
+
+        The rules are edited (and a deleted rule's alerts closed) by the server while the
+        evaluation runs in the jobs process: without this, a rule deleted and created again
+        with the same id would look open here forever and never fire again.
+        """
+        self._open = set(open_alerts)
+        live = set(rule_ids)
+        self._since = {k: v for k, v in self._since.items() if k[0] in live}
+
     def forget(self, rule_id: str) -> list[str]:
         """Drop a deleted rule's timers and open alerts; the subjects that were open."""
         self._since = {k: v for k, v in self._since.items() if k[0] != rule_id}
