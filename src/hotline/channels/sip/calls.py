@@ -35,7 +35,6 @@ from hotline.ivr import (
     Transfer,
     WaitingSession,
 )
-from hotline.services.compliance_recordings import encrypt_finished
 
 if TYPE_CHECKING:
     from hotline.channels.sip.worker import Worker
@@ -399,9 +398,10 @@ class PhoneCall(AgentPhone):
                 duration = round(w.getnframes() / float(w.getframerate()), 3)
         except (OSError, wave.Error, EOFError):
             duration = None
-        encrypt_finished(path)  # at rest only as <path>.enc when HOTLINE_RECORDING_KEY is set
         files = [{"leg": leg, "path": str(path), "duration_s": duration}]
-        self.w.fact(self.id, "voice.recording", {"files": files}, agent_id=agent_id)
+        # Encrypted at rest (when HOTLINE_RECORDING_KEY is set) off this thread, before the fact.
+        data = {"files": files}
+        self.w.fact(self.id, "voice.recording", data, agent_id=agent_id, seal=[str(path)])
 
     def _summary(self) -> None:
         now = self.w.clock()
