@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -233,12 +234,17 @@ def start_gateway(work: Path, base: str, workers: int, agents: int, env: dict) -
 
 
 def agents_ready(base: str, agents: int) -> None:
-    for i in range(1, agents + 1):
+    """Log every agent in, phone only (the core must not offer them chats or callback tasks).
+    Done before the pool starts and 8 at a time: 200 logins on a loaded machine took minutes."""
+
+    def ready(i: int) -> None:
         token = _login(base, f"a{i:02d}")
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
-            # phone-only agents: the core must not offer them chats or callback tasks
             for body in ({"state": "login", "channels": ["voice"]}, {"state": "available"}):
                 c.post("/api/agents/me/state", json=body).raise_for_status()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(ready, range(1, agents + 1)))
 
 
 def run_steps(args: argparse.Namespace, steps: list[int], base: str, gw: Proc) -> dict:
@@ -306,11 +312,13 @@ def main() -> None:
         try:
             port = free_port()
             srv = [sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)]
-            procs.append(Proc([*srv, "--no-access-log"], work / "server.log", env=env))
+            procs.append(
+                Proc([*srv, "--no-access-log"], work / "server.log", env=env, limit_s=3000)
+            )
             base = f"http://127.0.0.1:{port}"
             _wait(base)
-            procs += start_gateway(work, base, workers, agents, env)
             agents_ready(base, agents)
+            procs += start_gateway(work, base, workers, agents, env)
             out = run_steps(args, steps, base, procs[-1])
         finally:
             for p in reversed(procs):
