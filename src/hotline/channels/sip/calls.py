@@ -270,6 +270,8 @@ class PhoneCall(AgentPhone):
     def on_fact(self, kind: str, agent_id: str | None, data: dict[str, Any]) -> None:
         if kind == "contact.offered" and self.state == "waiting" and agent_id:
             self._ring(agent_id, data.get("expires_at"))
+        elif kind == "contact.offered":
+            log.info("call %s: offer to %s ignored in state %s", self.id, agent_id, self.state)
         elif (
             kind == "contact.offer_revoked"
             and self.state == "ringing"

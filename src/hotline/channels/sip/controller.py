@@ -28,6 +28,7 @@ import os
 import queue
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from hotline.channels.sip.link import (
 from hotline.channels.sip.prompts import build_prompts
 
 log = logging.getLogger(__name__)
-LANES = 16  # HTTP lanes shared by all calls (a lane keeps one call's requests in order)
+LANES = 64  # HTTP lanes shared by all calls (a lane keeps one call's requests in order)
 
 
 def worker_settings(config: GatewayConfig) -> WorkerSettings:
@@ -202,10 +203,19 @@ class Controller:
 
     # ------------------------------------------------------------------ core -> workers
     def _route(self) -> None:
+        shown = time.monotonic()
         while True:
             item = self.inbox.get()
             if item is None:
                 return
+            if time.monotonic() - shown >= 10.0:  # one line in ten seconds: is routing keeping up?
+                shown = time.monotonic()
+                log.info(
+                    "controller: %s, %d calls, backlog %d",
+                    self.stats,
+                    len(self.owner),
+                    self.inbox.qsize(),
+                )
             if isinstance(item, CoreFact):
                 self.stats["facts"] += 1
                 call = item.fact.get("contact_id") or ""
@@ -220,3 +230,5 @@ class Controller:
             if conn is not None:
                 self.stats["routed"] += 1
                 conn.send(msg)
+            else:
+                self.stats["unowned"] = self.stats.get("unowned", 0) + 1
