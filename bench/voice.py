@@ -158,7 +158,8 @@ def peak_overlap(spans: list[tuple[float, float]]) -> int:
 def run_step(work: Path, sip_port: int, calls: int, rate: float, facts: Facts) -> dict:
     """`calls` callers at `rate`/s, all on the line together; counts what reached an agent."""
     xml = work / f"caller-{calls}.xml"
-    talk_ms = int(1000 * (calls / rate + 6))  # the first caller still talks when the last arrives
+    # The first caller still talks when the last one is bridged (queue + ring take a few s).
+    talk_ms = int(1000 * (calls / rate + 15))
     hold = [("pause", 1500), ("dtmf", "0"), ("pause", 1200), ("audio", None)]
     xml.write_text(sipp_scenario([*hold, ("pause", talk_ms)]))
     csv = work / f"caller-{calls}.csv"
@@ -175,7 +176,9 @@ def run_step(work: Path, sip_port: int, calls: int, rate: float, facts: Facts) -
     bridged = {f["contact_id"]: f["at"] for f in facts.kind("voice.bridged", start)}
     ends = {f["contact_id"]: f["at"] for f in facts.kind("voice.hangup", start)}
     spans = [(at, ends.get(cid, time.time())) for cid, at in bridged.items()]
-    answered = sorted(f["at"] for f in facts.kind("voice.answered", start))
+    answered = sorted(
+        f["data"].get("answered_at") or f["at"] for f in facts.kind("voice.answered", start)
+    )
     span = (answered[-1] - answered[0]) if len(answered) > 1 else 0.0
     return {
         "calls": calls,
@@ -189,8 +192,9 @@ def run_step(work: Path, sip_port: int, calls: int, rate: float, facts: Facts) -
     }
 
 
-def stuck_agents(sup: httpx.Client, wait_s: float = 20.0) -> list[str]:
-    """Agents still busy or reserved `wait_s` after the step (wrap-up is 0 in the bench)."""
+def stuck_agents(sup: httpx.Client, wait_s: float = 60.0) -> list[str]:
+    """Agents still busy or reserved `wait_s` after the step (wrap-up is 0 in the bench; a
+    loaded server may still be ending the last calls when sipp has exited)."""
     end = time.time() + wait_s
     while True:
         agents = sup.get("/api/agents").json()
@@ -217,7 +221,16 @@ def start_gateway(work: Path, base: str, workers: int, agents: int, env: dict) -
         "state_dir": str(work / "state"),
         "agents": {f"a{i:02d}": f"sip:a{i:02d}@127.0.0.1:{uas_port}" for i in range(1, agents + 1)},
     }
-    gateway["sip"]["rtp_port"] = free_port_block(40 * workers)
+    # Free ports are only probed, not held: pick until the RTP block covers no SIP port.
+    while True:
+        rtp = free_port_block(40 * workers)
+        base_port = gateway["front"]["worker_port"]
+        sip = [gateway["sip"]["port"], *range(base_port, base_port + workers + 2)]
+        if not any(rtp <= p < rtp + 40 * workers for p in sip):
+            break
+        gateway["sip"]["port"] = free_port()
+        gateway["front"]["worker_port"] = free_port_block(workers + 1)
+    gateway["sip"]["rtp_port"] = rtp
     (work / "gateway.yaml").write_text(json.dumps(gateway))
     argv = [
         sys.executable,

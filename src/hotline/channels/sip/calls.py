@@ -83,7 +83,9 @@ class PhoneCall(AgentPhone):
         }
         self.recorders: dict[str, Any] = {}
         self.recorded: dict[str, bool] = {}
-        w.fact(self.id, "voice.answered", {"from": remote_uri, "worker": w.name})
+        # `answered_at`: the gateway's own clock (the fact's `at` is when the core stored it).
+        data = {"from": remote_uri, "worker": w.name, "answered_at": round(self.answered_at, 3)}
+        w.fact(self.id, "voice.answered", data)
 
     # ------------------------------------------------------------------ media wiring
     def reconnect(self) -> None:
