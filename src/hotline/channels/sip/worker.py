@@ -1,7 +1,7 @@
 """A media worker: one pjsua endpoint, its calls, and the poll loop that drives them all.
 
 One thread does everything pjsua-related (the polling model that proved reliable with the
-wheel): it polls pjsua for up to 20 ms, handles the media events the callbacks queued, drains the
+wheel): it polls pjsua for 10 ms, handles the media events the callbacks queued, drains the
 inbox its core link fills (facts about its calls, answers to requests) and fires due timers
 (prompt ends, IVR time-outs, announcements). No lock is needed because nothing else touches a
 call.
@@ -46,7 +46,7 @@ from hotline.channels.sip.media import DISCONNECTED, Engine, Leg
 from hotline.channels.sip.screen import screen_invite
 
 log = logging.getLogger(__name__)
-POLL_MS = 20  # pjsua returns early on any SIP/RTP event; 20 ms bounds timer/inbox lag
+POLL_MS = 10
 
 
 class Worker:
