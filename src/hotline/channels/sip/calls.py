@@ -35,7 +35,6 @@ from hotline.ivr import (
     Transfer,
     WaitingSession,
 )
-from hotline.services.compliance_recordings import encrypt_finished
 
 if TYPE_CHECKING:
     from hotline.channels.sip.worker import Worker
@@ -84,7 +83,9 @@ class PhoneCall(AgentPhone):
         }
         self.recorders: dict[str, Any] = {}
         self.recorded: dict[str, bool] = {}
-        w.fact(self.id, "voice.answered", {"from": remote_uri, "worker": w.name})
+        # `answered_at`: the gateway's own clock (the fact's `at` is when the core stored it).
+        data = {"from": remote_uri, "worker": w.name, "answered_at": round(self.answered_at, 3)}
+        w.fact(self.id, "voice.answered", data)
 
     # ------------------------------------------------------------------ media wiring
     def reconnect(self) -> None:
@@ -271,6 +272,8 @@ class PhoneCall(AgentPhone):
     def on_fact(self, kind: str, agent_id: str | None, data: dict[str, Any]) -> None:
         if kind == "contact.offered" and self.state == "waiting" and agent_id:
             self._ring(agent_id, data.get("expires_at"))
+        elif kind == "contact.offered":
+            log.info("call %s: offer to %s ignored in state %s", self.id, agent_id, self.state)
         elif (
             kind == "contact.offer_revoked"
             and self.state == "ringing"
@@ -399,9 +402,10 @@ class PhoneCall(AgentPhone):
                 duration = round(w.getnframes() / float(w.getframerate()), 3)
         except (OSError, wave.Error, EOFError):
             duration = None
-        encrypt_finished(path)  # at rest only as <path>.enc when HOTLINE_RECORDING_KEY is set
         files = [{"leg": leg, "path": str(path), "duration_s": duration}]
-        self.w.fact(self.id, "voice.recording", {"files": files}, agent_id=agent_id)
+        # Encrypted at rest (when HOTLINE_RECORDING_KEY is set) off this thread, before the fact.
+        data = {"files": files}
+        self.w.fact(self.id, "voice.recording", data, agent_id=agent_id, seal=[str(path)])
 
     def _summary(self) -> None:
         now = self.w.clock()

@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
     def serve(config: ConfigOpt = None) -> None:
         """Answer calls: one media worker, or N behind Kamailio when `workers` > 1."""
         gateway, _flow = _load(config)
-        from hotline.channels.sip.worker import Worker, setup_logging
+        from hotline.channels.sip.worker import setup_logging, standalone
 
         setup_logging("voice")
         registrar = None
@@ -82,8 +82,8 @@ def register(app: typer.Typer) -> None:
         if gateway.workers > 1:
             from hotline.channels.sip.front import serve_pool
 
-            raise typer.Exit(serve_pool(gateway, str(config) if config else None))
-        worker = Worker(gateway)
+            raise typer.Exit(serve_pool(gateway))
+        worker = standalone(str(config) if config else None)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: worker.stop.set())
         worker.run(ready=lambda: typer.echo(f"voice gateway ready on {worker.port}"))

@@ -10,14 +10,16 @@ Paths: `ivr` and prompt `file:` entries are relative to the file that names them
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hotline.channels.sip.link import busy_ports
 from hotline.ivr import Flow, FlowError, PromptSpec, parse_flow
+
+__all__ = ["busy_ports"]  # moved to link.py (workers import no pydantic); kept importable
 
 HERE = Path(__file__).parent
 DEMO_GATEWAY = HERE / "demo_gateway.yaml"
@@ -149,18 +151,6 @@ class GatewayConfig(Strict):
                     f"sip.rtp_port: the RTP ports {self.sip.rtp_port}-{last} cover SIP port {port}"
                 )
         return self
-
-
-def busy_ports(ports: range, address: str) -> list[int]:
-    """The UDP ports of `ports` another program holds now (the start-time overlap check)."""
-    taken = []
-    for port in ports:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                s.bind((address, port))
-            except OSError:
-                taken.append(port)
-    return taken
 
 
 class GatewayConfigError(ValueError):

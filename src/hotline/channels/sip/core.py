@@ -15,31 +15,17 @@ import threading
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from websockets.sync.client import connect
 
+from hotline.channels.sip.link import CoreFact, CoreReply
+from hotline.services.compliance_recordings import encrypt_finished
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class CoreFact:
-    """One fact from the stream (`event_view` shape: kind, contact_id, agent_id, data…)."""
-
-    fact: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class CoreReply:
-    """The answer to a request that asked for one (`tag` says what it was)."""
-
-    call_id: str
-    tag: str
-    status: int
-    body: Any
 
 
 class CoreClient:
@@ -88,12 +74,39 @@ class CoreClient:
             client.close()
 
     # ------------------------------------------------------------------ requests
-    def post(self, call_id: str, path: str, body: dict[str, Any], tag: str | None = None) -> None:
-        """Send in the background, in order with this call's other requests."""
-        lane = zlib.crc32(call_id.encode()) % len(self._lanes)
-        self._lanes[lane].submit(self._send, lane, call_id, path, body, tag)
+    def own(self, call_id: str) -> None:
+        """Nothing to do: this client serves one worker, which owns all its calls."""
 
-    def _send(self, lane: int, call_id: str, path: str, body: dict[str, Any], tag: str | None):
+    def forget(self, call_id: str) -> None:
+        """Nothing to do (see `own`)."""
+
+    def post(
+        self,
+        call_id: str,
+        path: str,
+        body: dict[str, Any],
+        tag: str | None = None,
+        seal: list[str] | None = None,
+    ) -> None:
+        """Send in the background, in order with this call's other requests. `seal`: finished
+        recordings to encrypt at rest first (on the lane: never on the pjsua thread)."""
+        lane = zlib.crc32(call_id.encode()) % len(self._lanes)
+        self._lanes[lane].submit(self._send, lane, call_id, path, body, tag, seal)
+
+    def _send(
+        self,
+        lane: int,
+        call_id: str,
+        path: str,
+        body: dict[str, Any],
+        tag: str | None,
+        seal: list[str] | None = None,
+    ) -> None:
+        for wav in seal or ():
+            try:
+                encrypt_finished(Path(wav))  # <path>.enc when HOTLINE_RECORDING_KEY is set
+            except Exception:
+                log.exception("encrypting %s failed", wav)
         status, payload = 0, None
         for attempt in range(3):
             try:

@@ -7,11 +7,15 @@ real caller cap), record-routes so ACK/BYE follow, pings workers with OPTIONS (p
 200) to skip dead ones, and fails over on 486/408/5xx. RTP does not pass through Kamailio: SDP
 is untouched, media flows between the caller and the worker. The configuration is the one the
 team measured on these machines (see the SIP peers notes), generated per run.
+
+This process is also the pool's controller (`controller.py`): it holds the only link to the
+core and each worker reaches the core through it, over a Unix socket in the run directory.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -20,6 +24,7 @@ import time
 from pathlib import Path
 
 from hotline.channels.sip.config import GatewayConfig
+from hotline.channels.sip.controller import Controller, worker_settings
 from hotline.channels.sip.peers import sip_options
 
 log = logging.getLogger(__name__)
@@ -125,8 +130,8 @@ class Pool:
 
     MAX_RESTARTS = 5
 
-    def __init__(self, config: GatewayConfig, config_path: str | None, cfg: Path) -> None:
-        self.config, self.config_path, self.cfg = config, config_path, cfg
+    def __init__(self, config: GatewayConfig, settings: Path, link: Path, cfg: Path) -> None:
+        self.config, self.settings, self.link, self.cfg = config, settings, link, cfg
         self.workers: dict[str, subprocess.Popen] = {}
         self.kamailio: subprocess.Popen | None = None
         self.restarts: dict[str, list[float]] = {}
@@ -135,9 +140,7 @@ class Pool:
     def worker_argv(self, name: str, port: int, rtp: int) -> list[str]:
         argv = [sys.executable, "-m", "hotline.channels.sip.worker", "--name", name]
         argv += ["--port", str(port), "--rtp-port", str(rtp)]
-        if self.config_path:
-            argv += ["--config", self.config_path]
-        return argv
+        return [*argv, "--settings", str(self.settings), "--link", str(self.link)]
 
     def start(self, wait_s: float = 60.0) -> None:
         """Start the workers, wait until they answer OPTIONS, then Kamailio: its first probe
@@ -192,7 +195,7 @@ class Pool:
                 child.kill()
 
 
-def serve_pool(config: GatewayConfig, config_path: str | None) -> int:
+def serve_pool(config: GatewayConfig) -> int:
     """Run N workers and Kamailio in front until SIGTERM/SIGINT; stop all children by PID."""
     run_dir = Path(config.front.run_dir).resolve()
     cfg = write_kamailio(config, run_dir)
@@ -203,7 +206,12 @@ def serve_pool(config: GatewayConfig, config_path: str | None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    pool = Pool(config, config_path, cfg)
+    settings = worker_settings(config).save(run_dir / "worker.settings")
+    # A short path: AF_UNIX paths are limited to 107 bytes and run dirs can be deep.
+    link = Path(f"/tmp/hotline-voice-{os.getpid()}.sock")
+    controller = Controller(config, link)
+    controller.start()
+    pool = Pool(config, settings, link, cfg)
     try:
         pool.start()
         log.info("pool: %d workers behind kamailio on %s", config.workers, config.sip.port)
@@ -212,6 +220,7 @@ def serve_pool(config: GatewayConfig, config_path: str | None) -> int:
             pool.check(time.time())
     finally:
         pool.stop()
+        controller.close()
     return 0
 
 
@@ -226,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--config", default=None)
     args = ap.parse_args(argv)
     setup_logging("front")
-    sys.exit(serve_pool(load_gateway_config(args.config), args.config))
+    sys.exit(serve_pool(load_gateway_config(args.config)))
 
 
 if __name__ == "__main__":

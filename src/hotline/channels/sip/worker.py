@@ -2,15 +2,17 @@
 
 One thread does everything pjsua-related (the polling model that proved reliable with the
 wheel): it polls pjsua for 10 ms, handles the media events the callbacks queued, drains the
-inbox the core client fills (facts from the stream, answers to requests) and fires due timers
+inbox its core link fills (facts about its calls, answers to requests) and fires due timers
 (prompt ends, IVR time-outs, announcements). No lock is needed because nothing else touches a
 call.
 
 A worker admits `max_call_legs // 2` callers (2 with the PyPI wheel): every caller keeps a leg
 free for the agent it will be bridged to, so a bridge never fails for want of a slot.
 
-Run one directly with `python -m hotline.channels.sip.worker --config gateway.yaml`; `hotline
-voice serve` does that for a single worker, or starts N of them behind Kamailio.
+Run one directly with `python -m hotline.channels.sip.worker --config gateway.yaml` (standalone:
+its own `CoreClient`); `hotline voice serve` does that for a single worker, or starts the pool's
+controller (`front.py`), which starts N of them behind Kamailio with `--settings`/`--link`: then
+the worker imports nothing but pjsua2, the IVR and `link.py` (see there for why).
 """
 
 from __future__ import annotations
@@ -32,16 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from hotline.channels.sip.calls import PhoneCall
-from hotline.channels.sip.config import (
-    GatewayConfig,
-    GatewayConfigError,
+from hotline.channels.sip.link import (
+    CoreFact,
+    CoreLink,
+    CoreReply,
+    LinkClient,
+    WorkerSettings,
     busy_ports,
-    load_flow_file,
-    load_gateway_config,
 )
-from hotline.channels.sip.core import CoreClient, CoreFact, CoreReply
 from hotline.channels.sip.media import DISCONNECTED, Engine, Leg
-from hotline.channels.sip.prompts import build_prompts
 from hotline.channels.sip.screen import screen_invite
 
 log = logging.getLogger(__name__)
@@ -53,20 +54,23 @@ class Worker:
 
     def __init__(
         self,
-        config: GatewayConfig,
+        config: WorkerSettings,
+        connect: Callable[[queue.SimpleQueue], CoreLink],
         name: str = "w0",
         port: int | None = None,
         rtp_port: int | None = None,
+        ledger: bool = True,
     ) -> None:
+        """`connect(inbox)` makes the link to the core: a `CoreClient` of its own (standalone)
+        or a `LinkClient` to the pool's controller. `ledger`: keep the calls on disk so a
+        successor can end them (standalone only; in a pool the controller does that)."""
         self.config, self.name = config, name
         self.port = port or config.sip.port
         self.rtp_port = rtp_port or config.sip.rtp_port
-        self.flow = load_flow_file(config.ivr_path())
-        self.prompts = build_prompts(self.flow, Path(config.prompts_dir), config.ivr_path())
+        self.flow = config.flow
+        self.prompts = config.prompts
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.core = CoreClient(
-            config.core.url, config.core.username, config.core.secret(), self.inbox
-        )
+        self.core: CoreLink = connect(self.inbox)
         self.engine: Engine = None  # type: ignore[assignment]  # created in run()
         self.calls: dict[str, PhoneCall] = {}
         self.legs: set[Leg] = set()  # every live leg stays referenced until DISCONNECTED
@@ -79,24 +83,33 @@ class Worker:
         self._next_check = 0.0
         # The calls this process holds, on disk: if it dies (abort, kill -9), its successor of
         # the same name ends those contacts in the core, so no agent stays busy for a dead call.
-        self.ledger = Path(config.state_dir).resolve() / f"{name}.calls"
+        state = Path(config.state_dir).resolve()
+        self.ledger: Path | None = state / f"{name}.calls" if ledger else None
 
     # ------------------------------------------------------------------ services for calls
     def schedule(self, delay: float, fn: Callable[[], None]) -> None:
         heapq.heappush(self._timers, (self.clock() + delay, next(self._seq), fn))
 
     def fact(
-        self, call_id: str, kind: str, data: dict[str, Any], agent_id: str | None = None
+        self,
+        call_id: str,
+        kind: str,
+        data: dict[str, Any],
+        agent_id: str | None = None,
+        seal: list[str] | None = None,
     ) -> None:
         body = {"kind": kind, "agent_id": agent_id, "data": data}
-        self.core.post(call_id, f"/api/voice/{call_id}/facts", body)
+        self.core.post(call_id, f"/api/voice/{call_id}/facts", body, seal=seal)
 
     def forget(self, call: PhoneCall) -> None:
         self.calls.pop(call.id, None)
         self.stats["ended"] += 1
+        self.core.forget(call.id)
         self._write_ledger()
 
     def _write_ledger(self) -> None:
+        if self.ledger is None:
+            return
         try:
             self.ledger.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.ledger.with_suffix(".tmp")
@@ -107,6 +120,8 @@ class Worker:
 
     def _recover(self) -> None:
         """End the calls a predecessor of this name held when it died: their media is gone."""
+        if self.ledger is None:
+            return
         try:
             lost = json.loads(self.ledger.read_text())
         except (OSError, ValueError):
@@ -124,7 +139,7 @@ class Worker:
         mine = range(self.rtp_port, self.rtp_port + sip.rtp_port_range)
         taken = busy_ports(mine, sip.address)
         if len(taken) > len(mine) // 2:  # pjsua needs pairs; a few taken ones it skips
-            raise GatewayConfigError(
+            raise RuntimeError(
                 f"sip.rtp_port: {len(taken)} of RTP ports {mine.start}-{mine.stop - 1} are in "
                 f"use by another program (e.g. {taken[:5]}); move the range"
             )
@@ -227,7 +242,9 @@ class Worker:
             self.stats["rejected"] += 1
             self.engine.answer(leg, 486)  # Kamailio (or the caller) tries elsewhere
             return
-        call = PhoneCall(self, uuid.uuid4().hex, leg, remote_uri)
+        call_id = uuid.uuid4().hex
+        self.core.own(call_id)  # before the call's first request: the controller routes by it
+        call = PhoneCall(self, call_id, leg, remote_uri)
         self.calls[call.id] = call
         self.stats["admitted"] += 1
         self._write_ledger()
@@ -269,16 +286,47 @@ def setup_logging(name: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
 
 
+def standalone(config_path: str | None, name: str = "w0") -> Worker:
+    """A worker with its own link to the core (`workers: 1`): reads gateway.yaml itself."""
+    from hotline.channels.sip.config import load_gateway_config
+    from hotline.channels.sip.controller import worker_settings
+    from hotline.channels.sip.core import CoreClient
+
+    config = load_gateway_config(config_path)
+    core = config.core
+
+    def connect(inbox: queue.SimpleQueue) -> CoreLink:
+        return CoreClient(core.url, core.username, core.secret(), inbox)
+
+    return Worker(worker_settings(config), connect, name)
+
+
+def pooled(settings: Path, link: str, name: str, port: int, rtp_port: int) -> Worker:
+    """A pool worker: settings from the controller's file, the core only through its link."""
+    worker: Worker
+
+    def connect(inbox: queue.SimpleQueue) -> CoreLink:
+        return LinkClient(link, inbox, name, on_lost=lambda: worker.stop.set())
+
+    worker = Worker(WorkerSettings.load(settings), connect, name, port, rtp_port, ledger=False)
+    return worker
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of one worker process (also used by `hotline voice serve`)."""
     ap = argparse.ArgumentParser(description="hotline voice media worker")
-    ap.add_argument("--config", default=None)
+    ap.add_argument("--config", default=None, help="gateway YAML (standalone worker)")
+    ap.add_argument("--settings", default=None, help="pool worker: the controller's settings")
+    ap.add_argument("--link", default=None, help="pool worker: the controller's Unix socket")
     ap.add_argument("--name", default="w0")
     ap.add_argument("--port", type=int, default=None)
     ap.add_argument("--rtp-port", type=int, default=None)
     args = ap.parse_args(argv)
     setup_logging(args.name)
-    worker = Worker(load_gateway_config(args.config), args.name, args.port, args.rtp_port)
+    if args.link:
+        worker = pooled(Path(args.settings), args.link, args.name, args.port, args.rtp_port)
+    else:
+        worker = standalone(args.config, args.name)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stop.set())
     try:
