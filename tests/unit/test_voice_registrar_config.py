@@ -17,6 +17,23 @@ def test_a_static_uri_wins_and_the_registrar_is_asked_only_when_enabled():
     assert on.phone_uri("a02") == "sip:a02@127.0.0.1:5070"
 
 
+def test_a_pool_worker_rings_through_the_registrar_as_the_single_gateway_does():
+    """Pool workers get `WorkerSettings`, not the gateway file: the same answer from it."""
+    from hotline.channels.sip.link import SipSettings, WorkerSettings
+    from hotline.ivr import parse_flow
+
+    on = load_gateway_config(agents={"a01": "sip:a01@10.0.0.5"}, registrar={"enabled": True})
+    sip = SipSettings("127.0.0.1", 5100, 20000, 40, 1, 30.0, "inactive", 1800)
+    flow = parse_flow({"start": "bye", "nodes": {"bye": {"type": "hangup"}}})
+    worker = WorkerSettings(
+        sip, 2, ("966666",), "rec", "state", dict(on.agents), 3.0, flow, registrar_port=5070
+    )
+    for agent in ("a01", "a02"):
+        assert worker.phone_uri(agent) == on.phone_uri(agent)
+    static_only = WorkerSettings(sip, 2, ("966666",), "rec", "state", dict(on.agents), 3.0, flow)
+    assert static_only.phone_uri("a02") is None
+
+
 def test_rtp_ports_may_not_cover_the_registrar_port():
     with pytest.raises(GatewayConfigError, match="SIP port 42010"):
         load_gateway_config(registrar={"enabled": True, "port": 42010})

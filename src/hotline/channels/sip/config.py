@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from hotline.channels.sip.link import busy_ports
+from hotline.channels.sip.link import busy_ports, phone_uri
 from hotline.ivr import Flow, FlowError, PromptSpec, parse_flow
 
 __all__ = ["busy_ports"]  # moved to link.py (workers import no pydantic); kept importable
@@ -108,10 +108,8 @@ class GatewayConfig(Strict):
     def phone_uri(self, agent_id: str) -> str | None:
         """Where to ring `agent_id`: the static URI if one is set, else through the registrar
         (which looks up the registered contact), else nowhere."""
-        static = self.agents.get(agent_id)
-        if static or not self.registrar.enabled:
-            return static
-        return f"sip:{agent_id}@{self.sip.address}:{self.registrar.port}"
+        port = self.registrar.port if self.registrar.enabled else None
+        return phone_uri(self.agents, agent_id, self.sip.address, port)
 
     def callers_per_worker(self) -> int:
         """Each caller keeps a slot free for its agent leg, so a worker admits legs // 2."""

@@ -72,6 +72,7 @@ def worker_settings(config: GatewayConfig) -> WorkerSettings:
         ring_grace_s=config.ring_grace_s,
         flow=flow,
         prompts={k: PromptFile(p.id, p.path.resolve(), p.duration_s) for k, p in built.items()},
+        registrar_port=config.registrar.port if config.registrar.enabled else None,
     )
 
 

@@ -105,9 +105,13 @@ class WorkerSettings:
     ring_grace_s: float
     flow: Flow
     prompts: dict[str, PromptFile] = field(default_factory=dict)
+    registrar_port: int | None = None  # agents without a static URI ring through it
 
     def callers_per_worker(self) -> int:
         return self.callers
+
+    def phone_uri(self, agent_id: str) -> str | None:
+        return phone_uri(self.agents, agent_id, self.sip.address, self.registrar_port)
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +122,17 @@ class WorkerSettings:
     def load(path: Path) -> WorkerSettings:
         # Written by this worker's own controller in its run directory: a trusted local file.
         return pickle.loads(path.read_bytes())
+
+
+def phone_uri(
+    agents: dict[str, str], agent_id: str, address: str, registrar_port: int | None
+) -> str | None:
+    """Where to ring `agent_id`: the static URI if one is set, else through the registrar
+    (which looks up the registered contact), else nowhere."""
+    static = agents.get(agent_id)
+    if static or registrar_port is None:
+        return static
+    return f"sip:{agent_id}@{address}:{registrar_port}"
 
 
 def busy_ports(ports: range, address: str) -> list[int]:
