@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hotline.commands.options import DbOption
+from hotline.commands.options import database_url as _url
 from hotline.services.federation_cli import emergency_app
 
 if TYPE_CHECKING:
@@ -24,22 +26,6 @@ app.add_typer(users_app, name="user")
 app.add_typer(config_app, name="config")
 app.add_typer(emergency_app, name="emergency")  # issue 12: the emergency switch (via the API)
 console = Console()
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="HOTLINE_DATABASE_URL",
-        help="SQLAlchemy URL; default sqlite:///var/hotline.db",
-    ),
-]
-
-
-def _url(url: str | None) -> str:
-    from hotline.web.settings import Settings
-
-    return url or Settings().database_url
-
 
 def _fail(message: str) -> typer.Exit:
     # soft_wrap: a message names a file and a field; rich would break a long path at the
