@@ -68,7 +68,7 @@ class World:
             app_id=APP_ID,
             app_secret=SECRET,
             api_base=self.fake_base,
-            merge_window_s=0.2,
+            merge_window_s=1.0,
         )
         self.app = create_app(Settings(database_url=url), chat=ChatSettings(), wechat=wx)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")

@@ -138,8 +138,12 @@ class WeChatAdapter:
 
     def _run(self) -> None:
         while (item := self._outbox.get()) is not None:
+            # the window slides: each line waits for the next one, so an agent typing a burst of
+            # short lines sends one message (the 5-message budget lasts), but never past 3 windows
             batch, stop = [item], False
-            deadline = time.monotonic() + self.settings.merge_window_s
+            window = self.settings.merge_window_s
+            cap = time.monotonic() + 3 * window
+            deadline = min(cap, time.monotonic() + window)
             while (left := deadline - time.monotonic()) > 0:
                 try:
                     nxt = self._outbox.get(timeout=left)
@@ -149,6 +153,7 @@ class WeChatAdapter:
                     stop = True
                     break
                 batch.append(nxt)
+                deadline = min(cap, time.monotonic() + window)
             self._send(batch)
             if stop:
                 return
