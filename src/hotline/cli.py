@@ -27,6 +27,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(emergency_app, name="emergency")  # issue 12: the emergency switch (via the API)
 console = Console()
 
+
 def _fail(message: str) -> typer.Exit:
     # soft_wrap: a message names a file and a field; rich would break a long path at the
     # terminal width (80 columns in a pipe), and the name could no longer be copied or grepped

@@ -257,6 +257,8 @@ class PlanSection(_Section):
 
 class EmergencySection(_Section):
     plans: list[PlanSection] = Field(default_factory=list)
+
+
 class AlertSection(_Section):
     """One alert rule (see `hotline.services.alerts_rules`): fires when `kind`'s measure
     breaches `threshold` for `for_s` seconds; rates are measured over the last `window_s`."""

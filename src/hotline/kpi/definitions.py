@@ -15,9 +15,7 @@ def _s(seconds: float) -> str:
     return f"{seconds:.15g} s"
 
 
-def definitions(
-    options: KpiOptions = KpiOptions(), threshold: str | None = None
-) -> dict[str, str]:
+def definitions(options: KpiOptions = KpiOptions(), threshold: str | None = None) -> dict[str, str]:
     """KPI field name → one-line definition with the thresholds and SL variant of `options`.
 
     `threshold` replaces the service-level threshold in the text where one table mixes several

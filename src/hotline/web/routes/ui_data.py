@@ -304,7 +304,6 @@ def contact_card(
     }
 
 
-
 @router.get("/wallboard/live")
 async def wallboard_live(service: Service, _user: Supervisor, request: Request) -> dict[str, Any]:
     """Queues, agents and waiting contacts as the router holds them now."""
