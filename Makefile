@@ -31,7 +31,7 @@ lint: install
 
 test: install lint
 	bash scripts/ensure-services.sh
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 bench: install
 	$(BIN)/pip install -q -e '.[dev,bench]'

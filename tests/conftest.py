@@ -75,6 +75,23 @@ def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.line(f"install them with: {SYSTEM_DEPS_HINT} (under CI=true these fail)")
 
 
+#: test files that must not share the machine with each other: real SIP calls (audio checked
+#: sample by sample, RTP timeouts) and timing medians. `make test` runs two pytest-xdist workers
+#: with `--dist loadgroup`, so each group runs on one worker, one test after another.
+SERIAL_GROUPS = {
+    "voice": ("test_voice_", "test_compliance_voice"),
+    "timing": ("test_login_timing", "test_restart"),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.name
+        for group, prefixes in SERIAL_GROUPS.items():
+            if name.startswith(prefixes):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pg_base_url() -> str:
     """The PostgreSQL server used by tests (no schema selected)."""
     return os.environ.get(PG_URL_ENV) or DEFAULT_PG_URL
