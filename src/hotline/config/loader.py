@@ -27,6 +27,7 @@ from hotline.config.federation import (
 )
 from hotline.config.hints import bad_target as _bad_target
 from hotline.config.hints import did_you_mean
+from hotline.config.regions import build_regions, dump_regions, regions_problem
 from hotline.config.schema import CenterFile, QueueSection, known_field_names
 from hotline.domain.hours import BusinessHours, HoursSpecError
 from hotline.domain.models import (
@@ -144,6 +145,7 @@ def config_from_dict(data: Any, source: str = "<api>") -> CenterConfig:
         federation=build_federation(model.federation),
         emergency_plans=build_plans(model.emergency),
         alerts=tuple(a.model_dump() for a in model.alerts),
+        regions=build_regions(model.regions),
     )
 
 
@@ -182,6 +184,7 @@ def dump_config(config: CenterConfig) -> dict[str, Any]:
         "federation": dump_federation(config.federation),
         "emergency": dump_plans(config.emergency_plans),
         "alerts": [dict(a) for a in config.alerts],
+        "regions": dump_regions(config.regions),
     }
 
 
@@ -283,6 +286,7 @@ def _check_references(model: CenterFile, source: str) -> None:
                 raise ConfigError(source, f"queues[{i}].relax[{k}].min_level", msg)
     problem = federation_problem(model.federation, model.center.name, first_queue, model.queues)
     problem = problem or plans_problem(model.emergency, first_queue)
+    problem = problem or regions_problem(model.regions, first_queue)
     if problem:
         raise ConfigError(source, *problem)
 

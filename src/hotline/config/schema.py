@@ -36,6 +36,12 @@ Shape, with defaults; every key outside `center.name` and `queues[].id` may be o
                                          # agents already chatting, keep others free for calls)
     agents:
       - {id: a01, name: 王静, skills: {general: 8, english: 6}, chat_capacity: 3}
+    regions:                             # a multi-province center (see hotline.domain.regions)
+      - id: sx                           # explicit region ids the IVR may send
+        name: 山西
+        provinces: [山西]                # from the caller's number (libphonenumber), zh or en
+        prefixes: ["0351"]               # the operator's own prefixes, longest match first
+        queues: {general: general_sx}    # asked queue -> this region's queue
 
 Numbers are strict: `"20"` or `true` where a number belongs is an error rather than a guess,
 because a silently coerced value in a routing config is worse than a refused file.
@@ -278,6 +284,19 @@ class AlertSection(_Section):
     notify: Text = "role:supervisor"
 
 
+class RegionSection(_Section):
+    """One region of a multi-province center; provinces and queue ids are checked by the
+    loader (`hotline.config.regions`)."""
+
+    id: QueueId
+    name: Text | None = None
+    provinces: list[Text] = Field(default_factory=list)
+    prefixes: list[Annotated[str, Strict(), Field(pattern=r"^\+?[0-9]{1,12}$")]] = Field(
+        default_factory=list
+    )
+    queues: dict[QueueId, QueueId] = Field(default_factory=dict)
+
+
 class CenterFile(_Section):
     """The whole file."""
 
@@ -287,6 +306,7 @@ class CenterFile(_Section):
     federation: FederationSection = Field(default_factory=FederationSection)
     emergency: EmergencySection = Field(default_factory=EmergencySection)
     alerts: list[AlertSection] = Field(default_factory=list)
+    regions: list[RegionSection] = Field(default_factory=list)
 
 
 def known_field_names() -> set[str]:
@@ -303,6 +323,7 @@ def known_field_names() -> set[str]:
         PlanSection,
         EmergencySection,
         AlertSection,
+        RegionSection,
         CenterFile,
     )
     return {name for model in models for name in model.model_fields}

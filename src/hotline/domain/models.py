@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from hotline.domain.enums import Strategy
 from hotline.domain.federation import EmergencyPlan, FederationConfig
+from hotline.domain.regions import RegionMap
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from hotline.domain.hours import BusinessHours
@@ -118,6 +119,7 @@ class CenterConfig:
     emergency_plans: tuple[EmergencyPlan, ...] = ()  # named plans one switch turns on
     #: alert rules as validated plain data (`hotline.services.alerts_rules.AlertRule` fields)
     alerts: tuple[Mapping[str, Any], ...] = ()
+    regions: RegionMap = field(default_factory=RegionMap)  # multi-province: number -> queues
 
     def queue(self, queue_id: str) -> QueueConfig:
         """The queue with this id; KeyError names it when absent."""

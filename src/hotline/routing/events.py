@@ -25,6 +25,7 @@ class ContactArrived:
     intent: str | None = None
     skills: tuple[tuple[str, int], ...] = ()  # extra requirements, e.g. (("vip", 5),)
     waited_s: float = 0.0  # already waited elsewhere (handed over by a peer center): kept
+    region: str | None = None  # the IVR's answer; None = from the number (`domain.regions`)
 
 
 @dataclass(frozen=True, slots=True)

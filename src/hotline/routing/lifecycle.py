@@ -36,11 +36,16 @@ class Lifecycle(_Base):
                 raise InvalidEvent(f"skill {s}: level {lvl} is outside 1..10")
         if not 0 <= e.waited_s < float("inf"):
             raise InvalidEvent(f"waited_s {e.waited_s} must be 0 or more")
+        regions = self._config.regions
+        region = regions.resolve(e.customer, e.region) if regions else None
+        if e.region is not None and region is None:
+            raise InvalidEvent(f"unknown region {e.region!r}")
+        queue = regions.queue_for(region, e.queue)
         self._seq += 1
         c = ContactState(
             id=e.contact_id,
             channel=e.channel,
-            queue=e.queue,
+            queue=queue,
             status=ContactStatus.QUEUED,
             created_at=self._now,
             enqueued_at=self._now - e.waited_s,
@@ -53,6 +58,8 @@ class Lifecycle(_Base):
             skills=tuple(e.skills),
         )
         self._contacts[c.id] = c
+        where = {} if region is None else {"region": region.id, "asked_queue": e.queue}
+        c.data.update(where)
         self._emit(
             "contact.created",
             c,
@@ -62,8 +69,9 @@ class Lifecycle(_Base):
             language=c.language,
             intent=c.intent,
             origin_id=None,
+            **where,
         )
-        self._enqueue(c, e.queue)
+        self._enqueue(c, queue)
 
     def _enqueue(self, c: ContactState, queue_id: str) -> None:
         """Put `c` in `queue_id` (keeping its place in line), or divert it if it can't wait."""

@@ -81,6 +81,8 @@ class ContactIn(Strict):
     language: str | None = Field(default=None, max_length=16)
     intent: str | None = Field(default=None, max_length=64)
     skills: dict[str, int] = Field(default_factory=dict)
+    #: a region id from the center's `regions:` (the IVR asked); omitted = from the number
+    region: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class CompleteIn(Strict):

@@ -54,6 +54,7 @@ async def create_contact(body: ContactIn, service: Service, _user: Creator) -> d
         language=body.language,
         intent=body.intent,
         skills=tuple(sorted(body.skills.items())),
+        region=body.region,
     )
     # an ended contact is no longer in the router: only the store knows its id
     created = False
@@ -73,7 +74,8 @@ def same_arrival(
     """Whether `event` asks for the contact that exists: the fields fixed at arrival, and the
     queue and green flag as they were then (a move or overflow since is no difference)."""
     created = next((r for r in timeline if r.kind == "contact.created"), None)
-    queue = created.queue if created is not None else snap.queue
+    queue = created.data.get("asked_queue", created.queue) if created is not None else snap.queue
+    region = created.data.get("region") if created is not None else None
     green = created.data.get("green", snap.green) if created is not None else snap.green
     return (
         snap.channel == event.channel
@@ -84,6 +86,7 @@ def same_arrival(
         and tuple((k, v) for k, v in snap.skills) == event.skills
         and queue == event.queue
         and green == event.green
+        and (event.region is None or region == event.region)
     )
 
 

@@ -32,6 +32,7 @@ def contact_view(c: ContactSnapshot, now: float) -> dict[str, Any]:
         "origin_id": c.origin_id,
         "due_at": c.due_at,
         "attempts": c.attempts,
+        "region": c.data.get("region"),  # multi-province centers: the caller's region id
     }
 
 
