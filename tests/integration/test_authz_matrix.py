@@ -263,6 +263,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("POST", "/api/federation/transfers"): frozenset({CHANNEL}),
     ("POST", "/api/federation/transfers/{contact_id}/withdraw"): frozenset({CHANNEL}),
     ("POST", "/api/federation/messages"): frozenset({CHANNEL}),
+    ("POST", "/api/federation/orders"): frozenset({CHANNEL}),
     ("GET", "/api/federation/status"): SUPERVISORS,
     # emergency plans: everyone in the center sees the banner; supervisors switch it
     ("GET", "/api/emergency"): CORE,

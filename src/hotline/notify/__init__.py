@@ -11,7 +11,7 @@
 `notifier_from_env()` picks one from `HOTLINE_NOTIFY_*` settings.
 """
 
-from hotline.notify.base import Delivery, LogNotifier, Notification, Notifier
+from hotline.notify.base import Delivery, LogNotifier, Notification, Notifier, RetryLater
 from hotline.notify.sms import LogSmsGateway, SmsGateway, SmsNotifier
 from hotline.notify.webhook import NotifySettings, WebhookNotifier, notifier_from_env
 
@@ -22,6 +22,7 @@ __all__ = [
     "Notification",
     "Notifier",
     "NotifySettings",
+    "RetryLater",
     "SmsGateway",
     "SmsNotifier",
     "WebhookNotifier",

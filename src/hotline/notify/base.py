@@ -34,6 +34,11 @@ class Delivery:
     detail: str | None = None  # message id, or why it failed
 
 
+class RetryLater(Exception):
+    """A transient failure (the peer center is down): keep the message and send it again on a
+    later round, instead of recording a failed delivery."""
+
+
 class Notifier(Protocol):
     def send(self, message: Notification) -> Delivery:
         """Deliver or fail; never raise for a delivery problem (return ok=False)."""

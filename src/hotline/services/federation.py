@@ -216,6 +216,10 @@ class Federation:
         except PeerUnreachable:
             log.warning("could not withdraw %s from %s (%s)", cid, peer, why)
 
+    def client(self, peer: str) -> PeerClient:
+        """The authenticated client for `peer` (PeerUnreachable when it is not configured)."""
+        return self._client(peer)
+
     def _client(self, peer: str) -> PeerClient:
         client = self._clients.get(peer)
         cfg = self.config.peer(peer)

@@ -22,7 +22,7 @@ from typing import Any
 
 from hotline.domain.records import EventRecord
 from hotline.notify import LogNotifier, Notification, Notifier
-from hotline.services.tickets_effects import EffectsMixin, message_row
+from hotline.services.tickets_effects import EffectsMixin, home_message, message_row
 from hotline.services.tickets_people import PeopleMixin
 from hotline.services.tickets_values import (
     SUPERVISOR_ROLES,
@@ -70,6 +70,7 @@ class TicketService(EffectsMixin, PeopleMixin):
         clock: Callable[[], float] = time.time,
         publish: Callable[[EventRecord], object] | None = None,
         new_id: Callable[[], str] | None = None,
+        home_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self.core = store
         self.repo = TicketStore(store.engine)
@@ -78,6 +79,9 @@ class TicketService(EffectsMixin, PeopleMixin):
         self.clock = clock
         self.publish = publish
         self._new_id = new_id or (lambda: uuid.uuid4().hex[:16])
+        #: contact id -> the peer center the caller belongs to, when it came from one (12306
+        #: interconnection: an order taken for another center's caller is routed home)
+        self.home_of = home_of
         self._config: tuple[int, TicketsConfig] | None = None
         self._init_people()
 
@@ -164,6 +168,8 @@ class TicketService(EffectsMixin, PeopleMixin):
             if new.fields.get(name) in (None, ""):
                 raise InvalidOrder(f"fields.{name}: required for {cat.id}")
         customer = new.customer
+        if new.id is not None and (done := self.repo.order(new.id)) is not None:
+            return done  # a retry of a creation that committed
         if new.contact_id is not None:
             contact = self.repo.contact(new.contact_id)
             if contact is None:
@@ -173,7 +179,7 @@ class TicketService(EffectsMixin, PeopleMixin):
             customer = customer or contact.customer
         profile = self.repo.customer_by_identifier(customer) if customer else None
         now = self.clock()
-        oid = self._new_id()
+        oid = new.id or self._new_id()
         first = core.created(
             oid,
             now,
@@ -205,6 +211,9 @@ class TicketService(EffectsMixin, PeopleMixin):
         elif new.team:
             order, more = self._decide(actor, order, Action.DISPATCH, now, out, team=new.team)
             events += more
+        home = self.home_of(new.contact_id) if new.contact_id and self.home_of else None
+        if home is not None:  # sent with the order's commit, through the outbox
+            out.messages.append(home_message(order, home))
         links = [(new.contact_id, "origin")] if new.contact_id else []
         self.repo.save(order, events, links, outbox=[message_row(m) for m in out.messages])
         self._after(order, events, out)

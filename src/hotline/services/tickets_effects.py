@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hotline.domain.records import EventRecord
-from hotline.notify import Notification
+from hotline.notify import Notification, RetryLater
 from hotline.tickets import order as core
 from hotline.tickets.order import Order, OrderEvent
 from hotline.tickets.rules import Firing, new_priority
@@ -119,6 +119,10 @@ class EffectsMixin:
             try:
                 d = self.notifier.send(msg)
                 sent = (msg, d.ok, d.channel, d.detail)
+            except RetryLater as exc:  # given back unsent: the next round takes it again
+                log.info("outbox message %s to %s: retry later (%s)", p.id, msg.to, exc)
+                self.outbox.release(p.id)
+                continue
             except Exception as exc:  # an adapter bug must not undo a committed change
                 log.exception("notifier failed")
                 sent = (msg, False, "error", str(exc))
@@ -206,6 +210,24 @@ def _notified(
         channel=channel,
         detail=detail,
     )
+
+
+def home_message(order: Order, center: str) -> Notification:
+    """The order handed to the caller's home center (`center:<name>`, sent by the federation
+    notifier): it carries what the home center needs to open the same order there."""
+    body = {
+        "order_id": order.id,
+        "category": order.category,
+        "title": order.title,
+        "description": order.description,
+        "customer": order.customer,
+        "contact_id": order.contact_ids[0] if order.contact_ids else None,
+        "fields": dict(order.fields),
+        "priority": order.priority,
+        "confidential": order.confidential,
+    }
+    text = f"work order {order.id} for a caller of {center}"
+    return Notification(f"center:{center}", "order_home", text, order.id, {"order": body})
 
 
 def message_row(msg: Notification) -> dict[str, Any]:

@@ -71,6 +71,8 @@ class NewOrder:
     team: str | None = None  # dispatch at once
     assign_to: str | None = None  # an agent id
     origin: str | None = None  # default: "contact" with a contact, else "api"
+    #: a caller-chosen id makes creation idempotent (a peer center's retry gets the same order)
+    id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

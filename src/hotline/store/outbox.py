@@ -61,6 +61,11 @@ class Outbox:
                     out.append(Pending(row.id, row.order_id, dict(row.message)))
         return out
 
+    def release(self, message_id: int) -> None:
+        """Give a claimed message back unsent (a transient failure): the next round takes it."""
+        with self._engine.begin() as conn:
+            conn.execute(update(OUTBOX).where(OUTBOX.c.id == message_id).values(claimed_at=None))
+
     def mark_sent(self, message_id: int, at: float) -> None:
         with self._engine.begin() as conn:
             conn.execute(update(OUTBOX).where(OUTBOX.c.id == message_id).values(sent_at=at))

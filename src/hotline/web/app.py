@@ -47,6 +47,7 @@ from hotline.web.routes import (
 )
 from hotline.web.routes.chat import install as install_channels
 from hotline.web.routes.federation import install as install_federation
+from hotline.web.routes.federation_orders import router as peer_orders
 from hotline.web.routes.metrics import watch_db_writes
 from hotline.web.routes.reports import install as install_reports
 from hotline.web.routes.tickets_common import tickets_loop
@@ -95,7 +96,8 @@ def create_app(
         watch_db_writes(app, store.engine)  # hotline_db_write_seconds from the first append
         tasks = [
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
-            asyncio.create_task(tickets_loop(app)),  # SLA escalation, closed loop, intent model
+            # SLA escalation, closed loop, intent model, outbox retries
+            asyncio.create_task(tickets_loop(app, settings.tickets_every_s)),
         ]
         child = None
         if settings.jobs == "child":  # catch-up, alerts, scheduled reports, QA, purge
@@ -148,6 +150,7 @@ def create_app(
     app.include_router(ui.router)
     install_channels(app, chat, wechat)  # KB, chat, WeChat APIs + widget; services in lifespan
     install_federation(app)  # peer centers: load push, transfers (issue 12)
+    app.include_router(peer_orders)  # a peer's work order for one of our callers
     install_reports(app)  # reports, alerts, /metrics
 
     @app.get("/api/health", tags=["health"])

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     token_ttl_s: float = 12 * 3600.0
     session_cache_s: float = 10.0  # a token revoked by another process stays valid this long
     reconcile_every_s: float = 30.0
+    #: the work-order check (SLA escalations, closed loop, outbox retries: tickets_loop)
+    tickets_every_s: float = 60.0
     # Background jobs (report catch-up, alerts, scheduled reports, QA, purge; web/jobs.py):
     # `hotline serve` runs them in a `hotline jobs` child ("child"), or leaves them to a
     # separately run `hotline jobs` ("off"); in-process servers (tests) run them inline.

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 
 from hotline.notify import notifier_from_env
+from hotline.services.federation_orders import FederationNotifier, home_center
 from hotline.services.tickets import Actor, TicketService
 from hotline.store import DuplicateError, NotFoundError, User
 from hotline.tickets import TicketError, TicketsConfig, TicketsConfigError
@@ -50,8 +51,15 @@ def get_tickets(request: Request) -> TicketService:
 
 def build_tickets(app: FastAPI) -> TicketService:
     center = app.state.service
+    notifier = FederationNotifier(
+        notifier_from_env(), lambda: getattr(app.state, "federation", None)
+    )
     svc = TicketService(
-        center.store, notifier_from_env(), clock=center.clock, publish=center.annotate
+        center.store,
+        notifier,
+        clock=center.clock,
+        publish=center.annotate,
+        home_of=lambda cid: home_center(center.store, cid, center.router.config.name),
     )
     app.state.tickets = svc
     return svc
