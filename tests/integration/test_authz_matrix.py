@@ -259,6 +259,12 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/metrics"): SUPERVISORS,  # other logins: 403 like everywhere, not 401
     # federation: the peer API is called by the other centers with the `channel` service
     # login (never a person's login); supervisors watch the peers' status
+    # outbound campaigns: supervisors run them
+    ("POST", "/api/campaigns"): SUPERVISORS,
+    ("GET", "/api/campaigns"): SUPERVISORS,
+    ("GET", "/api/campaigns/{campaign_id}"): SUPERVISORS,
+    ("POST", "/api/campaigns/{campaign_id}/start"): SUPERVISORS,
+    ("POST", "/api/campaigns/{campaign_id}/pause"): SUPERVISORS,
     ("POST", "/api/federation/load"): frozenset({CHANNEL}),
     ("POST", "/api/federation/transfers"): frozenset({CHANNEL}),
     ("POST", "/api/federation/transfers/{contact_id}/withdraw"): frozenset({CHANNEL}),

@@ -64,6 +64,16 @@ class CampaignRun:
         self.tasks = {c: Task(c, campaign.start) for c in dict.fromkeys(customers)}
         self._sent: list[float] = []  # dispatch times, for the per-minute cap
 
+    @classmethod
+    def resume(
+        cls, campaign: Campaign, tasks: Iterable[Task], sent: Iterable[float] = ()
+    ) -> CampaignRun:
+        """A run rebuilt from stored tasks and recent dispatch times (the per-minute cap)."""
+        run = cls(campaign, ())
+        run.tasks = {t.customer: t for t in tasks}
+        run._sent = sorted(sent)
+        return run
+
     def step(
         self,
         now: float,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy.engine import URL
 
 # Register every table on Base.metadata (Alembic's parity check and create_all need them all).
+from hotline.store import models_campaigns as _models_campaigns  # noqa: F401
 from hotline.store import models_compliance as _models_compliance  # noqa: F401
 from hotline.store import models_kb as _models_kb  # noqa: F401
 from hotline.store import models_phones as _models_phones  # noqa: F401

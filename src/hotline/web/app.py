@@ -31,6 +31,7 @@ from hotline.web.routes import (
     agents,
     alert_rules,
     auth,
+    campaigns,
     compliance,
     contacts,
     customers,
@@ -98,6 +99,7 @@ def create_app(
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             # SLA escalation, closed loop, intent model, outbox retries
             asyncio.create_task(tickets_loop(app, settings.tickets_every_s)),
+            asyncio.create_task(campaigns.campaigns_loop(app, settings.campaigns_every_s)),
         ]
         child = None
         if settings.jobs == "child":  # catch-up, alerts, scheduled reports, QA, purge
@@ -127,6 +129,7 @@ def create_app(
     edges.install(app, settings)  # size limits, NUL, CSRF, security headers
     routers = (
         auth,
+        campaigns,
         contacts,
         agents,
         queues,

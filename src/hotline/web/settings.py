@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     reconcile_every_s: float = 30.0
     #: the work-order check (SLA escalations, closed loop, outbox retries: tickets_loop)
     tickets_every_s: float = 60.0
+    campaigns_every_s: float = 5.0  # outbound campaign rounds (web/routes/campaigns.py)
     # Background jobs (report catch-up, alerts, scheduled reports, QA, purge; web/jobs.py):
     # `hotline serve` runs them in a `hotline jobs` child ("child"), or leaves them to a
     # separately run `hotline jobs` ("off"); in-process servers (tests) run them inline.
