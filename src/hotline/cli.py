@@ -293,6 +293,7 @@ def config_check(path: Path) -> None:
 def _register_commands() -> None:
     """Commands owned by their packages (they import their heavy dependencies lazily)."""
     from hotline.channels.sip.cli import register as register_voice
+    from hotline.commands.campaigns import register as register_campaigns
     from hotline.commands.compliance import register as register_compliance
     from hotline.commands.forecast import register as register_forecast
     from hotline.commands.kb import register as register_kb
@@ -308,6 +309,7 @@ def _register_commands() -> None:
     register_kb(app)
     register_voice(app)
     register_compliance(app)
+    register_campaigns(app)
     register_qa(app)
     from hotline.commands.twin_check import register as register_twin_check
 

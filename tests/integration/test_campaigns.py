@@ -176,3 +176,31 @@ def test_supervisors_manage_campaigns_through_the_api_and_numbers_are_masked(db_
         assert [c["id"] for c in client.get("/api/campaigns", headers=sup).json()] == [cid]
         assert client.get("/api/campaigns/nope", headers=sup).status_code == 404
         assert client.get("/api/campaigns", headers=login(client, "a01")).status_code == 403
+
+
+def test_the_campaign_cli_creates_from_a_csv_and_names_bad_options(db_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from hotline.cli import app
+    from hotline.store import open_store
+
+    open_store(db_url).close()  # migrated
+    run = CliRunner().invoke
+    db = ["--database-url", db_url]
+    csv = tmp_path / "list.csv"
+    csv.write_text("name,phone\n王,13500000008\n李,13500000009\n", encoding="utf-8")
+    args = ["campaign", "create", str(csv), "--name", "停电通知", "--message", "明日停电", *db]
+    bad = run(app, [*args, "--start", "tomorrow"])
+    assert bad.exit_code == 2 and "--start" in bad.output
+    empty = run(app, [*args[:3], "--name", "x", "--start", "2027-03-10", *db])
+    assert empty.exit_code == 2 and "message" in empty.output  # an SMS needs its text
+    made = run(app, [*args, "--start", "2027-03-10T09:00", "--start-now"])
+    assert made.exit_code == 0, made.output
+    cid = made.output.strip()
+    shown = run(app, ["campaign", "show", cid, *db])
+    assert "135****0008" in shown.output and "13500000008" not in shown.output
+    assert "running" in run(app, ["campaign", "list", *db]).output
+    paused = run(app, ["campaign", "pause", cid, *db])
+    assert paused.exit_code == 0 and "paused" in paused.output
+    again = run(app, ["campaign", "pause", cid, *db])
+    assert again.exit_code == 2 and "cannot become paused" in again.output
