@@ -261,6 +261,7 @@ RULES: dict[tuple[str, str], Any] = {
     # login (never a person's login); supervisors watch the peers' status
     # outbound campaigns: supervisors run them
     ("POST", "/api/campaigns"): SUPERVISORS,
+    ("POST", "/api/campaigns/calendar"): SUPERVISORS,
     ("GET", "/api/campaigns"): SUPERVISORS,
     ("GET", "/api/campaigns/{campaign_id}"): SUPERVISORS,
     ("POST", "/api/campaigns/{campaign_id}/start"): SUPERVISORS,

@@ -126,6 +126,45 @@ def test_failed_deliveries_are_retried_until_the_attempts_run_out_and_pause_stop
     assert svc.view(rec.id)["results"] == {"done:reached": 2, "failed:no_answer": 1}
 
 
+def test_calendar_events_notify_an_areas_customers_and_one_customer_days_ahead(world):
+    """95598: a planned outage in 江北区 reaches every profile there with a phone, starting the
+    day before; 10010: a package expiry reaches its customer three days ahead."""
+    from hotline.tickets.records import CustomerRecord
+
+    svc, sms, clock = world
+    t = clock["now"]
+    people = [("c1", "江北区", "13600000001"), ("c2", "江北区", "13600000002"),
+              ("c3", "渝中区", "13600000003")]  # fmt: skip
+    for cid, area, phone in people:
+        svc.customers.create_customer(
+            CustomerRecord(cid, t, t, area=area, identifiers=(("phone", phone),))
+        )
+    outage = at(2027, 3, 12, 9)
+    rec = svc.from_calendar(
+        {"kind": "planned_outage", "at": outage, "days_before": 1, "area": "江北区",
+         "message": "3月12日9:00-17:00江北区计划停电检修。"},
+        by="supervisor",
+    )  # fmt: skip
+    assert svc.view(rec.id)["status"] == "running"
+    clock["now"] = at(2027, 3, 10, 10)
+    assert svc.run_round().sent == 0  # two days ahead: too early
+    clock["now"] = at(2027, 3, 11, 10)
+    assert svc.run_round().sent == 2
+    assert sorted(sms.to()) == ["13600000001", "13600000002"]  # 渝中区 is not told
+    expiry = svc.from_calendar(
+        {"kind": "package_expiry", "at": at(2027, 3, 20, 0), "days_before": 3,
+         "customer": "13600000003", "message": "您的套餐将于3月20日到期。"},
+        by="supervisor",
+    )  # fmt: skip
+    assert svc.view(expiry.id)["start"] == at(2027, 3, 17, 0)
+    with pytest.raises(CampaignError) as err:
+        svc.from_calendar({"kind": "outage", "at": outage, "area": "火星", "message": "x"}, "s")
+    assert err.value.field == "area"
+    with pytest.raises(CampaignError) as err:
+        svc.from_calendar({"kind": "outage", "at": outage, "message": "x"}, "s")
+    assert err.value.field == "customer"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

@@ -33,6 +33,7 @@ from hotline.outbound.campaign import Retry, Task
 from hotline.services.compliance import ComplianceService
 from hotline.store import Store
 from hotline.store.campaigns import CampaignRecord, CampaignStore, TaskRecord
+from hotline.store.tickets import TicketStore
 
 CAMPAIGN_CHANNELS = ("sms", "voice")
 MAX_CUSTOMERS = 100_000
@@ -62,6 +63,7 @@ class CampaignService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.repo = CampaignStore(store.engine)
+        self.customers = TicketStore(store.engine)  # customer profiles (areas, numbers)
         self.compliance = ComplianceService(store, clock)
         self.notifier = notifier
         self.clock = clock
@@ -114,6 +116,41 @@ class CampaignService:
             created_at=self.clock(),
         )
         self.repo.create(rec, customers, start)
+        return rec
+
+    def from_calendar(self, event: Mapping[str, Any], by: str) -> CampaignRecord:
+        """A customer-calendar event (package expiry, appointment, planned outage in an area)
+        becomes a running campaign whose attempts start `days_before` days ahead of it.
+
+        `{"kind", "at", "days_before", "message", "customer" | "area"}`; an area reaches every
+        customer profile there with a phone number."""
+        kind = str(event.get("kind") or "").strip()
+        if not kind:
+            raise CampaignError("kind", "what the event is, e.g. package_expiry")
+        at = float(event["at"])
+        days = float(event.get("days_before", 1))
+        if not 0 <= days <= 60:
+            raise CampaignError("days_before", "between 0 and 60")
+        customer, area = event.get("customer"), event.get("area")
+        if bool(customer) == bool(area):
+            raise CampaignError("customer", "give either a customer or an area")
+        who = [str(customer)] if customer else self.customers.phones_in_area(str(area))
+        if not who:
+            raise CampaignError("area", f"no customer with a phone number in area {area!r}")
+        start = max(self.clock(), at - days * 86400)
+        if not at > start:
+            raise CampaignError("at", "the event is already past")
+        spec = {
+            "name": f"{kind} {area or ''}".strip(),
+            "channel": event.get("channel", "sms"),
+            "message": event.get("message"),
+            "customers": who,
+            "start": start,
+            "end": at,
+            "hours": event.get("hours") or "24x7",
+        }
+        rec = self.create(spec, by)
+        self.start(rec.id)
         return rec
 
     def start(self, campaign_id: str) -> None:

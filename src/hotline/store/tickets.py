@@ -340,6 +340,18 @@ class TicketStore:
             cid = conn.execute(select(IDS.c.customer_id).where(IDS.c.value == value)).scalar()
         return self.customer(cid) if cid is not None else None
 
+    def phones_in_area(self, area: str, limit: int = 100_000) -> list[str]:
+        """The phone numbers of every customer profile in `area` (a planned outage's notice)."""
+        stmt = (
+            select(IDS.c.value)
+            .join(CUSTOMERS, CUSTOMERS.c.id == IDS.c.customer_id)
+            .where(CUSTOMERS.c.area == area, IDS.c.kind == "phone")
+            .order_by(IDS.c.value)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return list(conn.execute(stmt).scalars())
+
     def customer_facts(self, values: Iterable[str]) -> dict[str, tuple[frozenset[str], str | None]]:
         """identifier -> (tags, area) for every identifier that belongs to a profile."""
         values = list(set(values))

@@ -84,6 +84,28 @@ def create_campaign(body: CampaignIn, request: Request, user: Supervisor) -> dic
         return svc.view(rec.id)
 
 
+class CalendarEventIn(BaseModel):
+    """A customer-calendar event: a campaign starts `days_before` days ahead of `at`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(min_length=1, max_length=64, description="package_expiry, outage, …")
+    at: Finite = Field(description="when the event happens, epoch seconds")
+    days_before: Finite = Field(default=1, ge=0, le=60)
+    message: str = Field(min_length=1, max_length=500)
+    customer: str | None = Field(default=None, min_length=1, max_length=64)
+    area: str | None = Field(default=None, min_length=1, max_length=64)
+    hours: str | dict[str, Any] = "24x7"
+
+
+@router.post("/calendar", status_code=201)
+def calendar_event(body: CalendarEventIn, request: Request, user: Supervisor) -> dict[str, Any]:
+    svc = campaigns(request)
+    with _refusals():
+        rec = svc.from_calendar(body.model_dump(), by=user.username)
+        return svc.view(rec.id)
+
+
 @router.get("")
 def list_campaigns(request: Request, _user: Supervisor) -> list[dict[str, Any]]:
     svc = campaigns(request)
