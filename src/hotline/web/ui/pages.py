@@ -74,6 +74,7 @@ def _nav(user: User | None) -> list[dict[str, str]]:
         items.append({"href": "/wallboard", "key": "nav.wallboard"})
         items.append({"href": "/reports", "key": "nav.reports"})
         items.append({"href": "/alerts", "key": "nav.alerts"})
+        items.append({"href": "/campaigns", "key": "nav.campaigns"})
     if user.role == "admin":
         items.append({"href": "/admin", "key": "nav.admin"})
     return items
@@ -187,6 +188,13 @@ def alerts_page(request: Request) -> Response:
     """The supervisor's alerts console: open alerts, the rules and their editor, history."""
     user, refused = _gate(request, set(SUPERVISORS))
     return refused or render(request, "alerts.html", user)
+
+
+@router.get("/campaigns", include_in_schema=False)
+def campaigns_page(request: Request) -> Response:
+    """The supervisor's outbound campaigns: list with results, start / pause, a new SMS one."""
+    user, refused = _gate(request, set(SUPERVISORS))
+    return refused or render(request, "campaigns.html", user)
 
 
 @router.get("/admin", include_in_schema=False)
