@@ -277,6 +277,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/emergency"): CORE,
     ("POST", "/api/emergency/on"): SUPERVISORS,
     ("POST", "/api/emergency/off"): SUPERVISORS,
+    ("GET", "/api/emergency/kpis"): SUPERVISORS,
 }
 
 # Placeholder path values: ids nobody has, so no probe touches a real row - except the

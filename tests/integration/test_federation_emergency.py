@@ -67,6 +67,16 @@ def test_the_switch_changes_rules_and_desks_at_once_and_off_restores_them(tmp_pa
         assert config["queues"][0]["overflow"] == []
         assert config["federation"]["peers"][0]["ewt_over_s"] == 30.0
         assert a.cli("emergency", "off", *login).returncode == 2  # nothing is on
+        chat = {"queue": "chat", "channel": "chat", "customer": "13800000002"}
+        assert a.api("channel").post("/api/contacts", json=chat | {"id": "t2"}).status_code == 201
+        split = sup.get("/api/emergency/kpis").json()  # the same figures, during and outside
+        assert [p["plan"] for p in split["periods"]] == ["typhoon"]
+        during, outside = split["during"], split["outside"]
+        # t1 arrived in the plan and went straight to a callback (the plan's rule); t2 after it
+        # waits in the queue as usual
+        assert (during["offered"], during["callbacks_created"]) == (0, 1)
+        assert (outside["offered"], outside["callbacks_created"]) == (1, 0)
+        assert during["occupancy"] is None and outside["occupancy"] is None
     finally:
         a.stop()
     store = open_store(a.db_url)  # both switches are facts on the timeline (KPI split)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import math
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.channels.chat.service import ChatError
@@ -173,6 +175,42 @@ def banner(request: Request) -> dict[str, Any] | None:
 def emergency_status(request: Request, _user: AnyUser) -> dict[str, Any]:
     e = _emergency(request)
     return {"active": e.status(), "plans": e.plans()}
+
+
+@emergency.get("/kpis")
+def emergency_kpis(
+    request: Request,
+    _user: Supervisor,
+    start: float | None = Query(default=None, alias="from", description="epoch seconds"),
+    end: float | None = Query(default=None, alias="to", description="epoch seconds; default now"),
+) -> dict[str, Any]:
+    """The same KPIs for contacts that arrived while a plan was on and for the others, over
+    [from, to) (default: the last 7 days), with the plan periods (see `hotline.kpi.periods`)."""
+    from hotline.kpi.periods import plan_periods, split_kpis
+    from hotline.kpi.ranges import clip_to_now
+
+    service = request.app.state.service
+    now = service.clock()
+    t1 = now if end is None else end
+    t0 = t1 - 7 * 86400 if start is None else start
+    if not (math.isfinite(t0) and math.isfinite(t1)) or t0 >= t1:
+        raise HTTPException(422, "from: must be a time before to")
+    t0, t1 = clip_to_now(t0, t1, now)
+    periods = plan_periods(service.store.events_of_kind("emergency.", 0.0, t1), t0, t1)
+    during, outside = split_kpis(service.store.events_for_range(t0, t1), t0, t1, periods, now=now)
+
+    def figures(k: Any) -> dict[str, Any]:
+        d = dataclasses.asdict(k)
+        d.pop("options", None)
+        return d
+
+    return {
+        "from": t0,
+        "to": t1,
+        "periods": [{"from": a, "to": b, "plan": p} for a, b, p in periods],
+        "during": figures(during),
+        "outside": figures(outside),
+    }
 
 
 @emergency.post("/on")
