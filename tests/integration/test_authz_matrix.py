@@ -176,6 +176,9 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/ui/directory"): STAFF,
     ("GET", "/api/ui/desk"): AGENT_LINKED,
     ("GET", "/api/ui/contacts/{contact_id}/card"): SUPERVISORS,
+    ("GET", "/api/ui/contacts/{contact_id}/assist"): SUPERVISORS,  # or the contact's agent
+    ("POST", "/api/ui/contacts/{contact_id}/assist/used"): SUPERVISORS,  # or the contact's agent
+    ("GET", "/api/kb/usage"): SUPERVISORS,
     ("GET", "/api/ui/wallboard/live"): SUPERVISORS,
     ("GET", "/api/ui/wallboard/stats"): SUPERVISORS,
     # knowledge base: everyone in the center reads; supervisors (and owners) edit
@@ -288,6 +291,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/kb/articles/{article_id}/restore"): {"version": 1},
     ("POST", "/api/kb/reports/{report_id}/resolve"): {"fixed": True},
     ("POST", "/api/contacts/{contact_id}/note"): {"note": "called back"},
+    ("POST", "/api/ui/contacts/{contact_id}/assist/used"): {"article_id": 1},
     ("POST", "/api/contacts/{contact_id}/transfer"): {"queue": "general"},
     ("POST", "/api/tickets/{order_id}/assign"): {"agent_id": "a01"},
     ("POST", "/api/tickets/{order_id}/dispatch"): {"team": "fixers"},

@@ -30,6 +30,7 @@ from hotline.web.routes import (
     admin,
     agents,
     alert_rules,
+    assist,
     auth,
     compliance,
     contacts,
@@ -141,6 +142,7 @@ def create_app(
         report_exports,  # CSV/XLSX downloads of /api/reports
         alert_rules,  # supervisors edit the alert rules in the center config
         ui_data,  # the read-only data the screens need
+        assist,  # the desk's KB suggestions for the live contact, and their use log
     )
     for module in routers:
         app.include_router(module.router)

@@ -7,6 +7,7 @@ The language is a cookie (`hotline_lang`), switched from the top bar or the logi
 
 from __future__ import annotations
 
+from hotline.web.ui.i18n_desk import DESK
 from hotline.web.ui.i18n_more import MORE
 from hotline.web.ui.i18n_reports import REPORTS
 
@@ -355,6 +356,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ad.field_error": ("字段 {f}：{r}", "Field {f}: {r}"),
     **MORE,
     **REPORTS,
+    **DESK,
 }
 
 

@@ -122,6 +122,7 @@ function desk() {
       const live = new Set(d.active.map((c) => c.id));
       for (const id of Object.keys(this.works)) if (!live.has(id)) delete this.works[id];
       for (const id of Object.keys(this.chats)) if (!live.has(id)) delete this.chats[id];
+      for (const id of Object.keys(this.assists)) if (!live.has(id)) delete this.assists[id];
       if (this.wrap && d.agent.state !== "wrap_up" && !this.wrapDirty()) this.wrap = null;
       for (const c of d.active) {
         if (!this.works[c.id]) {
@@ -298,5 +299,5 @@ function desk() {
       const fn = actions[e.code];
       if (fn) { e.preventDefault(); fn(); }
     },
-  }, deskChatMixin());
+  }, deskChatMixin(), deskAssistMixin());
 }
