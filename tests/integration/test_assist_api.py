@@ -18,7 +18,7 @@ def client(db_url):
                 "改签答复",
                 "{{客户姓名|您好}}，航班 {{航班号}} 可免费改签一次，工单 {{订单号}}。",
                 "航班",
-            ),  # noqa: E501
+            ),
             ("行李答复", "请凭行李牌到行李查询柜台登记，{{坐席}}为您跟进。", "行李"),
             ("问候", "您好，很高兴为您服务。", "通用"),
         ]:
@@ -77,7 +77,7 @@ def test_the_customer_s_words_pick_articles_and_filled_templates(client):
     # the customer goes on about baggage: the newest line leads the suggestions
     cust.say("另外托运行李也没到，行李牌丢了")
     out = client.get(f"/api/ui/contacts/{cid}/assist", headers=a01).json()
-    assert "行李" in out["query"]
+    assert "行李" in out["query"] and out["latest"] == "另外托运行李也没到，行李牌丢了"
     top = [a["title"] for a in out["articles"]]
     assert "行李" in top[0] and "行李牌遗失怎么办" in top and "航班延误改签规定" in top, top
     assert [t["name"] for t in out["templates"]][:2] == ["行李答复", "改签答复"]
@@ -133,4 +133,10 @@ def test_a_contact_without_a_chat_gets_no_suggestions(client):
     )
     assert r.status_code in (200, 201), r.text
     out = client.get("/api/ui/contacts/call-1/assist", headers=sup).json()
-    assert out == {"contact_id": "call-1", "query": "", "articles": [], "templates": []}
+    assert out == {
+        "contact_id": "call-1",
+        "query": "",
+        "latest": "",
+        "articles": [],
+        "templates": [],
+    }

@@ -186,6 +186,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/kb/articles"): CORE,
     ("GET", "/api/kb/articles/{article_id}"): CORE,
     ("GET", "/api/kb/articles/{article_id}/versions"): CORE,
+    ("GET", "/api/kb/articles/{article_id}/diff"): CORE,
     ("POST", "/api/kb/articles"): SUPERVISORS,
     # (the probe's article belongs to the supervisor; an owner may edit their own too)
     ("PUT", "/api/kb/articles/{article_id}"): SUPERVISORS,

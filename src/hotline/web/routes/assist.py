@@ -98,7 +98,7 @@ def assist(
     lines = recent_lines(every_line)
     query = question(lines)
     out: dict[str, Any] = {"contact_id": contact_id, "query": query}
-    out |= {"articles": [], "templates": []}
+    out |= {"latest": lines[-1] if lines else "", "articles": [], "templates": []}
     if not lines:
         return out
     kb = request.app.state.channels.kb
