@@ -74,7 +74,9 @@ def test_the_desk_suggests_filled_templates_as_the_customer_writes(server, new_p
     # the customer moves on to baggage: the suggestions follow without a reload
     cust.say("还有，托运行李也没到，行李牌丢了")
     expect(first).to_have_attribute("data-id", str(ids["行李答复"]))
-    expect(page.get_by_test_id("assist-query")).to_have_text("依据：还有，托运行李也没到，行李牌丢了")
+    expect(page.get_by_test_id("assist-query")).to_have_text(
+        "依据：还有，托运行李也没到，行李牌丢了"
+    )
     expect(assist.get_by_test_id("assist-article").first).to_have_attribute(
         "data-id", str(ids["托运行李未到达"])
     )

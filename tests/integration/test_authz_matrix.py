@@ -78,6 +78,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/admin"): (PAGE, ONLY_ADMIN),
     ("GET", "/reports"): (PAGE, SUPERVISORS),
     ("GET", "/alerts"): (PAGE, SUPERVISORS),
+    ("GET", "/kb"): (PAGE, SUPERVISORS),
     # live stream (WebSocket): any login; what each login sees is filtered per event
     ("WS", "/api/stream"): ANY_LOGIN,
     # auth

@@ -74,6 +74,7 @@ def _nav(user: User | None) -> list[dict[str, str]]:
         items.append({"href": "/wallboard", "key": "nav.wallboard"})
         items.append({"href": "/reports", "key": "nav.reports"})
         items.append({"href": "/alerts", "key": "nav.alerts"})
+        items.append({"href": "/kb", "key": "nav.kb"})
     if user.role == "admin":
         items.append({"href": "/admin", "key": "nav.admin"})
     return items
@@ -187,6 +188,14 @@ def alerts_page(request: Request) -> Response:
     """The supervisor's alerts console: open alerts, the rules and their editor, history."""
     user, refused = _gate(request, set(SUPERVISORS))
     return refused or render(request, "alerts.html", user)
+
+
+@router.get("/kb", include_in_schema=False)
+def kb_page(request: Request) -> Response:
+    """The KB editor: articles with versions and diff, error reports, templates, synonyms.
+    Supervisors and admins edit everything (an article's owner edits it through the API)."""
+    user, refused = _gate(request, set(SUPERVISORS))
+    return refused or render(request, "kb.html", user)
 
 
 @router.get("/admin", include_in_schema=False)
