@@ -176,6 +176,7 @@ RULES: dict[tuple[str, str], Any] = {
     # desk and wallboard data
     ("GET", "/api/ui/directory"): STAFF,
     ("GET", "/api/ui/desk"): AGENT_LINKED,
+    ("GET", "/api/ui/my-day"): AGENT_LINKED,
     ("GET", "/api/ui/contacts/{contact_id}/card"): SUPERVISORS,
     ("GET", "/api/ui/contacts/{contact_id}/assist"): SUPERVISORS,  # or the contact's agent
     ("POST", "/api/ui/contacts/{contact_id}/assist/used"): SUPERVISORS,  # or the contact's agent

@@ -36,6 +36,7 @@ from hotline.web.routes import (
     contacts,
     customers,
     kpis,
+    my_day,
     phones,
     qa,
     queues,
@@ -143,6 +144,7 @@ def create_app(
         alert_rules,  # supervisors edit the alert rules in the center config
         ui_data,  # the read-only data the screens need
         assist,  # the desk's KB suggestions for the live contact, and their use log
+        my_day,  # the agent's own figures today against the team's
     )
     for module in routers:
         app.include_router(module.router)

@@ -20,6 +20,14 @@ DESK: dict[str, tuple[str, str]] = {
         "Suggestions appear here as the customer writes.",
     ),
     "assist.nothing": ("知识库中没有匹配的内容", "Nothing in the knowledge base fits yet"),
+    # -- my day (desk) -----------------------------------------------------------------------
+    "day.title": ("我的今日", "My day"),
+    "day.handled": ("已处理", "Handled"),
+    "day.aht_s": ("平均处理时长", "Avg handle time"),
+    "day.satisfied_rate": ("满意率", "Satisfied"),
+    "day.qa_score": ("质检得分", "QA score"),
+    "day.team": ("团队 {v}", "Team {v}"),
+    "day.team_avg": ("团队人均 {v}", "Team avg {v}"),
     # -- KB editor ------------------------------------------------------------------------------
     "nav.kb": ("知识库管理", "Knowledge base"),
     "kbe.tab.articles": ("文章", "Articles"),

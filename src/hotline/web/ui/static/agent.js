@@ -51,6 +51,7 @@ function desk() {
       window.addEventListener("keydown", (e) => this.onKey(e));
       try { this.dir = await Hotline.api("GET", "/api/ui/directory"); } catch (e) { /* labels only */ }
       await this.refresh();
+      this.dayStart();
       Hotline.stream({
         onEvent: (ev) => {
           if (ev.kind === "chat.message") return this.onChatEvent(ev);
@@ -255,6 +256,7 @@ function desk() {
         if (c) this.startWrap(c, w);
         if (this.state !== "wrap_up") this.wrap = null;
         delete this.works[id]; delete this.cards[id]; delete this.chats[id];
+        this.loadDay();
       }
     },
     toggleHold(c) {
@@ -299,5 +301,5 @@ function desk() {
       const fn = actions[e.code];
       if (fn) { e.preventDefault(); fn(); }
     },
-  }, deskChatMixin(), deskAssistMixin());
+  }, deskChatMixin(), deskAssistMixin(), deskDayMixin());
 }
