@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../src/hotline/web/ui"
 vendor=static/vendor
 stamp="$vendor/.package.json"
 if [ -f "$stamp" ] && cmp -s package.json "$stamp" \
-    && [ -f "$vendor/alpine.min.js" ] && [ -f "$vendor/chart.umd.min.js" ]; then
+    && [ -f "$vendor/alpine.min.js" ] && [ -f "$vendor/chart.umd.min.js" ] \
+    && [ -f "$vendor/axe.min.js" ]; then
   exit 0
 fi
 command -v npm >/dev/null || { echo "ui-assets: npm is required (apt-get install npm)" >&2; exit 1; }
@@ -15,6 +16,9 @@ npm install --no-audit --no-fund --no-package-lock --loglevel=error
 mkdir -p "$vendor"
 cp node_modules/alpinejs/dist/cdn.min.js "$vendor/alpine.min.js"
 cp node_modules/chart.js/dist/chart.umd.min.js "$vendor/chart.umd.min.js"
+# axe-core: the accessibility rules the browser tests run in each page (tests/e2e/test_a11y.py)
+cp node_modules/axe-core/axe.min.js "$vendor/axe.min.js"
+cp node_modules/axe-core/LICENSE "$vendor/axe.LICENSE" 2>/dev/null || true
 cp node_modules/alpinejs/LICENSE.md "$vendor/alpine.LICENSE.md" 2>/dev/null || true
 cp node_modules/chart.js/LICENSE.md "$vendor/chart.LICENSE.md" 2>/dev/null || true
 cp package.json "$stamp"

@@ -79,6 +79,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/reports"): (PAGE, SUPERVISORS),
     ("GET", "/alerts"): (PAGE, SUPERVISORS),
     ("GET", "/campaigns"): (PAGE, SUPERVISORS),
+    ("GET", "/kb"): (PAGE, SUPERVISORS),
     # live stream (WebSocket): any login; what each login sees is filtered per event
     ("WS", "/api/stream"): ANY_LOGIN,
     # auth
@@ -176,7 +177,11 @@ RULES: dict[tuple[str, str], Any] = {
     # desk and wallboard data
     ("GET", "/api/ui/directory"): STAFF,
     ("GET", "/api/ui/desk"): AGENT_LINKED,
+    ("GET", "/api/ui/my-day"): AGENT_LINKED,
     ("GET", "/api/ui/contacts/{contact_id}/card"): SUPERVISORS,
+    ("GET", "/api/ui/contacts/{contact_id}/assist"): SUPERVISORS,  # or the contact's agent
+    ("POST", "/api/ui/contacts/{contact_id}/assist/used"): SUPERVISORS,  # or the contact's agent
+    ("GET", "/api/kb/usage"): SUPERVISORS,
     ("GET", "/api/ui/wallboard/live"): SUPERVISORS,
     ("GET", "/api/ui/wallboard/stats"): SUPERVISORS,
     # knowledge base: everyone in the center reads; supervisors (and owners) edit
@@ -184,6 +189,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/kb/articles"): CORE,
     ("GET", "/api/kb/articles/{article_id}"): CORE,
     ("GET", "/api/kb/articles/{article_id}/versions"): CORE,
+    ("GET", "/api/kb/articles/{article_id}/diff"): CORE,
     ("POST", "/api/kb/articles"): SUPERVISORS,
     # (the probe's article belongs to the supervisor; an owner may edit their own too)
     ("PUT", "/api/kb/articles/{article_id}"): SUPERVISORS,
@@ -298,6 +304,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/kb/articles/{article_id}/restore"): {"version": 1},
     ("POST", "/api/kb/reports/{report_id}/resolve"): {"fixed": True},
     ("POST", "/api/contacts/{contact_id}/note"): {"note": "called back"},
+    ("POST", "/api/ui/contacts/{contact_id}/assist/used"): {"article_id": 1},
     ("POST", "/api/contacts/{contact_id}/transfer"): {"queue": "general"},
     ("POST", "/api/tickets/{order_id}/assign"): {"agent_id": "a01"},
     ("POST", "/api/tickets/{order_id}/dispatch"): {"team": "fixers"},

@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "survey.unhappy": "a dissatisfied survey answer (feeds escalation)",
     "voice.*": "voice gateway facts (answered, ivr, bridged, recording, survey, hangup, call "
     "summary, callback_requested); see hotline.web.routes.voice",
+    "kb.used": "the agent quoted a KB suggestion; data: query, article_id or template_id, rank",
     "qa.analysed": "quality check done; data: score, flagged, findings, asr",
     "agent.state": "data: from, to, reason",
     "agent.phone": "the agent's registered phone came or went (registrar); data: registered",

@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from itertools import product
 
-from pypinyin import Style, pinyin
-
 from hotline.kb.index import SearchIndex
 from hotline.kb.text import UNIGRAM_WEIGHT, fold, is_unigram, tokens
 
@@ -71,6 +69,8 @@ def _contains(text: str, phrase: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _char_sounds(ch: str) -> tuple[str, ...]:
+    from pypinyin import Style, pinyin  # its dictionaries take a second: load when first asked
+
     return tuple(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
 
 

@@ -30,12 +30,14 @@ from hotline.web.routes import (
     admin,
     agents,
     alert_rules,
+    assist,
     auth,
     campaigns,
     compliance,
     contacts,
     customers,
     kpis,
+    my_day,
     phones,
     qa,
     queues,
@@ -146,6 +148,8 @@ def create_app(
         report_exports,  # CSV/XLSX downloads of /api/reports
         alert_rules,  # supervisors edit the alert rules in the center config
         ui_data,  # the read-only data the screens need
+        assist,  # the desk's KB suggestions for the live contact, and their use log
+        my_day,  # the agent's own figures today against the team's
     )
     for module in routers:
         app.include_router(module.router)

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
+from hotline.kb.diff import changed_fields, text_diff
 from hotline.kb.model import (
     ARCHIVED,
     LANGUAGES,
@@ -182,6 +183,36 @@ def versions(article_id: RowId, request: Request, _user: AnyUser) -> list[dict[s
         d = asdict(v.draft) | {"tags": list(v.draft.tags)}
         out.append({"version": v.version, "author": v.author, "at": v.at, "note": v.note, **d})
     return out
+
+
+@router.get("/articles/{article_id}/diff")
+def diff(
+    article_id: RowId,
+    request: Request,
+    _user: AnyUser,
+    old: RowId = Query(alias="from", description="the older version"),
+    new: RowId | None = Query(default=None, alias="to", description="default: the current one"),
+) -> dict[str, Any]:
+    """What changed from version `from` to version `to`: the metadata fields, and the title
+    and body as equal/delete/insert pieces (lines, then characters within changed lines)."""
+    kb = _kb(request)
+    current = _article_or_404(kb, article_id)
+    by_version = {v.version: v for v in kb.repo.versions(article_id)}
+    new = current.version if new is None else new
+    for v in (old, new):
+        if v not in by_version:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"article {article_id} has no version {v}"
+            )
+    a, b = by_version[old].draft, by_version[new].draft
+    return {
+        "article_id": article_id,
+        "from": old,
+        "to": new,
+        "fields": changed_fields(a, b),
+        "title": [asdict(p) for p in text_diff(a.title, b.title)],
+        "body": [asdict(p) for p in text_diff(a.body, b.body)],
+    }
 
 
 # -- editing ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ The language is a cookie (`hotline_lang`), switched from the top bar or the logi
 from __future__ import annotations
 
 from hotline.web.ui.i18n_campaigns import CAMPAIGNS
+from hotline.web.ui.i18n_desk import DESK
 from hotline.web.ui.i18n_more import MORE
 from hotline.web.ui.i18n_reports import REPORTS
 
@@ -357,6 +358,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     **MORE,
     **REPORTS,
     **CAMPAIGNS,
+    **DESK,
 }
 
 

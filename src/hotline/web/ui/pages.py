@@ -75,6 +75,7 @@ def _nav(user: User | None) -> list[dict[str, str]]:
         items.append({"href": "/reports", "key": "nav.reports"})
         items.append({"href": "/alerts", "key": "nav.alerts"})
         items.append({"href": "/campaigns", "key": "nav.campaigns"})
+        items.append({"href": "/kb", "key": "nav.kb"})
     if user.role == "admin":
         items.append({"href": "/admin", "key": "nav.admin"})
     return items
@@ -195,6 +196,14 @@ def campaigns_page(request: Request) -> Response:
     """The supervisor's outbound campaigns: list with results, start / pause, a new SMS one."""
     user, refused = _gate(request, set(SUPERVISORS))
     return refused or render(request, "campaigns.html", user)
+
+
+@router.get("/kb", include_in_schema=False)
+def kb_page(request: Request) -> Response:
+    """The KB editor: articles with versions and diff, error reports, templates, synonyms.
+    Supervisors and admins edit everything (an article's owner edits it through the API)."""
+    user, refused = _gate(request, set(SUPERVISORS))
+    return refused or render(request, "kb.html", user)
 
 
 @router.get("/admin", include_in_schema=False)

@@ -51,6 +51,7 @@ function desk() {
       window.addEventListener("keydown", (e) => this.onKey(e));
       try { this.dir = await Hotline.api("GET", "/api/ui/directory"); } catch (e) { /* labels only */ }
       await this.refresh();
+      this.dayStart();
       Hotline.stream({
         onEvent: (ev) => {
           if (ev.kind === "chat.message") return this.onChatEvent(ev);
@@ -122,6 +123,7 @@ function desk() {
       const live = new Set(d.active.map((c) => c.id));
       for (const id of Object.keys(this.works)) if (!live.has(id)) delete this.works[id];
       for (const id of Object.keys(this.chats)) if (!live.has(id)) delete this.chats[id];
+      for (const id of Object.keys(this.assists)) if (!live.has(id)) delete this.assists[id];
       if (this.wrap && d.agent.state !== "wrap_up" && !this.wrapDirty()) this.wrap = null;
       for (const c of d.active) {
         if (!this.works[c.id]) {
@@ -254,6 +256,7 @@ function desk() {
         if (c) this.startWrap(c, w);
         if (this.state !== "wrap_up") this.wrap = null;
         delete this.works[id]; delete this.cards[id]; delete this.chats[id];
+        this.loadDay();
       }
     },
     toggleHold(c) {
@@ -298,5 +301,5 @@ function desk() {
       const fn = actions[e.code];
       if (fn) { e.preventDefault(); fn(); }
     },
-  }, deskChatMixin());
+  }, deskChatMixin(), deskAssistMixin(), deskDayMixin());
 }

@@ -34,6 +34,7 @@ function deskChatMixin() {
           ch.last = fresh[fresh.length - 1].id;
           const fromCustomer = fresh.filter((m) => m.sender === "customer").length;
           if (ch.loaded && id !== this.selectedId) ch.unread += fromCustomer;
+          if (fromCustomer && this.assistSoon) this.assistSoon(id); // agent assist follows the customer
           if (id === this.selectedId) this.scrollChat();
         }
         ch.loaded = true;
