@@ -276,6 +276,7 @@ class AlertSection(_Section):
         "waiting_above",
         "agent_not_ready_over",
         "callback_overdue",
+        "order_at_risk",
     ]
     threshold: Annotated[float, Field(ge=0)]
     for_s: Seconds = 0.0
