@@ -4,6 +4,13 @@
 incremental, so this costs what happened since, not the day), then reads. The cube is kept for
 the center's default thresholds and for every queue's own SL threshold (the wallboard shows
 each queue against its own), in the center's zone (daily rollup of its local days).
+
+`scope_filters` turns the people-level filters of the reports page and the CLI — team,
+province, skill — into the sets of agents or queues the aggregates know, from the center
+config as it is now: a team is its agents' contacts and occupancy (`agents[].team`), a
+province the queues serving it (`queues[].province`), a skill the queues requiring it. The
+aggregates keep queue and agent ids only, so moving an agent to another team moves its
+history with it; the config is the one place these groupings are defined.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from hotline.domain.models import CenterConfig
 from hotline.kpi import KpiOptions
 from hotline.store import Store
 from hotline.store.aggregates import Aggregates
@@ -59,3 +67,45 @@ class Reports:
 
     def kpis(self, start: float, end: float, filters: Filters = Filters()) -> Period:
         return self.fresh().kpis(start, end, filters)
+
+
+class ScopeError(ValueError):
+    """A filter names something the center config does not know; `field` is the filter."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _known(field: str, value: str, known: Iterable[str | None]) -> None:
+    names = sorted({k for k in known if k})
+    if value not in names:
+        listed = ", ".join(names) if names else f"none configured (set {field} in the center file)"
+        raise ScopeError(field, f"unknown {field} {value!r}; known: {listed}")
+
+
+def scope_filters(
+    config: CenterConfig,
+    *,
+    queue: str | None = None,
+    channel: str | None = None,
+    agent: str | None = None,
+    team: str | None = None,
+    province: str | None = None,
+    skill: str | None = None,
+    options: KpiOptions = KpiOptions(),
+) -> Filters:
+    """The `Filters` of these report filters (all must hold); `ScopeError` names a bad one."""
+    queues: frozenset[str] | None = None
+    if province is not None:
+        _known("province", province, (q.province for q in config.queues))
+        queues = frozenset(q.id for q in config.queues if q.province == province)
+    if skill is not None:
+        _known("skill", skill, (r.skill for q in config.queues for r in q.skills))
+        needing = frozenset(q.id for q in config.queues if any(r.skill == skill for r in q.skills))
+        queues = needing if queues is None else queues & needing
+    agents: frozenset[str] | None = None
+    if team is not None:
+        _known("team", team, (a.team for a in config.agents))
+        agents = frozenset(a.id for a in config.agents if a.team == team)
+    return Filters(queue, channel, agent, options, queues, agents)
