@@ -1,5 +1,5 @@
 /* Supervisor reports page (Alpine.js component): a day, week or month around a date, at a
- * grain, filtered by queue / channel / agent, read from GET /api/reports (the stored
+ * grain, filtered by queue / channel / agent / team / province / skill, read from GET /api/reports (the stored
  * aggregates) and shown as a Chart.js chart and a table. The downloads are links to
  * /api/reports/export with the same query, so the file holds exactly what the page shows.
  * Dates are the center's calendar days: the API reads `2026-12-03` in the center's zone. */
@@ -49,6 +49,9 @@ function reportsPage() {
     queue: "",
     channel: "",
     agent: "",
+    team: "",
+    province: "",
+    skill: "",
     byQueue: false,
     dir: { queues: [], agents: [] },
     data: null,
@@ -69,6 +72,7 @@ function reportsPage() {
       if (this.queue) q.set("queue", this.queue);
       if (this.channel) q.set("channel", this.channel);
       if (this.agent) q.set("agent", this.agent);
+      for (const k of ["team", "province", "skill"]) if (this[k]) q.set(k, this[k]);
       return q;
     },
     exportUrl(format) {
@@ -86,6 +90,13 @@ function reportsPage() {
         this.data = null;
         this.error = Hotline.reason ? Hotline.reason(e) : e.message;
       }
+    },
+    /** The distinct teams, provinces and skills of the directory (the config defines them). */
+    choices(kind) {
+      const values = kind === "team" ? this.dir.agents.map((a) => [a.team])
+        : kind === "province" ? this.dir.queues.map((q) => [q.province])
+          : this.dir.queues.map((q) => q.skills || []);
+      return [...new Set(values.flat().filter(Boolean))].sort();
     },
     queueName(id) {
       const q = this.dir.queues.find((x) => x.id === id);
