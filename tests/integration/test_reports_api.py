@@ -90,6 +90,14 @@ def test_metrics_expose_the_named_series_to_supervisors_and_the_token(client, mo
     ):
         assert series in body, series
     assert 'hotline_api_request_seconds_count{method="POST",route="/api/contacts"}' in body
+    # each routing command the calls went through is timed on the router thread, by kind
+    decided = {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r'hotline_routing_decision_seconds_count\{kind="(\w+)"\} (\S+)', body)
+    }
+    assert decided.get("Arrive", 0) >= 2 and decided.get("Accept", 0) >= 1, decided
+    assert decided.get("AgentLogin", 0) >= 1 and "Annotate" not in decided, decided
+    assert 'hotline_routing_decision_seconds_bucket{kind="Arrive",le="1e-05"}' in body
     monkeypatch.setenv("HOTLINE_METRICS_TOKEN", "s3cret")
     scraper = {"Authorization": "Bearer s3cret"}
     assert client.get("/metrics", headers=scraper).status_code == 200
