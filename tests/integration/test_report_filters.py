@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hotline.config import load_demo_config
 from hotline.domain.models import AgentConfig
 from hotline.domain.records import EventRecord
+from hotline.domain.regions import Region, RegionMap
 from hotline.kpi import KpiOptions, Kpis
 from hotline.services.reports import ScopeError, scope_filters
 from hotline.store import Store
@@ -95,31 +96,41 @@ def test_team_and_queue_sets_equal_the_filters_they_are_made_of(store: Store) ->
 
 
 def _center():
+    """The demo center with a team and three regions: Chongqing's callers asking for general
+    go to english (a stand-in regional queue), Sichuan's to complaints; Tibet has none."""
     cfg = load_demo_config()
-    queues = [dataclasses.replace(q, province="重庆" if i % 2 == 0 else "四川")
-              for i, q in enumerate(cfg.queues)]  # fmt: skip
     agents = [dataclasses.replace(a, team="A班" if i < 3 else None)
               for i, a in enumerate(cfg.agents)]  # fmt: skip
-    return dataclasses.replace(cfg, queues=tuple(queues), agents=tuple(agents))
+    regions = RegionMap((
+        Region("cq", "重庆", frozenset({"Chongqing"}), (), {"general": "english"}),
+        Region("sc", "四川", frozenset({"Sichuan"}), (), {"general": "complaints"}),
+        Region("xz", "西藏", frozenset({"Tibet"})),
+    ))  # fmt: skip
+    return dataclasses.replace(cfg, agents=tuple(agents), regions=regions)
 
 
 def test_team_province_and_skill_resolve_from_the_center_config() -> None:
     cfg = _center()
     f = scope_filters(cfg, team="A班", province="重庆", channel="voice")
     assert f.agents == frozenset(a.id for a in cfg.agents[:3]) and f.channel == "voice"
-    assert f.queues == frozenset(q.id for q in cfg.queues[::2])
-    skill = cfg.queues[0].skills[0].skill
+    assert f.queues == frozenset({"english"})
+    for same in ("cq", "Chongqing", "重庆市"):  # region id, province in English or in full
+        assert scope_filters(cfg, province=same).queues == f.queues
+    assert scope_filters(cfg, province="四川").queues == frozenset({"complaints"})
+    skill = "complaints"
     by_skill = scope_filters(cfg, skill=skill)
     assert by_skill.queues == frozenset(
         q.id for q in cfg.queues if any(r.skill == skill for r in q.skills)
     )
-    both = scope_filters(cfg, skill=skill, province="四川")
-    assert both.queues == by_skill.queues & frozenset(q.id for q in cfg.queues[1::2])
+    assert scope_filters(cfg, skill=skill, province="四川").queues == frozenset({"complaints"})
+    assert scope_filters(cfg, skill=skill, province="重庆").queues == frozenset()
     assert scope_filters(cfg) == Filters()
-    for field, value in (("team", "B班"), ("province", "西藏"), ("skill", "klingon")):
+    for field, value in (("team", "B班"), ("province", "火星"), ("skill", "klingon")):
         with pytest.raises(ScopeError) as err:
             scope_filters(cfg, **{field: value})
         assert err.value.field == field and value in str(err.value)
+    with pytest.raises(ScopeError, match="maps no queue"):  # its callers share the queues
+        scope_filters(cfg, province="西藏")
     with pytest.raises(ScopeError, match="none configured"):
         scope_filters(load_demo_config(), team="A班")
     assert isinstance(cfg.agents[0], AgentConfig)

@@ -135,19 +135,22 @@ def test_the_grafana_dashboard_plots_only_series_the_server_exports(client):
 
 
 def test_reports_filter_by_team_province_and_skill_of_the_live_config(client):
-    """a01 is put in a team and general in a province on the live config; the report, the
-    export and the directory follow it, and names the config does not know are 422s."""
+    """a01 is put in a team, and general made Chongqing's regional queue, on the live config;
+    the report, the export and the directory follow it; unknown names are 422s."""
     import dataclasses
+
+    from hotline.domain.regions import Region, RegionMap
 
     service = client.app.state.service
     cfg = service.router.config
     agents = tuple(
         dataclasses.replace(a, team="早班" if a.id == "a01" else "晚班") for a in cfg.agents
     )
-    queues = tuple(
-        dataclasses.replace(q, province="重庆" if q.id == "general" else "四川") for q in cfg.queues
-    )
-    service.reconfigure(dataclasses.replace(cfg, agents=agents, queues=queues), "test")
+    regions = RegionMap((
+        Region("cq", "重庆", frozenset({"Chongqing"}), (), {"english": "general"}),
+        Region("sc", "四川", frozenset({"Sichuan"}), (), {"general": "complaints"}),
+    ))  # fmt: skip
+    service.reconfigure(dataclasses.replace(cfg, agents=agents, regions=regions), "test")
     take_one_call(client)
     now = service.clock()
     params = {"from": str(now - 3600), "to": str(now + 60), "grain": "hour"}
@@ -171,4 +174,5 @@ def test_reports_filter_by_team_province_and_skill_of_the_live_config(client):
     assert export.status_code == 200 and export.text.count("\r\n") >= 2
     d = client.get("/api/ui/directory", headers=client.a01).json()
     assert {a["team"] for a in d["agents"]} == {"早班", "晚班"}
-    assert any(q["province"] == "重庆" and skill in q["skills"] for q in d["queues"])
+    assert [r["id"] for r in d["regions"]] == ["cq", "sc"]
+    assert any(q["id"] == "general" and skill in q["skills"] for q in d["queues"])

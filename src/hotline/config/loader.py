@@ -220,7 +220,6 @@ def _dump_queue(q: QueueConfig) -> dict[str, Any]:
         "callback_queue": q.callback_queue,
         "strategy": None if q.strategy is None else q.strategy.value,
         "chat_distribution": "pack" if q.chat_pack else "spread",
-        "province": q.province,
     }
 
 
@@ -244,7 +243,6 @@ def _queue(q: QueueSection, index: int, tz: str, source: str) -> QueueConfig:
         callback_queue=q.callback_queue,
         strategy=q.strategy,
         chat_pack=q.chat_distribution == "pack",
-        province=q.province,
     )
 
 

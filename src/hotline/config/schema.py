@@ -34,7 +34,6 @@ Shape, with defaults; every key outside `center.name` and `queues[].id` may be o
         strategy: null                   # null = the center's strategy
         chat_distribution: spread        # spread (fair: least loaded first) | pack (fill
                                          # agents already chatting, keep others free for calls)
-        province: null                   # the province whose callers it serves (reports)
     agents:
       - {id: a01, name: 王静, skills: {general: 8, english: 6}, chat_capacity: 3, team: null}
     regions:                             # a multi-province center (see hotline.domain.regions)
@@ -200,7 +199,6 @@ class QueueSection(_Section):
     callback_queue: QueueId | None = None
     strategy: Strategy | None = None
     chat_distribution: Literal["spread", "pack"] = "spread"
-    province: Text | None = None
 
 
 class AgentSection(_Section):

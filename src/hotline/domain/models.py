@@ -75,9 +75,6 @@ class QueueConfig:
     # fair least-loaded-first spread: a chat blocks a phone agent, so spreading chats over a
     # mixed team costs answered calls (the twin measured it on the 966666 scenario).
     chat_pack: bool = False
-    # The province (or region) whose callers this queue serves: a national center (10010,
-    # 95598) runs per-province queues, and reports filter and rank by it.
-    province: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,10 @@ each queue against its own), in the center's zone (daily rollup of its local day
 `scope_filters` turns the people-level filters of the reports page and the CLI — team,
 province, skill — into the sets of agents or queues the aggregates know, from the center
 config as it is now: a team is its agents' contacts and occupancy (`agents[].team`), a
-province the queues serving it (`queues[].province`), a skill the queues requiring it. The
-aggregates keep queue and agent ids only, so moving an agent to another team moves its
-history with it; the config is the one place these groupings are defined.
+province the regional queues of the region serving it (`regions[].queues`: the 10010 case,
+where a caller's province routes the call to that province's queues), a skill the queues
+requiring it. The aggregates keep queue and agent ids only, so moving an agent to another
+team moves its history with it; the config is the one place these groupings are defined.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hotline.domain.models import CenterConfig
+from hotline.domain.regions import Region, province_name
 from hotline.kpi import KpiOptions
 from hotline.store import Store
 from hotline.store.aggregates import Aggregates
@@ -84,6 +86,24 @@ def _known(field: str, value: str, known: Iterable[str | None]) -> None:
         raise ScopeError(field, f"unknown {field} {value!r}; known: {listed}")
 
 
+def _regions_of(config: CenterConfig, value: str) -> list[Region]:
+    """The regions a province filter names: a region id or name, or a province (zh or en)."""
+    regions = config.regions.regions
+    canonical = province_name(value)
+    found = [r for r in regions if value in (r.id, r.name) or canonical in r.provinces]
+    if not found:
+        known = [r.id for r in regions] + [p for r in regions for p in sorted(r.provinces)]
+        _known("province", value, known)
+    if not any(r.queues for r in found):
+        names = ", ".join(r.id for r in found)
+        raise ScopeError(
+            "province",
+            f"region {names} maps no queue of its own (regions[].queues): its contacts share "
+            "the other regions' queues and cannot be told apart in the reports",
+        )
+    return found
+
+
 def scope_filters(
     config: CenterConfig,
     *,
@@ -98,8 +118,7 @@ def scope_filters(
     """The `Filters` of these report filters (all must hold); `ScopeError` names a bad one."""
     queues: frozenset[str] | None = None
     if province is not None:
-        _known("province", province, (q.province for q in config.queues))
-        queues = frozenset(q.id for q in config.queues if q.province == province)
+        queues = frozenset(q for r in _regions_of(config, province) for q in r.queues.values())
     if skill is not None:
         _known("skill", skill, (r.skill for q in config.queues for r in q.skills))
         needing = frozenset(q.id for q in config.queues if any(r.skill == skill for r in q.skills))

@@ -6,7 +6,7 @@ audited `POST /api/contacts/{id}/reveal`).
 
 * `GET /api/ui/desk` - the agent desktop: my state, my offer (with its deadline), my contacts,
   callback tasks I could be given, handled today.
-* `GET /api/ui/directory` - queue and agent names (with provinces, skills, teams), for
+* `GET /api/ui/directory` - queue and agent names (with skills, teams, regions), for
   transfers, labels and the report filters.
 * `GET /api/ui/contacts/{id}/card` - the contact card: customer history, repeat-caller flag,
   the customer's open work orders and the categories a new order may take.
@@ -123,7 +123,6 @@ async def directory(service: Service, _user: AgentUser) -> dict[str, Any]:
                 {
                     "id": q.id,
                     "name": q.name,
-                    "province": q.province,
                     "skills": [req.skill for req in q.skills],
                 }
                 for q in r.config.queues
@@ -131,6 +130,11 @@ async def directory(service: Service, _user: AgentUser) -> dict[str, Any]:
             "agents": [
                 {"id": a.id, "name": a.name, "state": states.get(a.id, "offline"), "team": a.team}
                 for a in r.config.agents
+            ],
+            "regions": [  # the report's province filter: those that have queues of their own
+                {"id": g.id, "name": g.name, "provinces": sorted(g.provinces)}
+                for g in r.config.regions.regions
+                if g.queues
             ],
         }
 

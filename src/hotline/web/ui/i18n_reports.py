@@ -25,7 +25,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "rp.channel": ("渠道", "Channel"),
     "rp.agent": ("坐席", "Agent"),
     "rp.team": ("班组", "Team"),
-    "rp.province": ("省份", "Province"),
+    "rp.province": ("省份（区域）", "Province (region)"),
     "rp.skill": ("技能", "Skill"),
     "rp.all": ("全部", "All"),
     "rp.by_queue": ("按队列分行", "Rows per queue"),

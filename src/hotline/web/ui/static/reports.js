@@ -53,7 +53,7 @@ function reportsPage() {
     province: "",
     skill: "",
     byQueue: false,
-    dir: { queues: [], agents: [] },
+    dir: { queues: [], agents: [], regions: [] },
     data: null,
     error: "",
     shown: "", // the query of `data` (the downloads use it)
@@ -91,12 +91,12 @@ function reportsPage() {
         this.error = Hotline.reason ? Hotline.reason(e) : e.message;
       }
     },
-    /** The distinct teams, provinces and skills of the directory (the config defines them). */
+    /** [value, label] of the teams, regions (province filter) and skills the config defines. */
     choices(kind) {
+      if (kind === "province") return (this.dir.regions || []).map((r) => [r.id, r.name]);
       const values = kind === "team" ? this.dir.agents.map((a) => [a.team])
-        : kind === "province" ? this.dir.queues.map((q) => [q.province])
-          : this.dir.queues.map((q) => q.skills || []);
-      return [...new Set(values.flat().filter(Boolean))].sort();
+        : this.dir.queues.map((q) => q.skills || []);
+      return [...new Set(values.flat().filter(Boolean))].sort().map((v) => [v, v]);
     },
     queueName(id) {
       const q = this.dir.queues.find((x) => x.id === id);
