@@ -153,6 +153,10 @@ def report(
     ] = None,
     queue: str | None = None,
     channel: str | None = None,
+    agent: str | None = None,
+    team: Annotated[str | None, typer.Option(help="agents[].team of the center file")] = None,
+    province: Annotated[str | None, typer.Option(help="queues[].province")] = None,
+    skill: Annotated[str | None, typer.Option(help="queues requiring this skill")] = None,
     sl_threshold_s: float = 20.0,
     short_abandon_s: float = 5.0,
 ) -> None:
@@ -162,8 +166,9 @@ def report(
     runs into the future is cut at now. Occupancy is a center figure: it is printed once, on
     the ALL row and under the table, not repeated under every queue.
     """
+    from hotline.config import config_from_dict
     from hotline.kpi import KpiOptions, clip_to_now, format_range
-    from hotline.services.reports import Reports
+    from hotline.services.reports import Reports, ScopeError, scope_filters
     from hotline.sim.report import kpi_table
     from hotline.store import open_store
     from hotline.store.aggregates_query import Filters
@@ -178,8 +183,20 @@ def report(
     cut = t1 > now
     t0, t1 = clip_to_now(t0, t1, now)
     opts = KpiOptions(sl_threshold_s=sl_threshold_s, short_abandon_s=short_abandon_s)
+    latest = store.latest_config()
+    filters = Filters(queue, channel, agent, opts)
+    if team or province or skill:  # groupings defined by the stored center config
+        if latest is None:
+            raise _fail("--team/--province/--skill need a center configuration (hotline init)")
+        try:
+            filters = scope_filters(
+                config_from_dict(latest[1], source="database"), queue=queue, channel=channel,
+                agent=agent, team=team, province=province, skill=skill, options=opts,
+            )  # fmt: skip
+        except ScopeError as exc:
+            raise _fail(f"--{exc.field}: {exc}") from None
     # from the stored aggregates, after folding what was written since their last run
-    period = Reports.for_store(store).kpis(t0, t1, Filters(queue, channel, options=opts))
+    period = Reports.for_store(store).kpis(t0, t1, filters)
     rows, total, center = period.queues, period.total, period.center
     title = format_range(t0, t1, tz) + (" (cut at now)" if cut else "")
     table = kpi_table(title, [*rows.items(), ("ALL", total)], first="queue")

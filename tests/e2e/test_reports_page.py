@@ -71,6 +71,18 @@ def test_reports_page_shows_the_chart_and_table_and_downloads_the_same_figures(s
     page.get_by_test_id("report-run").click()
     expect(page.get_by_test_id("report-empty")).to_be_hidden()
     assert _column_sum(page, "handled") == 3
+    # the demo config names skills but no teams or provinces: only the skill filter shows
+    expect(page.get_by_test_id("report-team")).to_be_hidden()
+    expect(page.get_by_test_id("report-province")).to_be_hidden()
+    page.get_by_test_id("report-agent").select_option("")
+    page.get_by_test_id("report-skill").select_option("english")  # general does not need it
+    page.get_by_test_id("report-run").click()
+    expect(page.get_by_test_id("report-empty")).to_be_visible()
+    page.get_by_test_id("report-skill").select_option("general")
+    page.get_by_test_id("report-run").click()
+    expect(page.get_by_test_id("report-empty")).to_be_hidden()
+    assert _column_sum(page, "handled") == 3
+    page.get_by_test_id("report-skill").select_option("")
 
     page.get_by_test_id("period-month").click()
     assert page.get_by_test_id("report-grain").input_value() == "day"

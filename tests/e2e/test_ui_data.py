@@ -71,7 +71,7 @@ def test_desk_card_and_wallboard_data(client):
     assert stats["intraday"][0]["t"] == stats["day_start"]
 
     directory = client.get("/api/ui/directory", headers=a01).json()
-    assert {"id": "a02", "name": "李娜", "state": "offline"} in directory["agents"]
+    assert {"id": "a02", "name": "李娜", "state": "offline", "team": None} in directory["agents"]
 
 
 def test_ui_endpoints_check_roles(client):

@@ -79,6 +79,10 @@ def test_bad_rules_are_refused_naming_the_field_and_agents_may_not_edit(client):
     assert refused({**RULE, "queue": "nope"}) == ["queue"]
     assert refused({**RULE, "kind": "agent_not_ready_over"}) == ["queue"]  # not per queue
     assert refused({**RULE, "kind": "loud"}) == ["kind"]
+    risky = {"id": "orders", "kind": "order_at_risk", "threshold": 0.8}
+    assert refused({**risky, "queue": "general"}) == ["queue"]  # orders have no queue
+    assert client.post("/api/alert-rules", json=risky, headers=sup).status_code == 201
+    assert "order_at_risk" in client.get("/api/alert-rules", headers=sup).json()["kinds"]
     assert client.post("/api/alert-rules", json=RULE, headers=sup).status_code == 201
     assert client.post("/api/alert-rules", json=RULE, headers=sup).status_code == 409
     other = {**RULE, "id": "other"}

@@ -90,3 +90,46 @@ def test_a_rule_waits_for_its_duration_before_firing():
     assert isinstance(fired, Fired) and fired.since == 0
     assert book.step(400, rule, {"general": None}) == [Cleared("sl", "general")]  # no data
     assert book.step(500, rule, {"general": 0.1}) == []  # a new breach starts its own timer
+
+
+def test_a_work_order_nearing_its_sla_deadline_raises_one_alert_that_clears_once_acted_on(
+    store: Store,
+):
+    """help_request promises a first action within 10 min (24x7): at 80 % of that budget the
+    order is at risk; accepting it stops that clock, and the 2 h resolution clock is far."""
+    from hotline.config import dump_config, load_demo_config
+    from hotline.services.tickets import Actor, NewOrder, TicketService
+    from hotline.tickets import Action
+
+    store.save_config(dump_config(load_demo_config()), "test")
+    t0 = 1_780_000_000.0
+    now = [t0]
+    tickets = TicketService(store, clock=lambda: now[0])
+    boss = Actor("boss", "supervisor")
+    late = tickets.create(boss, NewOrder("help_request", "wheelchair at gate 12"))
+    now[0] = t0 + 60
+    calm = tickets.create(boss, NewOrder("help_request", "lost boarding pass"))
+    notifier = LogNotifier()
+    alerts = Alerts(store, Reports.for_store(store), notifier, lambda: {"general": 20.0})
+    rules = rules_from([{"id": "risk", "kind": "order_at_risk", "threshold": 0.8}])
+
+    assert alerts.evaluate(t0 + 420, rules) == []  # late 70 % of 10 min, calm 60 %: not yet
+    fired = alerts.evaluate(t0 + 510, rules)  # late 85 %, calm 75 %
+    assert [(a.subject, round(a.value, 3)) for a in fired] == [(late.id, 0.85)]
+    assert "[risk]" in notifier.sent[0].text and late.id in notifier.sent[0].text
+    assert alerts.evaluate(t0 + 540, rules) == []  # late still at risk: deduplicated
+    alerts.acknowledge(fired[0].id, "boss", t0 + 540)
+
+    now[0] = t0 + 550
+    tickets.act(boss, late.id, Action.ACCEPT)  # first action taken: that clock stops
+    again = alerts.evaluate(t0 + 560, rules)  # late: 2 h resolution clock 8 % used; calm 83 %
+    assert [a.subject for a in again] == [calm.id]
+    assert [a.subject for a in alerts.store.open_alerts()] == [calm.id]
+    closed = next(a for a in alerts.store.history() if a.subject == late.id)
+    assert (closed.cleared_at, closed.acked_by) == (t0 + 560, "boss")
+    assert alerts.evaluate(t0 + 600, rules) == []  # the accepted order does not refire
+
+    now[0] = t0 + 610
+    tickets.act(boss, calm.id, Action.RESOLVE, resolution="escorted")  # resolved: no promise
+    assert alerts.evaluate(t0 + 620, rules) == [] and alerts.store.open_alerts() == []
+    assert len(notifier.sent) == 2

@@ -75,3 +75,13 @@ def test_occupancy_is_printed_once_for_the_center_not_under_each_queue(db):
 def test_a_bad_date_names_the_option_and_what_is_expected(db):
     r = CliRunner().invoke(app, ["report", "--database-url", db, "--to", "tomorrow"])
     assert r.exit_code == 2 and "--to" in r.output and "ISO 8601" in r.output
+
+
+def test_report_filters_by_skill_and_refuses_a_team_the_config_does_not_know(db):
+    from hotline.config import load_demo_config
+
+    skill = next(q for q in load_demo_config().queues if q.id == "general").skills[0].skill
+    out = run("report", "--database-url", db, "--skill", skill)
+    assert row(out, "general")[header(out).index("answered")] == "1"
+    r = CliRunner().invoke(app, ["report", "--database-url", db, "--team", "夜班"])
+    assert r.exit_code == 2 and "--team" in r.output and "none configured" in r.output

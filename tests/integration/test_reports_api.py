@@ -90,6 +90,14 @@ def test_metrics_expose_the_named_series_to_supervisors_and_the_token(client, mo
     ):
         assert series in body, series
     assert 'hotline_api_request_seconds_count{method="POST",route="/api/contacts"}' in body
+    # each routing command the calls went through is timed on the router thread, by kind
+    decided = {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r'hotline_routing_decision_seconds_count\{kind="(\w+)"\} (\S+)', body)
+    }
+    assert decided.get("Arrive", 0) >= 2 and decided.get("Accept", 0) >= 1, decided
+    assert decided.get("AgentLogin", 0) >= 1 and "Annotate" not in decided, decided
+    assert 'hotline_routing_decision_seconds_bucket{kind="Arrive",le="1e-05"}' in body
     monkeypatch.setenv("HOTLINE_METRICS_TOKEN", "s3cret")
     scraper = {"Authorization": "Bearer s3cret"}
     assert client.get("/metrics", headers=scraper).status_code == 200
@@ -124,3 +132,47 @@ def test_the_grafana_dashboard_plots_only_series_the_server_exports(client):
         assert exprs, panel["title"]
         for name in re.findall(r"hotline_[a-z_]+", " ".join(exprs)):
             assert name in exported, f"{panel['title']}: {name} is not exported"
+
+
+def test_reports_filter_by_team_province_and_skill_of_the_live_config(client):
+    """a01 is put in a team, and general made Chongqing's regional queue, on the live config;
+    the report, the export and the directory follow it; unknown names are 422s."""
+    import dataclasses
+
+    from hotline.domain.regions import Region, RegionMap
+
+    service = client.app.state.service
+    cfg = service.router.config
+    agents = tuple(
+        dataclasses.replace(a, team="早班" if a.id == "a01" else "晚班") for a in cfg.agents
+    )
+    regions = RegionMap((
+        Region("cq", "重庆", frozenset({"Chongqing"}), (), {"english": "general"}),
+        Region("sc", "四川", frozenset({"Sichuan"}), (), {"general": "complaints"}),
+    ))  # fmt: skip
+    service.reconfigure(dataclasses.replace(cfg, agents=agents, regions=regions), "test")
+    take_one_call(client)
+    now = service.clock()
+    params = {"from": str(now - 3600), "to": str(now + 60), "grain": "hour"}
+
+    def answered(**extra: str) -> int:
+        r = client.get("/api/reports", params={**params, **extra}, headers=client.sup)
+        assert r.status_code == 200, r.text
+        return sum(p["total"]["answered"] for p in r.json()["periods"])
+
+    skill = next(q for q in cfg.queues if q.id == "general").skills[0].skill
+    assert answered(team="早班") == answered(province="重庆") == answered(skill=skill) == 1
+    assert answered(team="晚班") == answered(province="四川") == 0
+    assert answered(team="早班", province="四川") == 0
+    bad = client.get("/api/reports", params={**params, "team": "夜班"}, headers=client.sup)
+    assert bad.status_code == 422
+    assert "team" in str(bad.json()) and "早班" in str(bad.json())  # lists the known teams
+    export = client.get(
+        "/api/reports/export", params={**params, "format": "csv", "team": "晚班"},
+        headers=client.sup,
+    )  # fmt: skip
+    assert export.status_code == 200 and export.text.count("\r\n") >= 2
+    d = client.get("/api/ui/directory", headers=client.a01).json()
+    assert {a["team"] for a in d["agents"]} == {"早班", "晚班"}
+    assert [r["id"] for r in d["regions"]] == ["cq", "sc"]
+    assert any(q["id"] == "general" and skill in q["skills"] for q in d["queues"])

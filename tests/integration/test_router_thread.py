@@ -19,7 +19,7 @@ from hotline.bootstrap import init_center
 from hotline.config import load_demo_config
 from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
-from hotline.routing.errors import InvalidEvent
+from hotline.routing.errors import InvalidEvent, RoutingError
 from hotline.runtime import CenterService, Unavailable
 from hotline.store import Store
 
@@ -205,3 +205,22 @@ def test_the_api_never_commits_on_the_event_loop(db_url):
             assert r.status_code in (200, 201), r.text
         assert len(threads) >= 6
         assert set(threads) == {"hotline-router"}
+
+
+def test_routing_decisions_are_timed_per_kind_refusals_too_and_notes_not(store: Store):
+    """The `/metrics` decision histogram's source: one observation per router command, named
+    by the event applied; a broken observer is logged and never fails the command."""
+    init_center(store, load_demo_config(), demo_logins=False)
+    service = CenterService(store)
+    seen: list[tuple[str, float]] = []
+    service.observe_decisions(lambda kind, s: seen.append((kind, s)))
+    service.observe_decisions(lambda kind, s: 1 / 0)
+    service.apply(ev.AgentLogin("a01"))
+    service.apply(ev.ContactArrived("c1", "general"))
+    with pytest.raises(RoutingError):
+        service.apply(ev.AgentLogin("nobody"))  # refused: still a decision
+    service.annotate(EventRecord(service.clock(), "note.added", "c1", data={"text": "hi"}))
+    service.tick()
+    assert [k for k, _ in seen] == ["AgentLogin", "ContactArrived", "AgentLogin", "Tick"]
+    assert all(s >= 0 for _, s in seen)
+    service.close()

@@ -127,7 +127,11 @@ def config_from_dict(data: Any, source: str = "<api>") -> CenterConfig:
     queues = tuple(_queue(q, i, tz, source) for i, q in enumerate(model.queues))
     agents = tuple(
         AgentConfig(
-            id=a.id, name=a.name or a.id, skills=dict(a.skills), chat_capacity=a.chat_capacity
+            id=a.id,
+            name=a.name or a.id,
+            skills=dict(a.skills),
+            chat_capacity=a.chat_capacity,
+            team=a.team,
         )
         for a in model.agents
     )
@@ -178,6 +182,7 @@ def dump_config(config: CenterConfig) -> dict[str, Any]:
                 "name": a.name,
                 "skills": dict(a.skills),
                 "chat_capacity": a.chat_capacity,
+                "team": a.team,
             }
             for a in config.agents
         ],

@@ -35,7 +35,7 @@ Shape, with defaults; every key outside `center.name` and `queues[].id` may be o
         chat_distribution: spread        # spread (fair: least loaded first) | pack (fill
                                          # agents already chatting, keep others free for calls)
     agents:
-      - {id: a01, name: 王静, skills: {general: 8, english: 6}, chat_capacity: 3}
+      - {id: a01, name: 王静, skills: {general: 8, english: 6}, chat_capacity: 3, team: null}
     regions:                             # a multi-province center (see hotline.domain.regions)
       - id: sx                           # explicit region ids the IVR may send
         name: 山西
@@ -208,6 +208,7 @@ class AgentSection(_Section):
     name: Text | None = None
     skills: dict[Skill, Level] = Field(default_factory=dict)
     chat_capacity: Count = 3
+    team: Text | None = None
 
 
 def _url(value: str) -> str:
@@ -276,6 +277,7 @@ class AlertSection(_Section):
         "waiting_above",
         "agent_not_ready_over",
         "callback_overdue",
+        "order_at_risk",
     ]
     threshold: Annotated[float, Field(ge=0)]
     for_s: Seconds = 0.0

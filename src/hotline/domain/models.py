@@ -85,6 +85,7 @@ class AgentConfig:
     name: str
     skills: Mapping[str, int] = field(default_factory=dict)
     chat_capacity: int = 3
+    team: str | None = None  # the agent's team (班组): reports filter by it
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,8 @@ from hotline.store import Rejected, Store, value_limits
 
 log = logging.getLogger(__name__)
 Subscriber = Callable[[list[EventRecord]], None]
+#: told (what was decided, seconds) after each router command (see `observe_decisions`)
+DecisionObserver = Callable[[str, float], None]
 
 
 class Unavailable(Exception):
@@ -90,6 +92,7 @@ class CenterService:
         self.stats = Stats()
         self._lock = threading.RLock()  # the router's memory; never held across I/O
         self._subscribers: list[Subscriber] = []
+        self._deciders: list[DecisionObserver] = []
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._held: Command | None = None  # taken off the queue, runs in the next batch
         self._limits = value_limits()
@@ -158,6 +161,11 @@ class CenterService:
     def next_deadline(self) -> float | None:
         with self._lock:
             return self.router.next_deadline()
+
+    def observe_decisions(self, fn: DecisionObserver) -> None:
+        """`fn(kind, seconds)` after each router command (`Apply` named by its event): the
+        router's own work, without the commit or the wait in line (`/metrics` histogram)."""
+        self._deciders.append(fn)
 
     def subscribe(self, fn: Subscriber) -> Callable[[], None]:
         """Receive every stored batch of facts (on the router thread); returns unsubscribe."""
@@ -268,13 +276,26 @@ class CenterService:
         try:
             if isinstance(cmd, Apply):
                 check_event(cmd.event, self._limits)
-            facts, value = cmd.run(router, self.clock())
+            t = time.perf_counter()
+            try:
+                facts, value = cmd.run(router, self.clock())
+            finally:  # refusals are decisions too; notes (Annotate) decide nothing
+                if self._deciders and cmd.mutates:
+                    self._decided(cmd, time.perf_counter() - t)
             return _Plan(cmd, list(facts), value)
         except RoutingError as exc:  # refused; the deadlines that fell due are still facts
             return _Plan(cmd, list(getattr(exc, "outputs", [])), error=exc)
         except Exception as exc:  # a bug: answer it, keep serving (reconcile repairs)
             log.exception("command %r failed", cmd)
             return _Plan(cmd, [], error=exc)
+
+    def _decided(self, cmd: Command, seconds: float) -> None:
+        kind = type(cmd.event if isinstance(cmd, Apply) else cmd).__name__
+        for fn in self._deciders:
+            try:
+                fn(kind, seconds)
+            except Exception:  # a metrics hook must never fail a routing command
+                log.exception("decision observer failed")
 
     def _narrow(self, router: Router, plans: list[_Plan], ended: dict) -> None:
         """The batch's values were refused: commit command by command, so one bad value

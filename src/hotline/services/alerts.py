@@ -2,8 +2,10 @@
 
 The server calls `evaluate()` after each catch-up of the report aggregates, so rate rules
 (SL, abandon) read the same numbers as the wallboard; live rules (waiting, not-ready,
-callbacks) read the live projections. Fired alerts are stored with their history and sent
-through the notifier; open ones are reloaded on start, so a restart does not refire them.
+callbacks) read the live projections; work orders at risk read the orders' SLA clocks
+against the stored work-order configuration (the same `sla()` as `/api/tickets/at-risk`).
+Fired alerts are stored with their history and sent through the notifier; open ones are
+reloaded on start, so a restart does not refire them.
 """
 
 from __future__ import annotations
@@ -21,9 +23,15 @@ from hotline.services.reports import Reports
 from hotline.store import Store
 from hotline.store.aggregates_query import Filters
 from hotline.store.alerts import AlertRecord, AlertStore
+from hotline.store.tickets import OrderFilter, TicketStore
+from hotline.tickets.config import TicketsConfig, default_body, parse_config
+from hotline.tickets.escalation import sla
+from hotline.tickets.states import OrderState
 
 Values = dict[str, float | None]
 _WAITING = (ContactStatus.QUEUED, ContactStatus.OFFERED)
+#: an order in these states waits on nobody's SLA (resolved: the customer's confirmation)
+_SETTLED = (OrderState.RESOLVED, OrderState.CONFIRMED, OrderState.CLOSED)
 
 
 def rules_from(docs: Iterable[Mapping[str, Any]]) -> list[AlertRule]:
@@ -48,6 +56,8 @@ class Alerts:
         self._notifier = notifier
         self._queues = queues
         self._book = AlertBook((a.rule_id, a.subject) for a in self.store.open_alerts())
+        self._orders = TicketStore(store.engine)
+        self._orders_config: tuple[int, TicketsConfig] | None = None
 
     def evaluate(self, now: float, rules: Iterable[AlertRule]) -> list[AlertRecord]:
         """Measure every rule, store and send what fires, close what cleared; the new alerts."""
@@ -113,4 +123,33 @@ class Alerts:
                 if c.channel == Channel.CALLBACK and c.due_at is not None and c.due_at < now
                 and c.status in (ContactStatus.SCHEDULED, ContactStatus.QUEUED)
             }  # fmt: skip
+        if rule.kind == "order_at_risk":
+            return self._orders_at_risk(now)
         raise ValueError(f"unknown alert kind {rule.kind!r}")
+
+    def _orders_at_risk(self, now: float) -> Values:
+        """Open order id → the largest share of a running SLA budget it has used.
+
+        Every open order is a subject, so one that is resolved (its clocks stop) or dropped
+        from the list clears its alert; the rule's threshold says how near is "at risk"."""
+        cfg = self._tickets_config()
+        out: Values = {}
+        for order in self._orders.orders(OrderFilter(open_only=True, limit=None)):
+            if order.state in _SETTLED:
+                continue
+            status = sla(order, cfg, now)
+            if status is None:  # a category no longer configured has no promise to keep
+                continue
+            running = [c for c in (status.first_action, status.resolution) if c.done_at is None]
+            if running:
+                out[order.id] = max(c.fraction for c in running)
+        return out
+
+    def _tickets_config(self) -> TicketsConfig:
+        """The stored work-order configuration, re-parsed only when its version changes."""
+        latest = self._orders.latest_config()
+        version = latest[0] if latest else 0
+        if self._orders_config is None or self._orders_config[0] != version:
+            body = latest[1] if latest else default_body()
+            self._orders_config = (version, parse_config(body))
+        return self._orders_config[1]

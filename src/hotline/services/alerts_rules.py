@@ -1,9 +1,9 @@
 """Alert rules as data and the pure state machine that fires, dedupes and clears them.
 
-A rule watches one measure per subject (a queue, an agent, a callback): each evaluation
-passes the measured values in; a subject that breaches the rule continuously for `for_s`
-fires ONE alert, which stays open — acknowledged or not — while the breach lasts, and is
-cleared when the measure is back within the rule. Only after it cleared can the same rule
+A rule watches one measure per subject (a queue, an agent, a callback, a work order): each
+evaluation passes the measured values in; a subject that breaches the rule continuously for
+`for_s` fires ONE alert, which stays open — acknowledged or not — while the breach lasts, and
+is cleared when the measure is back within the rule. Only after it cleared can the same rule
 fire again for that subject. No clock, no I/O: `now` and the values come in as arguments.
 """
 
@@ -19,6 +19,7 @@ KINDS: dict[str, tuple[str, bool]] = {
     "waiting_above": ("contacts waiting now per queue", True),
     "agent_not_ready_over": ("seconds an agent has been not-ready", True),
     "callback_overdue": ("seconds a scheduled callback is past its due time", True),
+    "order_at_risk": ("share of a work order's SLA budget used (0..1, > 1 = overdue)", True),
 }
 
 

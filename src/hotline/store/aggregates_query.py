@@ -2,8 +2,10 @@
 
 A range [start, end) is split into its whole 15-minute buckets, read from the cube, and its
 unaligned edges (the default "last 24 h" ends at now), read from the contact facts and the
-agent spans that cross them. Thresholds no cube is kept for, and the agent filter, are summed
-from the contact facts over the whole range: slower, still exact, still SQL. Every read runs
+agent spans that cross them. Thresholds no cube is kept for, and the agent filters, are summed
+from the contact facts over the whole range: slower, still exact, still SQL. A set of queues
+(a province's or a skill's, resolved from the center config by `hotline.services.reports`)
+still reads the cube; a set of agents (a team's) reads the facts, like one agent. Every read runs
 in one repeatable-read transaction, so a catch-up batch committing meanwhile is not half seen.
 """
 
@@ -52,12 +54,23 @@ Cells = dict[tuple[str, str], Sums]
 @dataclass(frozen=True, slots=True)
 class Filters:
     """What to count: `queue`/`channel` as `compute_kpis`; `agent` = contacts first answered
-    by that agent, and that agent's occupancy."""
+    by that agent, and that agent's occupancy. `queues` / `agents` narrow further to a set
+    (every given filter must hold): the total and the per-queue rows then cover only those
+    queues, contacts answered by those agents and those agents' occupancy."""
 
     queue: str | None = None
     channel: str | None = None
     agent: str | None = None
     options: KpiOptions = KpiOptions()  # noqa: RUF009 - frozen, so one shared default is safe
+    queues: frozenset[str] | None = None
+    agents: frozenset[str] | None = None
+
+    def agent_set(self) -> frozenset[str] | None:
+        """The agents counted (None: everyone), `agent` and `agents` combined."""
+        if self.agent is None:
+            return self.agents
+        one = frozenset({self.agent})
+        return one if self.agents is None else one & self.agents
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,26 +128,37 @@ class ReportReader:
 
     def _period(self, conn: Connection, start: float, end: float, f: Filters) -> Period:
         cells = self._cells(conn, start, end, f)
-        occupancy = self._occupancy(conn, start, end, f.agent)
+        occupancy = self._occupancy(conn, start, end, f.agent_set())
         by_queue: dict[str, list[tuple[str, Sums]]] = defaultdict(list)
         for (queue, channel), sums in cells.items():
             by_queue[queue].append((channel, sums))
+        # a queue set narrows the total and the rows, not the center line; like one queue it
+        # shows no occupancy (agents' states carry no queue)
+        within = f.queues
 
-        def scope_sums(queue: str | None, channel: str | None) -> Sums:
+        def scope_sums(queue: str | None, channel: str | None, narrow: bool) -> Sums:
             groups = by_queue.items() if queue is None else [(queue, by_queue.get(queue, []))]
+            if narrow and within is not None:
+                groups = [(q, c) for q, c in groups if q in within]
             parts = [(ch or None, s) for _, cells_ in groups for ch, s in cells_]
             return scoped(parts, channel)
 
-        def make(queue: str | None, channel: str | None, occ: tuple[float, float] | None) -> Kpis:
+        def make(
+            queue: str | None,
+            channel: str | None,
+            occ: tuple[float, float] | None,
+            narrow: bool = True,
+        ) -> Kpis:
             scope = Scope(start, end, queue, channel, f.options, occ)
-            return kpis_from_sums(scope_sums(queue, channel), scope)
+            return kpis_from_sums(scope_sums(queue, channel, narrow), scope)
 
         queues = {
             q: make(q, f.channel, None)
             for q in sorted(q for q, parts in by_queue.items() if q and _has_contacts(parts))
+            if within is None or q in within
         }
-        center = make(None, None, occupancy)
-        whole = make(f.queue, f.channel, occupancy)
+        center = make(None, None, occupancy, narrow=False)
+        whole = make(f.queue, f.channel, occupancy if within is None else None)
         if f.queue is not None:
             queues = {q: k for q, k in queues.items() if q == f.queue}
         return Period(start, end, whole, center, queues)
@@ -147,7 +171,7 @@ class ReportReader:
 
     def _cells(self, conn: Connection, start: float, end: float, f: Filters) -> Cells:
         """Sums per (queue, channel) of the contacts created in [start, end)."""
-        if f.agent is not None or profile_key(f.options) not in self._built:
+        if f.agent_set() is not None or profile_key(f.options) not in self._built:
             return _fact_cells(conn, [(start, end)], f)
         days, rest = self._split(start, end)
         cells: Cells = {}
@@ -181,10 +205,10 @@ class ReportReader:
         return cells
 
     def _occupancy(
-        self, conn: Connection, start: float, end: float, agent: str | None
+        self, conn: Connection, start: float, end: float, agents: frozenset[str] | None
     ) -> tuple[float, float]:
-        """(occupied, staffed) seconds of all agents (or one) inside [start, end)."""
-        days, rest = self._split(start, end) if agent is None else ([], [(start, end)])
+        """(occupied, staffed) seconds of all agents (or these) inside [start, end)."""
+        days, rest = self._split(start, end) if agents is None else ([], [(start, end)])
         occupied = staffed = 0.0
         if days:
             c = CENTER_DAYS.c
@@ -194,11 +218,11 @@ class ReportReader:
             o, s = conn.execute(stmt).one()
             occupied, staffed = float(o or 0.0), float(s or 0.0)
         for a, b in rest:
-            o, s = _closed_occupancy(conn, a, b, agent)
+            o, s = _closed_occupancy(conn, a, b, agents)
             occupied, staffed = occupied + o, staffed + s
         edges_stmt = select(EDGES)
-        if agent is not None:
-            edges_stmt = edges_stmt.where(EDGES.c.agent_id == agent)
+        if agents is not None:
+            edges_stmt = edges_stmt.where(EDGES.c.agent_id.in_(sorted(agents)))
         edges = [AgentEdges(**r) for r in conn.execute(edges_stmt).mappings()]
         o, s = edge_occupancy(edges, start, end)
         return occupied + o, staffed + s
@@ -217,8 +241,9 @@ def _has_contacts(parts: list[tuple[str, Sums]]) -> bool:
 def _fact_cells(conn: Connection, ranges: list[tuple[float, float]], f: Filters) -> Cells:
     c = FACTS.c
     where = or_(*[and_(c.created_at >= a, c.created_at < b) for a, b in ranges])
-    if f.agent is not None:
-        where = and_(where, c.agent_id == f.agent)
+    agents = f.agent_set()
+    if agents is not None:
+        where = and_(where, c.agent_id.in_(sorted(agents)))
     stmt = (
         select(c.queue, c.channel, *[e.label(n) for n, e in fact_sums(f.options).items()])
         .where(where)
@@ -228,7 +253,7 @@ def _fact_cells(conn: Connection, ranges: list[tuple[float, float]], f: Filters)
 
 
 def _closed_occupancy(
-    conn: Connection, start: float, end: float, agent: str | None
+    conn: Connection, start: float, end: float, agents: frozenset[str] | None
 ) -> tuple[float, float]:
     """(occupied, staffed) seconds of closed spans inside [start, end): buckets, then edges."""
     occupied = staffed = 0.0
@@ -238,15 +263,15 @@ def _closed_occupancy(
         stmt = select(func.sum(a.occupied_s), func.sum(a.staffed_s)).where(
             a.bucket >= lo, a.bucket < hi
         )
-        if agent is not None:
-            stmt = stmt.where(a.agent_id == agent)
+        if agents is not None:
+            stmt = stmt.where(a.agent_id.in_(sorted(agents)))
         o, s = conn.execute(stmt).one()
         occupied, staffed = float(o or 0.0), float(s or 0.0)
     for e0, e1 in edge_ranges(start, end):
         s_ = SPANS.c
         stmt2 = select(s_.state, s_.start, s_.end).where(s_.end > e0, s_.start < e1)
-        if agent is not None:
-            stmt2 = stmt2.where(s_.agent_id == agent)
+        if agents is not None:
+            stmt2 = stmt2.where(s_.agent_id.in_(sorted(agents)))
         for state, s0, s1 in conn.execute(stmt2):
             o, s = occupancy_of(state, overlap(s0, s1, e0, e1))
             occupied, staffed = occupied + o, staffed + s

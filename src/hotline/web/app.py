@@ -51,7 +51,7 @@ from hotline.web.routes import (
 from hotline.web.routes.chat import install as install_channels
 from hotline.web.routes.federation import install as install_federation
 from hotline.web.routes.federation_orders import router as peer_orders
-from hotline.web.routes.metrics import watch_db_writes
+from hotline.web.routes.metrics import watch_db_writes, watch_decisions
 from hotline.web.routes.reports import install as install_reports
 from hotline.web.routes.tickets_common import tickets_loop
 from hotline.web.sessions import Sessions
@@ -97,6 +97,7 @@ def create_app(
         app.state.service, app.state.broadcaster = service, broadcaster
         app.state.sessions = Sessions(store, service.clock, settings.session_cache_s)
         watch_db_writes(app, store.engine)  # hotline_db_write_seconds from the first append
+        watch_decisions(app, service)  # hotline_routing_decision_seconds from the first one
         tasks = [
             asyncio.create_task(_reconcile_loop(service, settings.reconcile_every_s)),
             # SLA escalation, closed loop, intent model, outbox retries

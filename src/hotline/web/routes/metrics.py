@@ -4,7 +4,10 @@ Protected: a supervisor/admin login, or `Authorization: Bearer <HOTLINE_METRICS_
 a scraper. Each app has its own registry (tests run several apps in one process).
 Series: hotline_contacts_waiting{queue}, hotline_agents{state}, hotline_events_total (rate()
 of it is events/s), hotline_api_request_seconds{method,route}, hotline_websocket_clients,
-hotline_db_write_seconds (event appends, timed on the engine, not in the write path).
+hotline_db_write_seconds (event appends, timed on the engine, not in the write path),
+hotline_routing_decision_seconds{kind} (the router thread's work per command: `kind` is the
+event applied, e.g. ContactArrived, or Tick for deadlines; sub-millisecond buckets, since a
+decision is in memory and the commit is the DB histogram's).
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from hotline.web.security import token_hash
 
 router = APIRouter(tags=["metrics"])
 TOKEN_ENV = "HOTLINE_METRICS_TOKEN"
+#: 10 µs … 0.25 s: the default buckets start at 5 ms, above almost every routing decision
+DECISION_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025,
+                    0.05, 0.1, 0.25, float("inf"))  # fmt: skip
 
 
 class _Live:
@@ -71,6 +77,13 @@ def install(app: FastAPI) -> None:
     app.state.metrics_db_write = Histogram(
         "hotline_db_write_seconds", "event append latency", registry=registry
     )
+    app.state.metrics_decisions = Histogram(
+        "hotline_routing_decision_seconds",
+        "routing decision latency (router thread, per command)",
+        ["kind"],
+        buckets=DECISION_BUCKETS,
+        registry=registry,
+    )
     app.state.metrics_registry = registry
 
     @app.middleware("http")
@@ -93,6 +106,15 @@ def watch_db_writes(app: FastAPI, engine: Any) -> None:
         return
     observe_event_writes(engine, app.state.metrics_db_write.observe)
     app.state.metrics_watching = engine
+
+
+def watch_decisions(app: FastAPI, service: Any) -> None:
+    """Observe `service`'s routing decisions into `hotline_routing_decision_seconds`."""
+    if getattr(app.state, "metrics_deciding", None) is service:
+        return
+    histogram = app.state.metrics_decisions
+    service.observe_decisions(lambda kind, s: histogram.labels(kind).observe(s))
+    app.state.metrics_deciding = service
 
 
 def _check(request: Request) -> None:
@@ -119,5 +141,6 @@ def metrics(request: Request) -> Response:
     service = getattr(request.app.state, "service", None)
     if service is not None:
         watch_db_writes(request.app, service.store.engine)
+        watch_decisions(request.app, service)
     body = generate_latest(request.app.state.metrics_registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

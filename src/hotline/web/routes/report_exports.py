@@ -118,6 +118,9 @@ def export(
     queue: str | None = None,
     channel: str | None = None,
     agent: str | None = None,
+    team: str | None = None,
+    province: str | None = None,
+    skill: str | None = None,
     by_queue: bool = False,
     sl_threshold_s: float = Query(default=20.0, gt=0, le=3600),
     short_abandon_s: float = Query(default=5.0, ge=0, le=600),
@@ -128,7 +131,8 @@ def export(
         raise _invalid("format", f"must be one of {sorted(FORMATS)}", fmt)
     data = report(
         service, user, reports, start=start, end=end, grain=grain, queue=queue,
-        channel=channel, agent=agent, sl_threshold_s=sl_threshold_s,
+        channel=channel, agent=agent, team=team, province=province, skill=skill,
+        sl_threshold_s=sl_threshold_s,
         short_abandon_s=short_abandon_s, sl_formula=sl_formula,
     )  # fmt: skip
     t = i18n.translator(i18n.normalise(request.cookies.get(i18n.LANG_COOKIE)))

@@ -4,9 +4,11 @@ The aggregates are folded, the alerts evaluated and the scheduled reports produc
 background jobs (`hotline.services.jobs`, run outside the server by `hotline jobs`); this API
 reads what they stored, and a report request folds what came in since their last round.
 
-`GET /api/reports` gives KPIs for any range by grain (15min … month) with queue, channel and
-agent filters, each period with its queues' rows; the definitions printed with them name the
-SL variant and thresholds as the CLI does.
+`GET /api/reports` gives KPIs for any range by grain (15min … month) with queue, channel,
+agent, team, province and skill filters (the last three resolved from the live center config
+by `scope_filters`; an unknown one is a 422 listing the known ones), each period with its
+queues' rows; the definitions printed with them name the SL variant and thresholds as the
+CLI does.
 """
 
 from __future__ import annotations
@@ -33,9 +35,8 @@ from hotline.notify import notifier_from_env
 from hotline.runtime import CenterService
 from hotline.services.alerts import Alerts
 from hotline.services.jobs import DEFAULT_SCHEDULES
-from hotline.services.reports import Reports
+from hotline.services.reports import Reports, ScopeError, scope_filters
 from hotline.services.reports_jobs import ScheduledReports
-from hotline.store.aggregates_query import Filters
 from hotline.web.deps import Service, Supervisor
 from hotline.web.schemas import RowId
 
@@ -126,6 +127,9 @@ def report(
     queue: str | None = None,
     channel: str | None = None,
     agent: str | None = None,
+    team: str | None = Query(default=None, description="agents[].team of the center file"),
+    province: str | None = Query(default=None, description="queues[].province"),
+    skill: str | None = Query(default=None, description="queues requiring this skill"),
     sl_threshold_s: float = Query(default=20.0, gt=0, le=3600),
     short_abandon_s: float = Query(default=5.0, ge=0, le=600),
     sl_formula: str | None = None,
@@ -151,8 +155,17 @@ def report(
         short_abandon_s=short_abandon_s,
         **({"sl_formula": sl_formula} if sl_formula else {}),
     )
+    config = service.read(lambda r: r.config)
+    try:
+        filters = scope_filters(
+            config, queue=queue, channel=channel, agent=agent, team=team, province=province,
+            skill=skill, options=opts,
+        )  # type: ignore[arg-type]  # fmt: skip
+    except ScopeError as exc:
+        given = {"team": team, "province": province, "skill": skill}
+        raise _invalid(exc.field, str(exc), given[exc.field]) from None
     t0, t1 = clip_to_now(bounds["from"], bounds["to"], service.clock())
-    periods = reports.fresh().series(t0, t1, grain, Filters(queue, channel, agent, opts), tz)
+    periods = reports.fresh().series(t0, t1, grain, filters, tz)
     return {
         "from": t0,
         "to": t1,

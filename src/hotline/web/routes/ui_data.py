@@ -6,7 +6,8 @@ audited `POST /api/contacts/{id}/reveal`).
 
 * `GET /api/ui/desk` - the agent desktop: my state, my offer (with its deadline), my contacts,
   callback tasks I could be given, handled today.
-* `GET /api/ui/directory` - queue and agent names, for transfers and labels.
+* `GET /api/ui/directory` - queue and agent names (with skills, teams, regions), for
+  transfers, labels and the report filters.
 * `GET /api/ui/contacts/{id}/card` - the contact card: customer history, repeat-caller flag,
   the customer's open work orders and the categories a new order may take.
 * `GET /api/ui/wallboard/live` - queues, agents and waiting contacts now (router only, cheap).
@@ -118,10 +119,22 @@ async def directory(service: Service, _user: AgentUser) -> dict[str, Any]:
     def read(r: Router) -> dict[str, Any]:
         states = {a.id: a.state.value for a in r.agents()}
         return {
-            "queues": [{"id": q.id, "name": q.name} for q in r.config.queues],
+            "queues": [
+                {
+                    "id": q.id,
+                    "name": q.name,
+                    "skills": [req.skill for req in q.skills],
+                }
+                for q in r.config.queues
+            ],
             "agents": [
-                {"id": a.id, "name": a.name, "state": states.get(a.id, "offline")}
+                {"id": a.id, "name": a.name, "state": states.get(a.id, "offline"), "team": a.team}
                 for a in r.config.agents
+            ],
+            "regions": [  # the report's province filter: those that have queues of their own
+                {"id": g.id, "name": g.name, "provinces": sorted(g.provinces)}
+                for g in r.config.regions.regions
+                if g.queues
             ],
         }
 

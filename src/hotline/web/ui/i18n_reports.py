@@ -24,6 +24,9 @@ REPORTS: dict[str, tuple[str, str]] = {
     "rp.queue": ("队列", "Queue"),
     "rp.channel": ("渠道", "Channel"),
     "rp.agent": ("坐席", "Agent"),
+    "rp.team": ("班组", "Team"),
+    "rp.province": ("省份（区域）", "Province (region)"),
+    "rp.skill": ("技能", "Skill"),
     "rp.all": ("全部", "All"),
     "rp.by_queue": ("按队列分行", "Rows per queue"),
     "rp.run": ("查询", "Run"),
@@ -95,6 +98,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "al.kind.waiting_above": ("排队人数超过", "Waiting above"),
     "al.kind.agent_not_ready_over": ("坐席未就绪超时", "Agent not ready longer than"),
     "al.kind.callback_overdue": ("回拨任务超时", "Callback overdue by"),
+    "al.kind.order_at_risk": ("工单临近超时（时限已用）", "Work order at SLA risk (budget used)"),
     "al.text.service_level_below": (
         "{s}：服务水平 {v}，低于 {t}",
         "{s}: service level {v}, below {t}",
@@ -103,6 +107,10 @@ REPORTS: dict[str, tuple[str, str]] = {
     "al.text.waiting_above": ("{s}：排队 {v} 人，超过 {t}", "{s}: {v} waiting, above {t}"),
     "al.text.agent_not_ready_over": ("{s}：未就绪 {v}，超过 {t}", "{s}: not ready {v}, over {t}"),
     "al.text.callback_overdue": ("回拨 {s}：超时 {v}", "Callback {s}: overdue {v}"),
+    "al.text.order_at_risk": (
+        "工单 {s}：时限已用 {v}，超过 {t}",
+        "Work order {s}: {v} of its SLA budget used, over {t}",
+    ),
     # -- validation reasons by pydantic error type (Hotline.fieldErrors) ------------------
     "v.sep": ("：", ": "),
     "v.missing": ("必填", "is required"),

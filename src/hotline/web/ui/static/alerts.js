@@ -46,7 +46,7 @@ function alertsPage() {
     perQueue() { return this.form && (this.isRate() || this.form.kind === "waiting_above"); },
     thresholdLabel() {
       if (!this.form) return "";
-      if (this.isRate()) return T("al.f.threshold_pct");
+      if (Hotline.SHARE_KINDS.has(this.form.kind)) return T("al.f.threshold_pct");
       return T(this.form.kind === "waiting_above" ? "al.f.threshold_n" : "al.f.threshold_s");
     },
     shownThreshold(kind, v) { return Hotline.RATE_KINDS.has(kind) ? Hotline.pct(v) : Hotline.alertValue(kind, v); },
@@ -58,13 +58,14 @@ function alertsPage() {
     startEdit(r) {
       this.errs = {};
       this.editing = true;
-      const threshold = Hotline.RATE_KINDS.has(r.kind) ? Math.round(r.threshold * 10000) / 100 : r.threshold;
+      const threshold = Hotline.SHARE_KINDS.has(r.kind) ? Math.round(r.threshold * 10000) / 100 : r.threshold;
       this.form = { ...r, queue: r.queue || "", threshold };
     },
     body() {
       const f = this.form;
       const rate = Hotline.RATE_KINDS.has(f.kind);
-      const threshold = rate && typeof f.threshold === "number" ? Math.round(f.threshold * 100) / 10000 : f.threshold;
+      const share = Hotline.SHARE_KINDS.has(f.kind);
+      const threshold = share && typeof f.threshold === "number" ? Math.round(f.threshold * 100) / 10000 : f.threshold;
       const out = { id: f.id, kind: f.kind, threshold, for_s: f.for_s, notify: f.notify };
       if (rate) out.window_s = f.window_s;
       if (this.perQueue() && f.queue) out.queue = f.queue;

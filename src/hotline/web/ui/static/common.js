@@ -183,10 +183,12 @@
   }
 
   const RATE_KINDS = new Set(["service_level_below", "abandon_rate_above"]);
+  /** Kinds whose threshold is a share (0.8), shown and typed as a percentage (80). */
+  const SHARE_KINDS = new Set([...RATE_KINDS, "order_at_risk"]);
   /** An alert rule's measure as people read it: 0.8 -> "80%", 300 s -> "05:00", 7 -> "7". */
   function alertValue(kind, v) {
     if (v === null || v === undefined) return "—";
-    if (RATE_KINDS.has(kind)) return pct(v);
+    if (SHARE_KINDS.has(kind)) return pct(v);
     if (kind === "waiting_above") return String(Math.round(v));
     return dur(v);
   }
@@ -265,5 +267,5 @@
   ["pointerdown", "keydown"].forEach((t) => window.addEventListener(t, () => ringer.unlock(), { once: true }));
 
   window.T = T;
-  window.Hotline = { T, api, ApiError, stream, debounce, dur, pct, secs, clock, stamp, label, toast, fieldErrors, reason, alertText, alertValue, RATE_KINDS, switchLang, logout, ringer, cfg };
+  window.Hotline = { T, api, ApiError, stream, debounce, dur, pct, secs, clock, stamp, label, toast, fieldErrors, reason, alertText, alertValue, RATE_KINDS, SHARE_KINDS, switchLang, logout, ringer, cfg };
 })();

@@ -1,5 +1,5 @@
 /* Supervisor reports page (Alpine.js component): a day, week or month around a date, at a
- * grain, filtered by queue / channel / agent, read from GET /api/reports (the stored
+ * grain, filtered by queue / channel / agent / team / province / skill, read from GET /api/reports (the stored
  * aggregates) and shown as a Chart.js chart and a table. The downloads are links to
  * /api/reports/export with the same query, so the file holds exactly what the page shows.
  * Dates are the center's calendar days: the API reads `2026-12-03` in the center's zone. */
@@ -49,8 +49,11 @@ function reportsPage() {
     queue: "",
     channel: "",
     agent: "",
+    team: "",
+    province: "",
+    skill: "",
     byQueue: false,
-    dir: { queues: [], agents: [] },
+    dir: { queues: [], agents: [], regions: [] },
     data: null,
     error: "",
     shown: "", // the query of `data` (the downloads use it)
@@ -69,6 +72,7 @@ function reportsPage() {
       if (this.queue) q.set("queue", this.queue);
       if (this.channel) q.set("channel", this.channel);
       if (this.agent) q.set("agent", this.agent);
+      for (const k of ["team", "province", "skill"]) if (this[k]) q.set(k, this[k]);
       return q;
     },
     exportUrl(format) {
@@ -86,6 +90,13 @@ function reportsPage() {
         this.data = null;
         this.error = Hotline.reason ? Hotline.reason(e) : e.message;
       }
+    },
+    /** [value, label] of the teams, regions (province filter) and skills the config defines. */
+    choices(kind) {
+      if (kind === "province") return (this.dir.regions || []).map((r) => [r.id, r.name]);
+      const values = kind === "team" ? this.dir.agents.map((a) => [a.team])
+        : this.dir.queues.map((q) => q.skills || []);
+      return [...new Set(values.flat().filter(Boolean))].sort().map((v) => [v, v]);
     },
     queueName(id) {
       const q = this.dir.queues.find((x) => x.id === id);
