@@ -184,3 +184,14 @@ def test_one_caller_more_or_less_is_within_tolerance_and_two_are_not():
     [ok] = [c for c in compare({ALL: one}, runs) if c.metric == "abandon_rate"]
     [out] = [c for c in compare({ALL: two}, runs) if c.metric == "abandon_rate"]
     assert ok.ok and not out.ok
+
+
+def test_a_queue_with_few_callers_on_both_sides_is_shown_but_not_judged():
+    from hotline.sim.twin import Check
+
+    two = Check("complaints", "abandon_rate", 1.0, 0.0, 0.5, 2, 2)  # 2 of 2 vs 0 of 2
+    assert not two.judged and two.ok
+    lost = Check("complaints", "abandon_rate", None, 0.0, 0.5, 0, 12)  # the server lost them
+    assert lost.judged and not lost.ok
+    enough = Check("general", "abandon_rate", 0.5, 0.0, 0.1, 6, 6)
+    assert enough.judged and not enough.ok

@@ -222,6 +222,8 @@ def check_table(result: TwinCheck) -> Table:
     start: "@09:15"): live, twin, difference, tolerance, verdict."""
     from rich.table import Table
 
+    from hotline.sim.twin import MIN_CONTACTS
+
     sc = result.scenario
     w = result.window
     surge = f", arrivals ×{result.surge:g} in its second part" if result.surge else ""
@@ -229,7 +231,8 @@ def check_table(result: TwinCheck) -> Table:
         title=f"twin check {sc.name}: {(w.end - w.start) / 60:.0f} min of scenario at "
         f"×{result.speed:g}, {len(w.agents)} agents{surge}",
         caption="tolerance: 95 % prediction interval of twin runs differing only in ring "
-        "delays, floor 3 points / 3 s (± in points for percentages); "
+        "delays, floor 3 points / 3 s / one caller (± in points for percentages); "
+        f"few = under {MIN_CONTACTS} callers on both sides, shown, not judged; "
         f"@HH:MM = the {result.interval_s / 60:g}-min interval from then, whole center",
     )
     for col in ("scope", "KPI", "offered live/twin", "live", "twin", "diff", "tolerance", ""):
@@ -261,7 +264,7 @@ def _row(c: Check, scope: str) -> tuple[str, ...]:
         _fmt(c.metric, c.twin),
         diff,
         tol,
-        "ok" if c.ok else "[red]OUT[/red]",
+        "few" if not c.judged else "ok" if c.ok else "[red]OUT[/red]",
     )
 
 
