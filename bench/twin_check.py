@@ -42,6 +42,7 @@ def main() -> None:
     p.add_argument("--speed", type=float, default=10.0)
     p.add_argument("--minutes", type=float, default=None)
     p.add_argument("--start", default="09:00")
+    p.add_argument("--day", type=int, default=1, help="scenario day (95598's typhoon: 2)")
     p.add_argument("--bots", type=int, default=None)
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--interval", type=float, default=15.0, help="minutes")
@@ -51,7 +52,7 @@ def main() -> None:
     minutes = args.minutes or (2.0 if args.quick else 6.0)
     sc = load_scenario(args.scenario)
     r = run_check(
-        sc, speed=args.speed, minutes=minutes, start_clock=args.start, bots=args.bots,
+        sc, speed=args.speed, minutes=minutes, start_clock=args.start, day=args.day, bots=args.bots,
         runs=args.runs, interval_min=args.interval, surge=args.surge, surge_at=args.surge_at,
         log=console.print,
     )  # fmt: skip

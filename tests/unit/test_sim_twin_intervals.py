@@ -195,3 +195,18 @@ def test_a_queue_with_few_callers_on_both_sides_is_shown_but_not_judged():
     assert lost.judged and not lost.ok
     enough = Check("general", "abandon_rate", 0.5, 0.0, 0.1, 6, 6)
     assert enough.judged and not enough.ok
+
+
+def test_a_later_day_is_played_from_its_own_midnight_with_its_own_surge():
+    """95598's typhoon is day 2, 13:00-17:00: --day 2 --start 13:00 plays it as written."""
+    typhoon = load_scenario(Path(__file__).parents[2] / "scenarios" / "95598.yaml")
+    w = check_window(typhoon, "12:30", 3600, None, day=2)
+    assert w.start == typhoon.day_start(1) + 12.5 * 3600
+    [run] = twin_runs(typhoon, w, None, 1, interval_s=1800)
+    calm, landfall = run.intervals["12:30"], run.intervals["13:00"]
+    assert landfall.offered > 1.6 * calm.offered  # outage calls ×3, the rest ×1.5
+
+
+def test_twin_check_refuses_a_day_the_scenario_does_not_have():
+    result = CliRunner().invoke(app, ["twin-check", str(PATH), "--day", "2"])
+    assert result.exit_code == 2 and "--day" in result.output

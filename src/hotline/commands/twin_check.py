@@ -139,6 +139,7 @@ def run_check(
     speed: float = 20.0,
     minutes: float = 3.0,
     start_clock: str | None = "09:00",
+    day: int = 1,
     bots: int | None = None,
     seed: int | None = None,
     runs: int = 20,
@@ -168,7 +169,7 @@ def run_check(
     )
     from hotline.store import open_store
 
-    window = check_window(scenario, start_clock, minutes * 60.0 * speed, bots)
+    window = check_window(scenario, start_clock, minutes * 60.0 * speed, bots, day)
     if surge is not None:
         scenario = with_surge(scenario, window, surge, surge_at)
     step = interval_min * 60.0 if interval_min else scenario.interval_s
@@ -189,7 +190,7 @@ def run_check(
             with live_server(db_url, Path(tmp) / "server.log") as base:
                 opts = DriveOptions(
                     url=base, speed=speed, bots=len(window.agents), minutes=minutes,
-                    start_clock=start_clock, seed=seed,
+                    start_clock=start_clock, day=day, seed=seed,
                 )  # fmt: skip
                 report = run_drive(scenario, opts, log)
                 facts = _stored_events(store)
@@ -273,6 +274,7 @@ def twin_check_command(
     speed: Annotated[float, typer.Option(help="scenario seconds per real second")] = 20.0,
     minutes: Annotated[float, typer.Option(help="real minutes of live traffic")] = 3.0,
     start: Annotated[str, typer.Option(help="scenario time of day to start at, HH:MM")] = "09:00",
+    day: Annotated[int, typer.Option(help="scenario day to play (95598's typhoon: 2)")] = 1,
     bots: Annotated[int | None, typer.Option(help="agents logged in (default: all)")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
     runs: Annotated[int, typer.Option(help="twin runs that set the tolerance")] = 20,
@@ -306,6 +308,8 @@ def twin_check_command(
         sc = load_scenario(scenario)
     except ValueError as exc:  # ScenarioError is one
         raise _fail(str(exc) if isinstance(exc, ScenarioError) else f"--start: {exc}") from exc
+    if not 1 <= day <= sc.days:
+        raise _fail(f"--day: {day} is not a day of the scenario (1-{sc.days})")
     if surge_at is not None:
         try:
             check_clock(surge_at)
@@ -315,7 +319,7 @@ def twin_check_command(
             raise _fail("--surge-at needs --surge FACTOR")
     try:
         result = run_check(
-            sc, speed=speed, minutes=minutes, start_clock=start, bots=bots, seed=seed,
+            sc, speed=speed, minutes=minutes, start_clock=start, day=day, bots=bots, seed=seed,
             runs=runs, interval_min=interval, surge=surge, surge_at=surge_at, log=console.print,
         )  # fmt: skip
     except (RuntimeError, ValueError) as exc:  # ValueError: the surge is outside the window

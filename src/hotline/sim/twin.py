@@ -74,10 +74,10 @@ class TwinWindow:
 
 
 def check_window(
-    scenario: Scenario, start_clock: str | None, span_s: float, bots: int | None
+    scenario: Scenario, start_clock: str | None, span_s: float, bots: int | None, day: int = 1
 ) -> TwinWindow:
     """The window the drive plays for these options (same arithmetic as `drive.drive`)."""
-    t0 = scenario.start + (clock_s(start_clock) if start_clock else 0.0)
+    t0 = scenario.day_start(day - 1) + (clock_s(start_clock) if start_clock else 0.0)
     t1 = min(scenario.end, t0 + span_s)
     agents = tuple(sorted(a.id for a in scenario.center.agents)[:bots])
     return TwinWindow(t0, t1, agents)
