@@ -210,3 +210,23 @@ def test_a_later_day_is_played_from_its_own_midnight_with_its_own_surge():
 def test_twin_check_refuses_a_day_the_scenario_does_not_have():
     result = CliRunner().invoke(app, ["twin-check", str(PATH), "--day", "2"])
     assert result.exit_code == 2 and "--day" in result.output
+
+
+def test_the_live_run_is_compared_with_the_mean_of_the_twin_runs_not_with_run_0():
+    """Run 0 at the edge of the runs (as 95598's outage SL under a surge): a live value at
+    the runs' mean passes, one as far from the mean as run 0 on the other side does not."""
+    import dataclasses
+
+    [base] = [t.scopes[ALL] for t in twin_runs(DEMO, HOUR, None, 1)]
+    sls = [0.72, 0.80, 0.78, 0.76, 0.79, 0.77, 0.75, 0.78]
+    runs = [{ALL: dataclasses.replace(base, offered=90, service_level=v)} for v in sls]
+    mean = sum(sls) / len(sls)
+
+    def sl_check(live_sl: float):
+        live = {ALL: dataclasses.replace(base, offered=90, service_level=live_sl)}
+        [c] = [c for c in compare(live, runs) if c.metric == "service_level"]
+        return c
+
+    at_mean = sl_check(mean)
+    assert at_mean.twin == pytest.approx(mean) and at_mean.ok
+    assert not sl_check(mean + (mean - 0.72) + 0.03).ok

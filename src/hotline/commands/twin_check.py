@@ -70,9 +70,14 @@ class TwinCheck:
         return all(c.ok for c in (*self.checks, *self.interval_checks))
 
     def value(self, side: str, attr: str, scope: str = ALL) -> float | None:
-        kpis = (self.live if side == "live" else self.twins[0].scopes).get(scope)
-        v = getattr(kpis, attr) if kpis is not None else None
-        return None if v is None else float(v)
+        """The live value, or the twin runs' mean (the centre the check compares with)."""
+        if side == "live":
+            kpis = self.live.get(scope)
+            v = getattr(kpis, attr) if kpis is not None else None
+            return None if v is None else float(v)
+        runs = [k for t in self.twins if (k := t.scopes.get(scope)) is not None]
+        values = [float(v) for k in runs if (v := getattr(k, attr)) is not None]
+        return sum(values) / len(values) if values else None
 
 
 def _free_port() -> int:
@@ -231,7 +236,8 @@ def check_table(result: TwinCheck) -> Table:
     table = Table(
         title=f"twin check {sc.name}: {(w.end - w.start) / 60:.0f} min of scenario at "
         f"×{result.speed:g}, {len(w.agents)} agents{surge}",
-        caption="tolerance: 95 % prediction interval of twin runs differing only in ring "
+        caption="twin: mean of the twin runs; tolerance: 95 % prediction interval of twin "
+        "runs differing only in ring "
         "delays, floor 3 points / 3 s / one caller (± in points for percentages); "
         f"few = under {MIN_CONTACTS} callers on both sides, shown, not judged; "
         f"@HH:MM = the {result.interval_s / 60:g}-min interval from then, whole center",
