@@ -230,3 +230,19 @@ def test_the_live_run_is_compared_with_the_mean_of_the_twin_runs_not_with_run_0(
     at_mean = sl_check(mean)
     assert at_mean.twin == pytest.approx(mean) and at_mean.ok
     assert not sl_check(mean + (mean - 0.72) + 0.03).ok
+
+
+def test_a_long_wait_is_allowed_a_tenth_more_on_the_live_side_and_no_more():
+    import dataclasses
+
+    [base] = [t.scopes[ALL] for t in twin_runs(DEMO, HOUR, None, 1)]
+    asas = (51.0, 51.1, 50.9, 51.0, 51.05, 50.95, 51.0, 51.0)  # runs that hardly differ
+    runs = [{ALL: dataclasses.replace(base, offered=40, asa_s=v)} for v in asas]
+
+    def asa_check(live_asa: float):
+        live = {ALL: dataclasses.replace(base, offered=40, asa_s=live_asa)}
+        [c] = [c for c in compare(live, runs) if c.metric == "asa_s"]
+        return c
+
+    assert asa_check(55.0).ok  # +4 s on 51 s, over the 3 s floor: latency compounding
+    assert not asa_check(57.0).ok  # +6 s: more than a tenth
