@@ -5,7 +5,9 @@ A busy quarter-hour on the demo center (six agents, ~200 calls an hour of 80 s e
 who give up after a minute on average) at ×10 for 90 real seconds. The check must pass: the
 same callers on both sides, and every KPI (SL, abandon, ASA per queue, occupancy) within its
 tolerance. The same live run compared with a twin that has two agents fewer must fail: the
-check can tell a twin that does not model the server.
+check can tell a twin that does not model the server. Every 5-minute interval is compared
+too, and a second run plays the same quarter-hour with a sudden spike (arrivals ×2.5 from
+10:08): the twin must follow the live server into the surge interval by interval.
 """
 
 from __future__ import annotations
@@ -41,12 +43,22 @@ BUSY = {
 def checked():
     scenario = scenario_from_dict(BUSY)
     return run_check(
-        scenario, speed=10, minutes=1.5, start_clock="10:00", bots=6, runs=12, log=lambda _: None
-    )
+        scenario, speed=10, minutes=1.5, start_clock="10:00", bots=6, runs=12, interval_min=5,
+        log=lambda _: None,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def surged():
+    scenario = scenario_from_dict(BUSY)
+    return run_check(
+        scenario, speed=10, minutes=1.5, start_clock="10:00", bots=6, runs=12, interval_min=5,
+        surge=2.5, surge_at="10:08", log=lambda _: None,
+    )  # fmt: skip
 
 
 def test_the_live_server_and_the_twin_see_the_same_callers(checked):
-    live, twin = checked.live[ALL], checked.twins[0][ALL]
+    live, twin = checked.live[ALL], checked.twins[0].scopes[ALL]
     assert twin.offered >= 30, twin
     assert not checked.drive.errors, checked.drive.errors
     assert abs(live.offered - twin.offered) <= 1, (live.offered, twin.offered)
@@ -67,6 +79,23 @@ def test_every_kpi_agrees_within_its_tolerance(checked):
 def test_a_twin_with_two_agents_fewer_is_caught(checked):
     w = checked.window
     short = TwinWindow(w.start, w.end, w.agents[:-2])
-    wrong = twin_runs(checked.scenario, short, None, 12)
+    wrong = [t.scopes for t in twin_runs(checked.scenario, short, None, 12)]
     failed = {c.metric for c in compare(checked.live, wrong) if c.scope == ALL and not c.ok}
     assert failed & {"service_level", "abandon_rate", "asa_s"}, failed
+
+
+def test_every_interval_agrees_within_its_tolerance(checked):
+    assert list(checked.live_intervals) == ["10:00", "10:05", "10:10"]
+    assert {c.scope for c in checked.interval_checks} == {"10:00", "10:05", "10:10"}
+    out = [c for c in checked.interval_checks if not c.ok]
+    assert not out, out
+
+
+def test_under_a_surge_the_twin_follows_the_live_server_interval_by_interval(surged):
+    live, twin = surged.live_intervals, surged.twins[0].intervals
+    assert not surged.drive.errors, surged.drive.errors
+    calm, storm = live["10:00"], live["10:10"]
+    assert storm.offered > 1.5 * calm.offered, (calm, storm)  # the spike reached the server
+    assert abs(storm.offered - twin["10:10"].offered) <= 1
+    out = [c for c in (*surged.checks, *surged.interval_checks) if not c.ok]
+    assert not out, out

@@ -78,13 +78,13 @@ def test_same_seed_same_twin_and_the_ring_delays_are_the_only_difference():
     w = check_window(DEMO, "09:00", 3600, None)
     a, b = twin_runs(DEMO, w, None, 2), twin_runs(DEMO, w, None, 2)
     assert a == b
-    assert a[0][ALL].offered == a[1][ALL].offered  # same callers
-    assert a[0][ALL].asa_s != a[1][ALL].asa_s  # other ring delays
+    assert a[0].scopes[ALL].offered == a[1].scopes[ALL].offered  # same callers
+    assert a[0].scopes[ALL].asa_s != a[1].scopes[ALL].asa_s  # other ring delays
 
 
 def test_a_difference_beyond_the_tolerance_fails_and_one_within_passes():
     w = check_window(DEMO, "09:00", 3600, None)
-    twins = twin_runs(DEMO, w, None, 5)
+    twins = [t.scopes for t in twin_runs(DEMO, w, None, 5)]
     same = compare(twins[0], twins)
     assert all(c.ok for c in same)
     worse = dataclasses.replace(twins[0][ALL], service_level=twins[0][ALL].service_level - 0.2)

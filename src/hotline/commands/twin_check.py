@@ -37,10 +37,11 @@ if TYPE_CHECKING:  # pragma: no cover - `hotline --help` must not load the route
     from hotline.kpi import Kpis
     from hotline.sim.drive import DriveReport
     from hotline.sim.scenario import Scenario
-    from hotline.sim.twin import Check, TwinWindow
+    from hotline.sim.twin import Check, TwinRun, TwinWindow
     from hotline.store import Store
 
 ALL = "ALL"  # the whole-window scope (hotline.sim.twin.ALL)
+INTERVALS = (5, 10, 15, 20, 30, 60)  # --interval choices: divisors of an hour
 
 console = Console()
 if not console.is_terminal:  # piped or captured: wide enough for the table
@@ -56,17 +57,27 @@ class TwinCheck:
     speed: float
     drive: DriveReport
     live: dict[str, Kpis]
-    twins: list[dict[str, Kpis]]
-    checks: list[Check]
+    twins: list[TwinRun]
+    checks: list[Check]  # per queue and the whole window
+    live_intervals: dict[str, Kpis]
+    interval_checks: list[Check]  # the whole center, per interval
+    interval_s: float
+    live_facts: list[EventRecord]  # the server's facts on the scenario clock, as compared
+    surge: float | None = None  # arrivals × this from the surge instant to the window's end
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok for c in (*self.checks, *self.interval_checks))
 
     def value(self, side: str, attr: str, scope: str = ALL) -> float | None:
-        kpis = (self.live if side == "live" else self.twins[0]).get(scope)
-        v = getattr(kpis, attr) if kpis is not None else None
-        return None if v is None else float(v)
+        """The live value, or the twin runs' mean (the centre the check compares with)."""
+        if side == "live":
+            kpis = self.live.get(scope)
+            v = getattr(kpis, attr) if kpis is not None else None
+            return None if v is None else float(v)
+        runs = [k for t in self.twins if (k := t.scopes.get(scope)) is not None]
+        values = [float(v) for k in runs if (v := getattr(k, attr)) is not None]
+        return sum(values) / len(values) if values else None
 
 
 def _free_port() -> int:
@@ -133,12 +144,18 @@ def run_check(
     speed: float = 20.0,
     minutes: float = 3.0,
     start_clock: str | None = "09:00",
+    day: int = 1,
     bots: int | None = None,
     seed: int | None = None,
     runs: int = 20,
+    interval_min: float | None = None,
+    surge: float | None = None,
+    surge_at: str | None = None,
     log: Callable[[str], None] = print,
 ) -> TwinCheck:
-    """Play the window live and in the twin; compare their KPIs."""
+    """Play the window live and in the twin; compare their KPIs per queue and per interval
+    (`interval_min`, default the scenario's). `surge`: every flow's arrivals × this from
+    `surge_at` (default the window's middle) to its end, on both sides."""
     import yaml
 
     from hotline.config import dump_config
@@ -146,14 +163,21 @@ def run_check(
     from hotline.sim.twin import (
         check_window,
         compare,
+        compare_intervals,
+        interval_kpis,
         scaled_center,
         to_scenario_clock,
         twin_runs,
         window_kpis,
+        with_surge,
+        withdrawn_at_end,
     )
     from hotline.store import open_store
 
-    window = check_window(scenario, start_clock, minutes * 60.0 * speed, bots)
+    window = check_window(scenario, start_clock, minutes * 60.0 * speed, bots, day)
+    if surge is not None:
+        scenario = with_surge(scenario, window, surge, surge_at)
+    step = interval_min * 60.0 if interval_min else scenario.interval_s
     seed = scenario.spec.seed if seed is None else seed
     with tempfile.TemporaryDirectory(prefix="hotline-twin-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'live.db'}"
@@ -171,7 +195,7 @@ def run_check(
             with live_server(db_url, Path(tmp) / "server.log") as base:
                 opts = DriveOptions(
                     url=base, speed=speed, bots=len(window.agents), minutes=minutes,
-                    start_clock=start_clock, seed=seed,
+                    start_clock=start_clock, day=day, seed=seed,
                 )  # fmt: skip
                 report = run_drive(scenario, opts, log)
                 facts = _stored_events(store)
@@ -179,11 +203,18 @@ def run_check(
             store.close()
     if report.epoch is None:
         raise RuntimeError("the drive never started its callers")
-    on_clock = to_scenario_clock(facts, report.epoch, window.start, speed)
+    on_clock = withdrawn_at_end(
+        to_scenario_clock(facts, report.epoch, window.start, speed), window.end
+    )
     live = window_kpis(scenario, window, on_clock)
+    live_iv = interval_kpis(scenario, window, on_clock, step)
     log(f"twin: {runs} runs of the window (ring delays 0–{runs - 1})")
-    twins = twin_runs(scenario, window, seed, runs)
-    return TwinCheck(scenario, window, speed, report, live, twins, compare(live, twins))
+    twins = twin_runs(scenario, window, seed, runs, step)
+    return TwinCheck(
+        scenario, window, speed, report, live, twins,
+        compare(live, [t.scopes for t in twins]), live_iv,
+        compare_intervals(live_iv, [t.intervals for t in twins]), step, on_clock, surge,
+    )  # fmt: skip
 
 
 def _fmt(attr: str, v: float | None) -> str:
@@ -193,41 +224,55 @@ def _fmt(attr: str, v: float | None) -> str:
 
 
 def check_table(result: TwinCheck) -> Table:
-    """One row per scope and KPI: live, twin, difference, tolerance, verdict."""
+    """One row per scope and KPI (queues, the whole window, then each interval from its
+    start: "@09:15"): live, twin, difference, tolerance, verdict."""
     from rich.table import Table
 
-    from hotline.sim.twin import METRICS
+    from hotline.sim.twin import MIN_CONTACTS
 
-    names = {attr: name for attr, name, _ in METRICS}
     sc = result.scenario
     w = result.window
+    surge = f", arrivals ×{result.surge:g} in its second part" if result.surge else ""
     table = Table(
         title=f"twin check {sc.name}: {(w.end - w.start) / 60:.0f} min of scenario at "
-        f"×{result.speed:g}, {len(w.agents)} agents",
-        caption="tolerance: 95 % prediction interval of twin runs differing only in ring "
-        "delays, floor 3 points / 3 s (± in points for percentages)",
+        f"×{result.speed:g}, {len(w.agents)} agents{surge}",
+        caption="twin: mean of the twin runs; tolerance: 95 % prediction interval of twin "
+        "runs differing only in ring "
+        "delays, floor 3 points / 3 s / one caller (± in points for percentages); "
+        f"few = under {MIN_CONTACTS} callers on both sides, shown, not judged; "
+        f"@HH:MM = the {result.interval_s / 60:g}-min interval from then, whole center",
     )
     for col in ("scope", "KPI", "offered live/twin", "live", "twin", "diff", "tolerance", ""):
         table.add_column(col, justify="left" if col in ("scope", "KPI") else "right")
     for c in result.checks:
-        if c.diff is None:
-            diff = "-"
-        elif c.metric == "asa_s":
-            diff = f"{c.diff:+.1f}"
-        else:
-            diff = f"{c.diff * 100:+.1f}"
-        tol = f"{c.tolerance:.1f}" if c.metric == "asa_s" else f"{c.tolerance * 100:.1f}"
-        table.add_row(
-            c.scope,
-            names[c.metric],
-            f"{c.offered_live}/{c.offered_twin}",
-            _fmt(c.metric, c.live),
-            _fmt(c.metric, c.twin),
-            diff,
-            tol,
-            "ok" if c.ok else "[red]OUT[/red]",
-        )
+        table.add_row(*_row(c, c.scope))
+    table.add_section()
+    for c in result.interval_checks:
+        table.add_row(*_row(c, f"@{c.scope}"))
     return table
+
+
+def _row(c: Check, scope: str) -> tuple[str, ...]:
+    from hotline.sim.twin import METRICS
+
+    names = {attr: name for attr, name, _ in METRICS}
+    if c.diff is None:
+        diff = "-"
+    elif c.metric == "asa_s":
+        diff = f"{c.diff:+.1f}"
+    else:
+        diff = f"{c.diff * 100:+.1f}"
+    tol = f"{c.tolerance:.1f}" if c.metric == "asa_s" else f"{c.tolerance * 100:.1f}"
+    return (
+        scope,
+        names[c.metric],
+        f"{c.offered_live}/{c.offered_twin}",
+        _fmt(c.metric, c.live),
+        _fmt(c.metric, c.twin),
+        diff,
+        tol,
+        "few" if not c.judged else "ok" if c.ok else "[red]OUT[/red]",
+    )
 
 
 def twin_check_command(
@@ -235,9 +280,19 @@ def twin_check_command(
     speed: Annotated[float, typer.Option(help="scenario seconds per real second")] = 20.0,
     minutes: Annotated[float, typer.Option(help="real minutes of live traffic")] = 3.0,
     start: Annotated[str, typer.Option(help="scenario time of day to start at, HH:MM")] = "09:00",
+    day: Annotated[int, typer.Option(help="scenario day to play (95598's typhoon: 2)")] = 1,
     bots: Annotated[int | None, typer.Option(help="agents logged in (default: all)")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the file's)")] = None,
     runs: Annotated[int, typer.Option(help="twin runs that set the tolerance")] = 20,
+    interval: Annotated[
+        int | None, typer.Option(help="interval compared, minutes (default: the scenario's)")
+    ] = None,
+    surge: Annotated[
+        float | None, typer.Option(help="arrivals × this from --surge-at to the window's end")
+    ] = None,
+    surge_at: Annotated[
+        str | None, typer.Option(help="scenario time the surge starts, HH:MM (default: mid)")
+    ] = None,
 ) -> None:
     """Play a scenario window on a live server and in the twin; exit 1 when they disagree."""
     from hotline.sim import ScenarioError, load_scenario
@@ -248,6 +303,8 @@ def twin_check_command(
         ("--minutes", minutes, 0 < minutes <= 120),
         ("--runs", runs, 2 <= runs <= 200),
         ("--bots", bots, bots is None or bots >= 1),
+        ("--interval", interval, interval is None or interval in INTERVALS),
+        ("--surge", surge, surge is None or 0 < surge <= 20),
     ]
     for name, value, ok in checks:
         if not ok:
@@ -257,12 +314,21 @@ def twin_check_command(
         sc = load_scenario(scenario)
     except ValueError as exc:  # ScenarioError is one
         raise _fail(str(exc) if isinstance(exc, ScenarioError) else f"--start: {exc}") from exc
+    if not 1 <= day <= sc.days:
+        raise _fail(f"--day: {day} is not a day of the scenario (1-{sc.days})")
+    if surge_at is not None:
+        try:
+            check_clock(surge_at)
+        except ValueError as exc:
+            raise _fail(f"--surge-at: {exc}") from exc
+        if surge is None:
+            raise _fail("--surge-at needs --surge FACTOR")
     try:
         result = run_check(
-            sc, speed=speed, minutes=minutes, start_clock=start, bots=bots, seed=seed,
-            runs=runs, log=console.print,
+            sc, speed=speed, minutes=minutes, start_clock=start, day=day, bots=bots, seed=seed,
+            runs=runs, interval_min=interval, surge=surge, surge_at=surge_at, log=console.print,
         )  # fmt: skip
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:  # ValueError: the surge is outside the window
         raise _fail(str(exc)) from exc
     d = result.drive
     console.print(
@@ -271,7 +337,7 @@ def twin_check_command(
         + (f"; drive errors {dict(d.errors)}" if d.errors else "")
     )
     console.print(check_table(result))
-    bad = [c for c in result.checks if not c.ok]
+    bad = [c for c in (*result.checks, *result.interval_checks) if not c.ok]
     if bad:
         console.print(f"[red]{len(bad)} KPI(s) outside tolerance[/red]")
         raise typer.Exit(1)

@@ -42,6 +42,7 @@ class DriveOptions:
     bots: int | None = None  # None = every agent the server knows
     minutes: float | None = None  # real minutes; None = until the scenario ends
     start_clock: str | None = None  # scenario time of day to start at, "HH:MM"; None = 00:00
+    day: int = 1  # scenario day of `start_clock` (1 = the first)
     seed: int | None = None
     password: str = "hotline-demo"
 
@@ -224,7 +225,8 @@ async def drive(
     seed = scenario.spec.seed if opts.seed is None else opts.seed
     report = DriveReport()
     sh = _Shared(opts=opts, streams=build_streams(scenario, seed), report=report)
-    t0 = scenario.start + (clock_s(opts.start_clock) if opts.start_clock else 0.0)
+    clock = clock_s(opts.start_clock) if opts.start_clock else 0.0
+    t0 = scenario.day_start(opts.day - 1) + clock
     t1 = scenario.end
     if opts.minutes is not None:
         t1 = min(t1, t0 + opts.minutes * 60.0 * opts.speed)
