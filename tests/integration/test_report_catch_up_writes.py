@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
 from hotline.domain.records import EventRecord
@@ -21,6 +21,7 @@ from hotline.kpi import compute_kpis
 from hotline.store import Store, make_engine
 from hotline.store.aggregates import Aggregates
 from hotline.store.aggregates_query import ReportReader
+from hotline.store.repository import _PG_APPEND_LOCK
 from tests.integration.test_report_aggregates import assert_same
 from tests.timelines import BASE
 
@@ -71,7 +72,7 @@ def _hold_router_lock(store: Store) -> Any:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         conn.begin()
-        conn.execute(text("SELECT pg_advisory_xact_lock(29395943403646565)"))
+        conn.execute(_PG_APPEND_LOCK)
     return conn
 
 
@@ -85,15 +86,15 @@ def test_a_batch_is_folded_while_the_router_holds_the_write_lock(
 ) -> None:
     events = _center()
     store.append(events)
-    aggregates = Aggregates(impatient)
+    planner, aggregates = Aggregates(impatient), Aggregates(store.engine)
     aggregates.catch_up(max_batches=0)  # builds the markers (a write) before the router locks
     router = _hold_router_lock(store)
     try:
-        fold = aggregates.plan(batch=10)  # reads only: does not wait for the router
+        fold = planner.plan(batch=10)  # reads only: does not wait for the router
         assert fold is not None and fold.events == 10 and fold.facts
         if impatient.dialect.name == "sqlite":  # only the write needs the lock
             with pytest.raises(OperationalError, match="locked"):
-                aggregates.apply(fold)
+                planner.apply(fold)
     finally:
         router.rollback()
         router.close()

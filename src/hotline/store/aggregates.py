@@ -48,6 +48,7 @@ from hotline.store.aggregates_sql import (
     cube_sums,
     fact_sums,
 )
+from hotline.store.repository import PG_CENTER_KEY
 
 #: thresholds a cube is kept for; others are answered from the contact facts (slower, exact)
 DEFAULT_PROFILES = (KpiOptions(),)
@@ -265,8 +266,10 @@ def _cube_insert(options: KpiOptions, buckets: Sequence[int] | None) -> Any:
     return insert(QUEUE_INTERVALS).from_select(columns, query)
 
 
-#: transaction-scoped advisory lock key serialising catch-up batches on PostgreSQL
-_PG_CATCH_UP_LOCK = text("SELECT pg_advisory_xact_lock(29395943403646566)")
+#: transaction-scoped advisory lock serialising one center's catch-up batches on PostgreSQL
+#: (keyed by the schema like the append lock: other centers' catch-ups are not waited for)
+PG_CATCH_UP_LOCK_CLASS = 0x4A0B7
+_PG_CATCH_UP_LOCK = text(f"SELECT pg_advisory_xact_lock({PG_CATCH_UP_LOCK_CLASS}, {PG_CENTER_KEY})")
 
 
 def _lock(conn: Connection) -> None:
