@@ -45,9 +45,11 @@ DEFAULT_SCHEDULES = (Schedule("daily"), Schedule("weekly"), Schedule("monthly"))
 class JobIntervals:
     """How often each job runs (seconds; a purge period of 0 switches the purge off).
 
-    `catch_up_batch` bounds the events folded per transaction: on SQLite a fold holds the
-    database's single write lock, so the jobs process folds in small batches and the server's
-    router commits wait behind it for milliseconds, not for a whole backlog."""
+    `catch_up_batch` bounds the events folded per write transaction. A batch is folded with
+    reads only and then written in one short transaction (`Aggregates.apply`); on SQLite that
+    transaction holds the database's single write lock, so the jobs process writes small
+    batches and the server's router commits wait behind one for milliseconds, never for a
+    fold or a whole backlog (`bench/catch_up_contention.py`)."""
 
     reports_s: float = 5.0
     qa_s: float = 5.0

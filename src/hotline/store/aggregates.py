@@ -2,11 +2,13 @@
 
 It reads the events after its cursor (`report_cursor`, a `seq`), refolds only the contacts
 those events touch (the whole timeline of each, so a late answer moves the contact's fate),
-closes the agent state spans they end, and recomputes the 15-minute buckets that changed —
-all in one transaction per batch, cursor included, so a crash resumes where it stopped and
-never counts a batch twice. The event write path is not touched: the server runs the job
-periodically and `hotline report` runs it before reading. `rebuild()` empties the aggregates
-and folds the whole timeline again: they are derived data, exact by construction.
+closes the agent state spans they end, and recomputes the 15-minute buckets that changed.
+Each batch is folded first with reads only (`hotline.store.aggregates_fold`), then written in
+one short transaction, cursor included, so a crash resumes where it stopped and never counts
+a batch twice, and the router's commits never wait for a fold (issue 19). The event write
+path is not touched: the server runs the job periodically and `hotline report` runs it
+before reading. `rebuild()` empties the aggregates and folds the whole timeline again: they
+are derived data, exact by construction.
 
 Assumption (true of the live router, which stamps events from one clock): one agent's state
 events arrive in time order. An out-of-order one raises `AggregateOrderError`; `rebuild()`
@@ -16,21 +18,24 @@ then gives exact figures again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, replace
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hotline.domain.enums import AgentState
-from hotline.domain.records import EventRecord
-from hotline.kpi.agents import TOUCH_KINDS
-from hotline.kpi.aggregate import BUCKET_S, bucket_of, fact_row, profile_key
-from hotline.kpi.aggregate_time import AgentEdges, local_day, span_pieces
-from hotline.kpi.contacts import fold_contact, group_by_contact
+from hotline.kpi.aggregate import BUCKET_S, bucket_of, profile_key
+from hotline.kpi.aggregate_time import local_day
 from hotline.kpi.options import KpiOptions
+from hotline.store.aggregates_fold import (
+    CURSOR_NAME,
+    AggregateOrderError,
+    Fold,
+    chunks,
+    cursor_of,
+    plan,
+)
 from hotline.store.aggregates_sql import (
     AGENT_INTERVALS,
     CENTER_DAYS,
@@ -43,22 +48,11 @@ from hotline.store.aggregates_sql import (
     cube_sums,
     fact_sums,
 )
-from hotline.store.convert import to_event
-from hotline.store.repository import EVENTS
+from hotline.store.repository import PG_CENTER_KEY
 
-CURSOR_NAME = "aggregates"
 #: thresholds a cube is kept for; others are answered from the contact facts (slower, exact)
 DEFAULT_PROFILES = (KpiOptions(),)
-_CHUNK = 500
-
-
-class AggregateOrderError(RuntimeError):
-    """An agent state event older than that agent's last one: run `rebuild()`."""
-
-
-def _chunks(items: Sequence[Any], n: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
+__all__ = ["CURSOR_NAME", "AggregateOrderError", "Aggregates", "Fold"]
 
 
 class Aggregates:
@@ -83,18 +77,20 @@ class Aggregates:
     def cursor(self) -> int:
         """The last event seq folded into the aggregates (0 before the first run)."""
         with self._engine.connect() as conn:
-            return _cursor(conn)
+            return cursor_of(conn)
 
     def catch_up(self, batch: int = 5000, max_batches: int | None = None) -> int:
-        """Fold every event after the cursor, `batch` events per transaction; events folded."""
+        """Fold every event after the cursor, `batch` events per write transaction; events
+        folded. Each batch is planned outside any write transaction (`plan`) and written in
+        a short one (`apply`); a plan that another catch-up overtook is planned again."""
         self._ensure_days()
         done = n = 0
         while max_batches is None or n < max_batches:
-            with self._engine.begin() as conn:
-                folded = self._batch(conn, batch)
-            if not folded:
+            fold = self.plan(batch)
+            if fold is None:
                 break
-            done, n = done + folded, n + 1
+            if self.apply(fold):
+                done, n = done + fold.events, n + 1
         return done
 
     def rebuild(self, batch: int = 5000) -> int:
@@ -183,18 +179,34 @@ class Aggregates:
 
     # -- one batch ------------------------------------------------------------------------
 
-    def _batch(self, conn: Connection, limit: int) -> int:
-        _lock(conn)
-        since = _cursor(conn)
-        stmt = select(EVENTS).where(EVENTS.c.seq > since).order_by(EVENTS.c.seq).limit(limit)
-        events = [to_event(r) for r in conn.execute(stmt).mappings()]
-        if not events:
-            return 0
-        charged = self._agent_states(conn, [e for e in events if e.kind == "agent.state"])
-        contacts = {e.contact_id for e in events if e.contact_id and e.kind.startswith("contact.")}
-        buckets = self._refold_contacts(conn, sorted(contacts | charged))
+    def plan(self, batch: int = 5000) -> Fold | None:
+        """Fold the next `batch` events after the cursor without writing (no lock taken)."""
+        with self._engine.connect() as conn:
+            return plan(conn, batch)
+
+    def apply(self, fold: Fold) -> bool:
+        """Write a planned fold in one short transaction; False (nothing written) when another
+        catch-up moved the cursor since it was planned (plan again)."""
+        with self._engine.begin() as conn:
+            _lock(conn)
+            if cursor_of(conn) != fold.since:
+                return False
+            self._write(conn, fold)
+            return True
+
+    def _write(self, conn: Connection, fold: Fold) -> None:
+        if fold.spans:
+            conn.execute(insert(SPANS), fold.spans)
+        self._add_pieces(conn, fold.pieces)
+        if fold.edge_ids:
+            conn.execute(delete(EDGES).where(EDGES.c.agent_id.in_(fold.edge_ids)))
+            conn.execute(insert(EDGES), fold.edges)
+        for part in chunks(fold.fact_ids):
+            conn.execute(delete(FACTS).where(FACTS.c.contact_id.in_(part)))
+        for rows in chunks(fold.facts):
+            conn.execute(insert(FACTS), list(rows))
         for options in self.profiles:
-            for part in _chunks(sorted(buckets)):
+            for part in chunks(sorted(fold.buckets)):
                 conn.execute(
                     delete(QUEUE_INTERVALS).where(
                         QUEUE_INTERVALS.c.profile == profile_key(options),
@@ -202,64 +214,8 @@ class Aggregates:
                     )
                 )
                 conn.execute(_cube_insert(options, part))
-        self._roll_days(conn, {local_day(b * BUCKET_S, self._tz)[0] for b in buckets})
-        _set_cursor(conn, events[-1].seq)
-        return len(events)
-
-    def _agent_states(self, conn: Connection, changes: list[EventRecord]) -> set[str]:
-        """Close the spans these state changes end; return the contacts charged wrap-up."""
-        changes = [e for e in changes if e.agent_id is not None]
-        if not changes:
-            return set()
-        ids = sorted({e.agent_id for e in changes if e.agent_id})
-        known = {
-            r["agent_id"]: AgentEdges(**r)
-            for r in conn.execute(select(EDGES).where(EDGES.c.agent_id.in_(ids))).mappings()
-        }
-        edges = dict(known)
-        spans: list[dict[str, Any]] = []
-        pieces: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for e in changes:
-            agent, to = str(e.agent_id), e.data.get("to")
-            to = None if to is None else str(to)
-            old = edges.get(agent)
-            if old is None:
-                first_from = e.data.get("from")
-                edges[agent] = AgentEdges(
-                    agent, e.at, None if first_from is None else str(first_from),
-                    e.at, e.seq, to, e.contact_id,
-                )  # fmt: skip
-                continue
-            if e.at < old.last_at:
-                raise AggregateOrderError(
-                    f"agent {agent}: state event seq {e.seq} at {e.at} is older than seq "
-                    f"{old.last_seq} at {old.last_at}; rebuild the aggregates"
-                )
-            if old.last_to is not None:
-                contact = old.last_contact_id
-                if old.last_to == AgentState.WRAP_UP and contact is None:
-                    contact = _last_touch(conn, agent, old.last_at)
-                spans.append(
-                    {"agent_id": agent, "state": old.last_to, "start": old.last_at,
-                     "end": e.at, "contact_id": contact}
-                )  # fmt: skip
-                for b, occupied, staffed in span_pieces(old.last_to, old.last_at, e.at):
-                    piece = pieces[(b, agent)]
-                    piece[0] += occupied
-                    piece[1] += staffed
-            edges[agent] = replace(
-                old, last_at=e.at, last_seq=e.seq, last_to=to, last_contact_id=e.contact_id
-            )
-        if spans:
-            conn.execute(insert(SPANS), spans)
-        self._add_pieces(conn, pieces)
-        conn.execute(delete(EDGES).where(EDGES.c.agent_id.in_(ids)))
-        conn.execute(insert(EDGES), [asdict(v) for k, v in edges.items() if k in set(ids)])
-        return {
-            s["contact_id"]
-            for s in spans
-            if s["state"] == AgentState.WRAP_UP and s["contact_id"] is not None
-        }
+        self._roll_days(conn, {local_day(b * BUCKET_S, self._tz)[0] for b in fold.buckets})
+        conn.execute(update(CURSOR).where(CURSOR.c.name == CURSOR_NAME).values(seq=fold.last_seq))
 
     def _add_pieces(self, conn: Connection, pieces: dict[tuple[int, str], list[float]]) -> None:
         if not pieces:
@@ -289,45 +245,8 @@ class Aggregates:
                     "staffed_s": table.c.staffed_s + stmt.excluded.staffed_s,
                 },
             )
-            for part in _chunks(part_rows):
+            for part in chunks(part_rows):
                 conn.execute(stmt, list(part))
-
-    def _refold_contacts(self, conn: Connection, ids: list[str]) -> set[int]:
-        """Refold these contacts' whole timelines into their fact rows; buckets touched."""
-        buckets: set[int] = set()
-        for part in _chunks(ids):
-            old = conn.execute(select(FACTS.c.bucket).where(FACTS.c.contact_id.in_(part)))
-            buckets.update(int(b) for b in old.scalars())
-            stmt = select(EVENTS).where(EVENTS.c.contact_id.in_(part)).order_by(EVENTS.c.seq)
-            grouped = group_by_contact(to_event(r) for r in conn.execute(stmt).mappings())
-            acw: dict[str, float] = defaultdict(float)
-            wrap = select(SPANS.c.contact_id, SPANS.c.start, SPANS.c.end).where(
-                SPANS.c.contact_id.in_(part), SPANS.c.state == AgentState.WRAP_UP.value
-            )
-            for cid, start, end in conn.execute(wrap.order_by(SPANS.c.id)):
-                acw[cid] += end - start
-            rows = []
-            for cid, timeline in grouped.items():
-                facts = fold_contact(cid, timeline)
-                if facts is None:
-                    continue
-                agent = next((e.agent_id for e in timeline if e.kind == "contact.answered"), None)
-                rows.append(_fact_params(fact_row(facts, acw.get(cid, 0.0), agent)))
-                buckets.add(rows[-1]["bucket"])
-            conn.execute(delete(FACTS).where(FACTS.c.contact_id.in_(part)))
-            if rows:
-                conn.execute(insert(FACTS), rows)
-        return buckets
-
-
-def _fact_params(row: Any) -> dict[str, Any]:
-    d = asdict(row)
-    d["bucket"] = bucket_of(row.created_at)
-    d["queue"] = row.queue or ""
-    d["channel"] = row.channel or ""
-    for flag in ("queued", "answered", "gave_up", "handled"):
-        d[flag] = int(d[flag])
-    return d
 
 
 def _cube_insert(options: KpiOptions, buckets: Sequence[int] | None) -> Any:
@@ -347,34 +266,10 @@ def _cube_insert(options: KpiOptions, buckets: Sequence[int] | None) -> Any:
     return insert(QUEUE_INTERVALS).from_select(columns, query)
 
 
-def _last_touch(conn: Connection, agent: str, at: float) -> str | None:
-    """The contact this agent last touched at or before `at` (see `wrap_up_by_contact`)."""
-    e = EVENTS.c
-    stmt = (
-        select(e.contact_id)
-        .where(
-            e.kind.in_(sorted(TOUCH_KINDS)),
-            e.agent_id == agent,
-            e.at <= at,
-            e.contact_id.is_not(None),
-        )
-        .order_by(e.at.desc(), e.seq.desc())
-        .limit(1)
-    )
-    return conn.execute(stmt).scalar()
-
-
-def _cursor(conn: Connection) -> int:
-    value = conn.execute(select(CURSOR.c.seq).where(CURSOR.c.name == CURSOR_NAME)).scalar()
-    return int(value or 0)
-
-
-def _set_cursor(conn: Connection, new: int) -> None:
-    conn.execute(update(CURSOR).where(CURSOR.c.name == CURSOR_NAME).values(seq=new))
-
-
-#: transaction-scoped advisory lock key serialising catch-up batches on PostgreSQL
-_PG_CATCH_UP_LOCK = text("SELECT pg_advisory_xact_lock(29395943403646566)")
+#: transaction-scoped advisory lock serialising one center's catch-up batches on PostgreSQL
+#: (keyed by the schema like the append lock: other centers' catch-ups are not waited for)
+PG_CATCH_UP_LOCK_CLASS = 0x4A0B7
+_PG_CATCH_UP_LOCK = text(f"SELECT pg_advisory_xact_lock({PG_CATCH_UP_LOCK_CLASS}, {PG_CENTER_KEY})")
 
 
 def _lock(conn: Connection) -> None:

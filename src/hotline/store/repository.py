@@ -45,8 +45,12 @@ EVENTS: Table = models.Event.__table__  # type: ignore[assignment]
 CONTACTS: Table = models.Contact.__table__  # type: ignore[assignment]
 AGENTS: Table = models.Agent.__table__  # type: ignore[assignment]
 
-#: Transaction-scoped advisory lock key ("hotline" in ASCII) serialising appends on PostgreSQL.
-_PG_APPEND_LOCK = text("SELECT pg_advisory_xact_lock(29395943403646565)")
+#: Transaction-scoped advisory lock serialising appends on PostgreSQL. Advisory locks are
+#: database-wide, so the key names the schema (one center per schema): with one fixed key the
+#: centers (and test runs, benches) of one database queued behind each other's commits.
+PG_APPEND_LOCK_CLASS = 0x4A0B6
+PG_CENTER_KEY = "hashtext(current_database() || '.' || current_schema())"
+_PG_APPEND_LOCK = text(f"SELECT pg_advisory_xact_lock({PG_APPEND_LOCK_CLASS}, {PG_CENTER_KEY})")
 
 _ENDED = "ended"
 

@@ -38,7 +38,7 @@ from hotline.web.routes.compliance import ComplianceSettings
 log = logging.getLogger(__name__)
 JobsMode = Literal["child", "off", "inline"]
 QA_EVERY_ENV = "HOTLINE_QA_EVERY_S"
-#: a SQLite fold holds the single write lock: small batches keep the router's commits flowing
+#: a SQLite batch's write holds the single write lock: small batches keep the commits flowing
 SQLITE_CATCH_UP_BATCH = 500
 STANDBY_POLL_S = 2.0  # a standby jobs process retries the lock this often
 #: the child's niceness: batch work yields the CPU to the requests on a busy machine
