@@ -163,7 +163,7 @@ class PhoneCall(AgentPhone):
                 self._transfer(cmd)
             elif isinstance(cmd, RequestCallback):
                 self.outcome = "callback"
-                self._leave_queue("voice.callback_requested")
+                self._leave_queue("voice.callback_requested", callback=True)
             elif isinstance(cmd, Score):
                 self.score = cmd.value
                 data = {"question": cmd.question, "score": cmd.value}
@@ -209,7 +209,7 @@ class PhoneCall(AgentPhone):
         if t.callback:
             self.state = "ending"
             self.outcome = "callback"
-            self._leave_queue("voice.callback_requested")
+            self._leave_queue("voice.callback_requested", callback=True)
             if t.prompts:
                 self.play(t.prompts, after="hangup")
             else:
@@ -229,8 +229,11 @@ class PhoneCall(AgentPhone):
             ewt = announced_ewt(self.ewt, age, offered=self.state == "ringing")
             self.run(self.waiting, self.waiting.start(now, ewt))
 
-    def _leave_queue(self, kind: str, **data: Any) -> None:
-        self.w.core.post(self.id, f"/api/contacts/{self.id}/leave", {})
+    def _leave_queue(self, kind: str, callback: bool = False, **data: Any) -> None:
+        """Out of the queue: a hang-up (an abandon while waiting) or, with `callback`, the
+        caller's request to be called back (`callback_requested`, never an abandon)."""
+        body = {"callback": True} if callback else {}
+        self.w.core.post(self.id, f"/api/contacts/{self.id}/leave", body)
         self.w.fact(self.id, kind, data)
 
     def _ivr_fact(self) -> None:
