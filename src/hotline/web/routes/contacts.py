@@ -72,6 +72,7 @@ async def create_contact(body: ContactIn, service: Service, _user: Creator) -> d
         raise HTTPException(status.HTTP_409_CONFLICT, f"contact {cid} already exists")
     view = contact_view(snap, service.clock())  # type: ignore[arg-type]
     view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(snap.queue, cid))  # type: ignore[union-attr]
+    view["position"] = service.read(lambda r: r.position(cid))  # callers ahead, None if not in line
     return view
 
 
