@@ -267,11 +267,11 @@ class PhoneCall(AgentPhone):
 
     def on_reply(self, tag: str, status: int, body: Any) -> None:
         if tag == "refresh":
-            if status == 201 and isinstance(body, dict) and self.waiting is not None:
-                if self.state == "waiting" and body.get("status") == "queued":
-                    self.ewt, self.ewt_at = body.get("estimated_wait_s"), self.w.clock()
-                    self.waiting.update_ewt(self.ewt, self.w.clock())
-                    self.waiting.update_position(body.get("position"))
+            fresh = status == 201 and isinstance(body, dict) and body.get("status") == "queued"
+            if fresh and self.waiting is not None and self.state == "waiting":
+                self.ewt, self.ewt_at = body.get("estimated_wait_s"), self.w.clock()
+                self.waiting.update_ewt(self.ewt, self.w.clock())
+                self.waiting.update_position(body.get("position"))
         elif tag == "created":
             if status == 201 and isinstance(body, dict):
                 self.ewt, self.ewt_at = body.get("estimated_wait_s"), self.w.clock()
