@@ -13,6 +13,8 @@ only the reached customer counts as a completed callback.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from pathlib import Path
 
@@ -35,9 +37,8 @@ CUSTOMER_TONE_HZ = 600
 ANSWERS, NEVER = "13800000021", "13800000022"
 
 
-@pytest.fixture(scope="module")
-def center(tmp_path_factory):
-    work = tmp_path_factory.mktemp("voice-callbacks")
+@contextlib.contextmanager
+def _center(work: Path, workers: int = 1):
     tone = tone_wav(work / "customer-tone.wav", CUSTOMER_TONE_HZ)
     answers = Baresip(work / "answers", ANSWERS, tone, free_port_block(20)).start()
     never = Baresip(work / "never", NEVER, tone, free_port_block(20), answermode="manual").start()
@@ -53,7 +54,7 @@ def center(tmp_path_factory):
         "short_answer_s": 2,
     }
     try:
-        with start_center(work, gateway={"callbacks": callbacks}) as c:
+        with start_center(work, workers=workers, gateway={"callbacks": callbacks}) as c:
             admin = c.client("admin")
             cfg = admin.get("/api/admin/config").json()["config"]
             cfg["center"].update(callback_max_attempts=2, callback_retry_gaps_s=[4])
@@ -67,6 +68,18 @@ def center(tmp_path_factory):
     finally:
         answers.stop()
         never.stop()
+
+
+@pytest.fixture(scope="module")
+def center(tmp_path_factory):
+    with _center(tmp_path_factory.mktemp("voice-callbacks")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    with _center(tmp_path_factory.mktemp("voice-callbacks-pool"), workers=2) as c:
+        yield c
 
 
 def _callback_task(center, number: str, name: str) -> str:
@@ -190,3 +203,20 @@ def test_a_customer_who_does_not_answer_is_tried_again_by_the_policy_then_failed
     # nobody is left reserved or busy by the failed dial-outs
     wait_until(lambda: center.agent_state("a01") in ("wrap_up", "available"), 30, "a01 free")
     assert center.phone_calls("a01") == 0
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/sbin/kamailio"), reason="kamailio missing")
+def test_in_a_pool_the_controller_hands_the_callback_to_a_worker_that_dials_it(pool):
+    customer = pool.customers[ANSWERS]
+    task = _callback_task(pool, ANSWERS, "pool-cb")
+    bridged = pool.stream.wait(
+        lambda f: f["kind"] == "voice.bridged" and f["contact_id"] == task, timeout_s=40
+    )
+    assert bridged["agent_id"] == "a01" and bridged["data"]["leg"] == "customer"
+    time.sleep(max(0.0, bridged["at"] + 4.0 - time.time()))
+    customer.command("hangup")
+    ended = pool.stream.fact("contact.ended", task, timeout_s=30)
+    assert ended["data"]["outcome"] == "completed"
+    assert _tone_seconds(customer.dumps("dec")[-1], AGENT_TONE_HZ) >= 2
+    assert _tone_seconds(pool.phone.dumps("dec")[-1], CUSTOMER_TONE_HZ) >= 2
+    wait_until(lambda: pool.agent_state("a01") in ("wrap_up", "available"), 30, "a01 free")
