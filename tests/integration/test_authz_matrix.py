@@ -172,6 +172,8 @@ RULES: dict[tuple[str, str], Any] = {
     ("POST", "/api/voice/{contact_id}/answered"): CREATORS,
     ("POST", "/api/voice/{contact_id}/declined"): CREATORS,
     ("POST", "/api/voice/{contact_id}/hangup"): CREATORS,
+    ("POST", "/api/voice/{contact_id}/dial"): CREATORS,
+    ("POST", "/api/voice/{contact_id}/dialled"): CREATORS,
     ("POST", "/api/voice/{contact_id}/facts"): CREATORS,
     ("GET", "/api/voice/{call_id}/events"): SUPERVISORS,
     # desk and wallboard data

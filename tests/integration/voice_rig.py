@@ -475,3 +475,23 @@ def recordings(facts: list[dict]) -> dict[str, dict]:
         for f in facts
         if f["kind"] == "voice.recording"
     }
+
+
+def find_in(recording: np.ndarray, reference: np.ndarray, rate: int = 8000) -> tuple[float, float]:
+    """(normalised match, offset in seconds) of the best place of `reference` in `recording`:
+    which prompt a caller heard, and when."""
+    n = len(recording) + len(reference)
+    size = 1 << (n - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(recording, size) * np.conj(np.fft.rfft(reference, size)), size)
+    corr = corr[: len(recording) - len(reference) + 1]
+    run = np.concatenate([[0.0], np.cumsum(recording**2)])  # window energies in O(n)
+    energy = run[len(reference) :] - run[: len(run) - len(reference)]
+    score = corr / np.sqrt(np.maximum(energy, 1e-9) * (reference**2).sum())
+    best = int(score.argmax())
+    return float(score[best]), best / rate
+
+
+def prompt_audio(work: Path, prompt_id: str) -> np.ndarray:
+    """The samples of a built prompt (`<prompts_dir>/<id>-<digest>.wav`)."""
+    (path,) = sorted((work / "prompts").glob(f"{prompt_id}-*.wav"))
+    return read_wav(path)[1]

@@ -80,3 +80,43 @@ def test_core_ending_the_wait_says_sorry_and_hangs_up():
     w.start(0, None)
     assert w.ended_by_core() == [StopPlay(), Play(("sorry",), barge_in=False)]
     assert w.handle(PlayDone(), 3) == [Hangup("ended_by_core")]
+
+
+POS_PLAN = WaitingPlan(
+    music="moh",
+    comfort=("comfort",),
+    announce_every_s=30,
+    announce_ewt=True,
+    ewt_max_min=5,
+    announce_position=True,
+    position_max=3,
+)
+
+
+def test_position_prompts_name_the_callers_ahead_and_cap():
+    from hotline.ivr import position_prompts
+
+    assert position_prompts(POS_PLAN, None) == ()
+    assert position_prompts(POS_PLAN, 0) == ("pos_0",)  # 您是下一位
+    assert position_prompts(POS_PLAN, 3) == ("pos_3",)  # 您前面还有3位
+    assert position_prompts(POS_PLAN, 4) == ("pos_many",)
+    assert position_prompts(PLAN, 2) == ()  # not asked for
+    ids = POS_PLAN.prompt_ids()
+    assert {"pos_0", "pos_3", "pos_many"} <= set(ids) and "pos_4" not in ids
+
+
+def test_the_place_in_line_is_announced_before_the_estimate_and_follows_the_core():
+    w = WaitingSession(POS_PLAN, intro=("connecting",))
+    assert w.start(0, ewt_s=150, position=3) == [
+        Play(("connecting", "pos_3", "ewt_3"), barge_in=False),
+        StartTimer(30, 1),
+    ]
+    w.handle(PlayDone(), 5)
+    w.update_position(1)  # two callers ahead were served meanwhile
+    assert w.handle(Timeout(1), 30) == [
+        Play(("comfort", "pos_1", "ewt_2"), barge_in=False),
+        StartTimer(30, 2),
+    ]
+    w.handle(PlayDone(), 33)
+    w.update_position(None)  # being offered to an agent: no count to give
+    assert w.handle(Timeout(2), 60)[0] == Play(("comfort", "ewt_2"), barge_in=False)

@@ -15,6 +15,8 @@ Shape, with defaults; every key outside `center.name` and `queues[].id` may be o
       timezone: Asia/Shanghai            # IANA name; also the default for queue hours
       callback_retry_s: 300              # gap between failed callback attempts
       callback_max_attempts: 3
+      callback_retry_gaps_s: [600, 1800]   # gap after try 1, 2, ... (last repeats); [] = retry_s
+      callback_quiet_hours: "21:00-08:00"  # local; no callback is dialled then; null = any time
       language_skills: {en: english}     # contact language -> skill an agent needs
     queues:                              # at least one
       - id: general                      # letters, digits, _ . - ; not "callback"
@@ -56,6 +58,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
 from hotline.domain.enums import Strategy
+from hotline.routing.callback_policy import parse_quiet_hours
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 _SKILL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -123,6 +126,11 @@ def _time_zone(value: str) -> str:
     return value
 
 
+def _quiet_hours(value: str) -> str:
+    parse_quiet_hours(value)  # ValueError says what is wrong
+    return value.strip()
+
+
 Level = Annotated[int, Strict(), AfterValidator(_level)]
 Fraction = Annotated[float, Strict(), AfterValidator(_fraction)]
 PositiveSeconds = Annotated[float, Strict(), AfterValidator(_positive)]
@@ -134,6 +142,7 @@ QueueId = Annotated[str, Strict(), AfterValidator(_queue_id)]
 AgentId = Annotated[str, Strict(), AfterValidator(_agent_id)]
 Skill = Annotated[str, Strict(), AfterValidator(_skill)]
 TimeZone = Annotated[str, Strict(), AfterValidator(_time_zone)]
+QuietHours = Annotated[str, Strict(), AfterValidator(_quiet_hours)]
 
 
 class _Section(BaseModel):
@@ -151,6 +160,8 @@ class CenterSection(_Section):
     timezone: TimeZone = "Asia/Shanghai"
     callback_retry_s: PositiveSeconds = 300.0
     callback_max_attempts: Annotated[int, Strict(), Field(ge=1)] = 3
+    callback_retry_gaps_s: list[PositiveSeconds] = Field(default_factory=list, max_length=20)
+    callback_quiet_hours: QuietHours | None = None
     language_skills: dict[Text, Skill] = Field(default_factory=dict)
 
 

@@ -52,6 +52,9 @@ class Outcome(StrEnum):
     OUT_OF_HOURS = "out_of_hours"
     NO_AGENT = "no_agent"  # overflow to nowhere / nobody can ever serve it
     CALLBACK_FAILED = "callback_failed"  # every dial-out attempt failed
+    # The waiting caller asked to be called back (press 9): not an abandon - the center kept
+    # its promise by making a callback task that keeps the caller's place in line.
+    CALLBACK_REQUESTED = "callback_requested"
 
 
 class Strategy(StrEnum):

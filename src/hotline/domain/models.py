@@ -115,6 +115,10 @@ class CenterConfig:
     language_skills: Mapping[str, str] = field(default_factory=dict)  # "en" -> "english"
     callback_retry_s: float = 300.0
     callback_max_attempts: int = 3
+    #: wait after failed attempt 1, 2, ... (the last repeats); empty = `callback_retry_s`
+    callback_retry_gaps_s: tuple[float, ...] = ()
+    #: local "HH:MM-HH:MM" (center timezone) when no callback is dialled; None = any time
+    callback_quiet_hours: str | None = None
     timezone: str = "Asia/Shanghai"
     federation: FederationConfig = field(default_factory=FederationConfig)  # peer centers
     emergency_plans: tuple[EmergencyPlan, ...] = ()  # named plans one switch turns on

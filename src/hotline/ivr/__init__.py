@@ -22,7 +22,7 @@ from hotline.ivr.commands import (
 )
 from hotline.ivr.flow import Flow, FlowError, Node, PromptSpec, WaitingPlan, parse_flow
 from hotline.ivr.session import IvrSession
-from hotline.ivr.waiting import WaitingSession, ewt_prompts
+from hotline.ivr.waiting import WaitingSession, ewt_prompts, position_prompts
 
 __all__ = [
     "CallerHangup",
@@ -48,4 +48,5 @@ __all__ = [
     "WaitingSession",
     "ewt_prompts",
     "parse_flow",
+    "position_prompts",
 ]

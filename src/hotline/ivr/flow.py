@@ -112,8 +112,10 @@ class WaitingPlan:
 
     `music` loops between announcements; every `announce_every_s` the caller hears `comfort`
     and, with `announce_ewt`, the estimated wait as prompts `ewt_1`…`ewt_<ewt_max_min>`
-    (minutes) or `ewt_long`; after `callback_after_s` the caller is offered a callback with
-    `callback_offer` and may press `callback_digit` at any time; `callback_ok` confirms it.
+    (minutes) or `ewt_long`, and with `announce_position` the place in line just before it
+    as `pos_0` (next) … `pos_<position_max>` (callers ahead) or `pos_many`; after
+    `callback_after_s` the caller is offered a callback with `callback_offer` and may press
+    `callback_digit` at any time; `callback_ok` confirms it.
     """
 
     music: str | None = None
@@ -121,6 +123,8 @@ class WaitingPlan:
     announce_every_s: float = 30.0
     announce_ewt: bool = False
     ewt_max_min: int = 10
+    announce_position: bool = False
+    position_max: int = 10
     callback_after_s: float | None = None
     callback_digit: str = "9"
     callback_offer: tuple[str, ...] = ()
@@ -133,6 +137,8 @@ class WaitingPlan:
             ids.append(self.music)
         if self.announce_ewt:
             ids += [f"ewt_{n}" for n in range(1, self.ewt_max_min + 1)] + ["ewt_long"]
+        if self.announce_position:
+            ids += [f"pos_{n}" for n in range(self.position_max + 1)] + ["pos_many"]
         return ids
 
 

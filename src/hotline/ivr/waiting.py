@@ -33,6 +33,13 @@ def ewt_prompts(plan: WaitingPlan, ewt_s: float | None) -> tuple[str, ...]:
     return (f"ewt_{minutes}",) if minutes <= plan.ewt_max_min else ("ewt_long",)
 
 
+def position_prompts(plan: WaitingPlan, position: int | None) -> tuple[str, ...]:
+    """Prompt ids announcing the callers ahead ("您前面还有 3 位"; none if unknown)."""
+    if not plan.announce_position or position is None or position < 0:
+        return ()
+    return (f"pos_{position}",) if position <= plan.position_max else ("pos_many",)
+
+
 class WaitingSession:
     """One queued caller's announcements, music and callback offer."""
 
@@ -45,14 +52,27 @@ class WaitingSession:
         self._since = 0.0
         self._ewt: float | None = None
         self._ewt_at = 0.0
+        self._position: int | None = None
         self._token = 0
         self._playing_once = False
         self._after_once = "music"  # what follows the one-off prompt: music, or hang up
 
-    def start(self, now: float, ewt_s: float | None) -> list[IvrCommand]:
+    def start(
+        self, now: float, ewt_s: float | None, position: int | None = None
+    ) -> list[IvrCommand]:
         self._since = now
         self.update_ewt(ewt_s, now)
-        return self._announce((*self.intro, *ewt_prompts(self.plan, ewt_s)))
+        if position is not None:
+            self._position = position
+        return self._announce((*self.intro, *self._where(ewt_s)))
+
+    def update_position(self, position: int | None) -> None:
+        """The core's latest count of callers ahead (None: unknown, e.g. being offered)."""
+        self._position = position
+
+    def _where(self, ewt_s: float | None) -> tuple[str, ...]:
+        """Place in line, then the estimated wait: "您前面还有 3 位，预计等待时间约两分钟"."""
+        return (*position_prompts(self.plan, self._position), *ewt_prompts(self.plan, ewt_s))
 
     def update_ewt(self, ewt_s: float | None, now: float) -> None:
         """A fresh estimate from the core (`contact.queued` after an overflow or a move)."""
@@ -93,7 +113,7 @@ class WaitingSession:
 
     # ------------------------------------------------------------------------ internals
     def _periodic(self, now: float) -> list[IvrCommand]:
-        prompts = [*self.plan.comfort, *ewt_prompts(self.plan, self.remaining_ewt(now))]
+        prompts = [*self.plan.comfort, *self._where(self.remaining_ewt(now))]
         after = self.plan.callback_after_s
         if after is not None and now - self._since >= after:
             prompts += self.plan.callback_offer

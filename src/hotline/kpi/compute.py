@@ -29,8 +29,10 @@ from hotline.kpi.definitions import definitions
 from hotline.kpi.options import KpiOptions, service_level
 from hotline.kpi.ranges import clip_to_now, format_range
 
-#: a callback is "worked to a final result" when it ended with one of these outcomes
-CALLBACK_FINAL_OUTCOMES = frozenset({Outcome.COMPLETED.value, Outcome.CALLBACK_FAILED.value})
+#: a callback is completed only when the customer was reached: the center's promise ("a
+#: callback for every missed call", the 100 % callback KPI) is kept by talking to the
+#: customer, not by dialling; one that failed every try (`callback_failed`) is not completed.
+CALLBACK_FINAL_OUTCOMES = frozenset({Outcome.COMPLETED.value})
 
 
 @dataclass(frozen=True, slots=True)

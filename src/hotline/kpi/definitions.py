@@ -36,7 +36,9 @@ def definitions(options: KpiOptions = KpiOptions(), threshold: str | None = None
         ),
         "answered": "接通量 answered = offered contacts accepted by an agent",
         "abandoned": (
-            f"放弃量 abandoned = offered contacts that hung up unanswered after waiting ≥ {n}"
+            f"放弃量 abandoned = offered contacts that hung up unanswered after waiting ≥ {n}; "
+            "a caller who asked for a callback while waiting (outcome callback_requested) is "
+            "not an abandon: offered, not answered, and served by its callback task"
         ),
         "short_abandoned": (
             f"未接秒挂 short abandons = hung up unanswered after waiting < {n}; "
@@ -71,8 +73,9 @@ def definitions(options: KpiOptions = KpiOptions(), threshold: str | None = None
             "for a queue or channel (an agent's idle time belongs to no single queue)"
         ),
         "callbacks": (
-            "回拨 callbacks: created = callback contacts created in the range; completed = ended "
-            "completed or callback_failed (worked to a final result); reached = ended completed"
+            "回拨 callbacks: created = callback contacts created in the range; completed = "
+            "ended completed, i.e. the customer was reached (a callback that failed every "
+            "try, callback_failed, is not completed); reached = the same count"
         ),
         "callback_completion_rate": "回拨完成率 callback completion = completed ÷ created",
         "ewt_mae_s": (

@@ -38,9 +38,15 @@ class ContactHandedOff:
 
 @dataclass(frozen=True, slots=True)
 class CustomerLeft:
-    """The customer hung up / closed the chat: an abandon while waiting, an end while served."""
+    """The customer hung up / closed the chat: an abandon while waiting, an end while served.
+
+    `callback`: the waiting customer asked to be called back (the IVR's "press 9") - the
+    contact ends `callback_requested`, never `abandoned`, so no KPI counts a caller the center
+    promised to call as one who gave up; its callback task keeps the caller's place in line.
+    """
 
     contact_id: str
+    callback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +109,14 @@ class OfferDeclined:
 
 @dataclass(frozen=True, slots=True)
 class ContactCompleted:
-    """The agent finished a contact. For a callback, `reached=False` means nobody answered."""
+    """The agent finished a contact. For a callback, `reached=False` means nobody answered;
+    `result` says how the dial-out ended (no_answer, busy, short_answer...), kept on the
+    attempt's fact."""
 
     agent_id: str
     contact_id: str
     reached: bool = True
+    result: str | None = None
     wrap_up_s: float | None = None  # None = the queue's default after-call work
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from hotline.domain.enums import AgentState, Channel, ContactStatus, Outcome
 from hotline.routing import events as ev
+from hotline.routing.callback_policy import CallbackPolicy, parse_quiet_hours
 from hotline.routing.errors import IllegalTransition, InvalidEvent
 from hotline.routing.state import AgentRuntime, ContactState
 
@@ -157,9 +158,10 @@ class Lifecycle(_Base):
             self._end(c, Outcome.COMPLETED, by="customer")
             self._release(a, c, None)
             return
+        outcome = Outcome.CALLBACK_REQUESTED if e.callback else Outcome.ABANDONED
         if c.status is ContactStatus.OFFERED:
-            a = self._revoke(c, "abandoned")
-            self._end(c, Outcome.ABANDONED)
+            a = self._revoke(c, outcome._value_)
+            self._end(c, outcome)
             if a.state is AgentState.RESERVED:
                 self._set_state(a, AgentState.AVAILABLE, "offer_withdrawn")
             else:
@@ -167,7 +169,7 @@ class Lifecycle(_Base):
             self._create_callback(c)
             self._route_agent(a)
             return
-        self._end(c, Outcome.ABANDONED)
+        self._end(c, outcome)
         self._create_callback(c)
 
     def _end(self, c: ContactState, outcome: Outcome, **extra: object) -> None:
@@ -189,7 +191,7 @@ class Lifecycle(_Base):
         oq = self._queues[origin.queue]
         queue_id = oq.callback_queue or oq.id
         q = self._queues[queue_id]
-        due = self._now
+        due = self._callback_policy().outside_quiet(self._now)
         if q.hours is not None and not q.hours.is_open(due):
             due = q.hours.next_open(due) or due
         self._seq += 1
@@ -225,6 +227,16 @@ class Lifecycle(_Base):
             origin_id=origin.id,
         )
         self._schedule(cb, due)
+
+    def _callback_policy(self) -> CallbackPolicy:
+        cfg = self._config
+        quiet = cfg.callback_quiet_hours
+        return CallbackPolicy(
+            max_attempts=cfg.callback_max_attempts,
+            gaps_s=cfg.callback_retry_gaps_s or (cfg.callback_retry_s,),
+            quiet=parse_quiet_hours(quiet) if quiet else None,
+            tz=cfg.timezone,
+        )
 
     def _record_for(self, c: ContactState, kind: str, **data: object):
         from hotline.domain.records import EventRecord
@@ -294,11 +306,17 @@ class Lifecycle(_Base):
             raise InvalidEvent("wrap_up_s must be between 0 and 3600 seconds")
         if c.channel is Channel.CALLBACK:
             c.attempts += 1
-            self._emit("contact.callback_attempt", c, reached=e.reached, attempt=c.attempts)
-            if not e.reached and c.attempts < self._config.callback_max_attempts:
+            result = e.result or ("reached" if e.reached else "not_reached")
+            self._emit(
+                "contact.callback_attempt", c, reached=e.reached, attempt=c.attempts, result=result
+            )
+            retry_at = (
+                None if e.reached else self._callback_policy().retry_at(c.attempts, self._now)
+            )
+            if retry_at is not None:
                 self._release(a, c, e.wrap_up_s)
                 c.answered_at = None
-                self._schedule(c, self._now + self._config.callback_retry_s)
+                self._schedule(c, retry_at)
                 return
             outcome = Outcome.COMPLETED if e.reached else Outcome.CALLBACK_FAILED
         else:

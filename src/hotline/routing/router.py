@@ -134,6 +134,14 @@ class Router(Lifecycle):
         a = self._agents.get(agent_id)
         return a.offer if a else None
 
+    def position(self, contact_id: str) -> int | None:
+        """How many contacts will be served before this waiting one (callback tasks that kept
+        their place included): "您前面还有 3 位". None when it is not waiting in line."""
+        c = self._contacts.get(contact_id)
+        if c is None or c.status is not ContactStatus.QUEUED or c.id not in self._waiting:
+            return None
+        return self._waiting.count_ahead(c.queue, self._key(c))
+
     def waiting(self, queue: str) -> list[str]:
         """Ids of the contacts waiting in `queue`, in the order they will be served."""
         return [cid for _k, cid in sorted(self._waiting.in_queue(queue))]

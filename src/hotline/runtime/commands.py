@@ -102,13 +102,18 @@ class Finish(Command):
     agent_id: str = ""
     contact_id: str = ""
     notes: tuple[EventRecord, ...] = ()
+    reached: bool = True  # a callback whose customer never answered: False, with `result`
+    result: str | None = None
 
     def run(self, router: Router, now: float) -> tuple[list[EventRecord], Any]:
         snap = router.contact(self.contact_id)
         if snap is None or snap.agent_id != self.agent_id or snap.status not in _SERVED:
             return list(self.notes), True
+        done = ev.ContactCompleted(
+            self.agent_id, self.contact_id, reached=self.reached, result=self.result
+        )
         try:
-            facts = router.handle(ev.ContactCompleted(self.agent_id, self.contact_id), now)
+            facts = router.handle(done, now)
         except RoutingError as exc:
             return list(getattr(exc, "outputs", [])) + list(self.notes), False
         return facts + list(self.notes), True

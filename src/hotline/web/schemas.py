@@ -110,6 +110,12 @@ class GreenIn(Strict):
     on: bool = True
 
 
+class LeaveIn(Strict):
+    """`callback`: the waiting customer asked to be called back (ends `callback_requested`)."""
+
+    callback: bool = False
+
+
 class StateIn(Strict):
     state: Literal["login", "available", "not_ready", "offline"]
     reason: str | None = Field(default=None, min_length=1, max_length=40)

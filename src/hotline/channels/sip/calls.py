@@ -60,6 +60,8 @@ class PhoneCall(AgentPhone):
         self.contact = False  # a contact exists (or is being created) in the core
         self.ewt: float | None = None
         self.ewt_at: float | None = None  # when the core gave that estimate
+        self.position: int | None = None  # callers ahead, as the core last said
+        self.contact_body: dict[str, Any] | None = None  # re-posted to refresh EWT and place
         self.agent: Leg | None = None
         self.agent_id: str | None = None
         self.agent_uri: str | None = None
@@ -159,11 +161,15 @@ class PhoneCall(AgentPhone):
             elif isinstance(cmd, StartTimer):
                 token = cmd.token
                 self.w.schedule(cmd.seconds, lambda s=session, t=token: self.feed(s, Timeout(t)))
+                if session is self.waiting and cmd.seconds > 2.5:
+                    # ask the core again just before the next announcement: the place in line
+                    # moves as callers ahead are served, and the core alone knows it
+                    self.w.schedule(cmd.seconds - 2.0, self._refresh_place)
             elif isinstance(cmd, Transfer):
                 self._transfer(cmd)
             elif isinstance(cmd, RequestCallback):
                 self.outcome = "callback"
-                self._leave_queue("voice.callback_requested")
+                self._leave_queue("voice.callback_requested", callback=True)
             elif isinstance(cmd, Score):
                 self.score = cmd.value
                 data = {"question": cmd.question, "score": cmd.value}
@@ -204,12 +210,12 @@ class PhoneCall(AgentPhone):
             "intent": t.intent,
             "skills": dict(t.skills),
         }
-        self.contact = True
+        self.contact, self.contact_body = True, body
         self.w.core.post(self.id, "/api/contacts", body, tag="created")
         if t.callback:
             self.state = "ending"
             self.outcome = "callback"
-            self._leave_queue("voice.callback_requested")
+            self._leave_queue("voice.callback_requested", callback=True)
             if t.prompts:
                 self.play(t.prompts, after="hangup")
             else:
@@ -226,11 +232,22 @@ class PhoneCall(AgentPhone):
         if self.waiting is not None and self.state in ("waiting", "ringing"):
             now = self.w.clock()
             age = now - (self.ewt_at or now)
-            ewt = announced_ewt(self.ewt, age, offered=self.state == "ringing")
-            self.run(self.waiting, self.waiting.start(now, ewt))
+            offered = self.state == "ringing"
+            ewt = announced_ewt(self.ewt, age, offered=offered)
+            position = None if offered else self.position
+            self.run(self.waiting, self.waiting.start(now, ewt, position))
 
-    def _leave_queue(self, kind: str, **data: Any) -> None:
-        self.w.core.post(self.id, f"/api/contacts/{self.id}/leave", {})
+    def _refresh_place(self) -> None:
+        """Re-post the contact (idempotent by id): the answer carries the current estimate
+        and place in line for the next announcement."""
+        if self.state == "waiting" and self.contact_body is not None:
+            self.w.core.post(self.id, "/api/contacts", self.contact_body, tag="refresh")
+
+    def _leave_queue(self, kind: str, callback: bool = False, **data: Any) -> None:
+        """Out of the queue: a hang-up (an abandon while waiting) or, with `callback`, the
+        caller's request to be called back (`callback_requested`, never an abandon)."""
+        body = {"callback": True} if callback else {}
+        self.w.core.post(self.id, f"/api/contacts/{self.id}/leave", body)
         self.w.fact(self.id, kind, data)
 
     def _ivr_fact(self) -> None:
@@ -249,11 +266,19 @@ class PhoneCall(AgentPhone):
         self.w.fact(self.id, "voice.ivr", data)
 
     def on_reply(self, tag: str, status: int, body: Any) -> None:
-        if tag == "created":
+        if tag == "refresh":
+            fresh = status == 201 and isinstance(body, dict) and body.get("status") == "queued"
+            if fresh and self.waiting is not None and self.state == "waiting":
+                self.ewt, self.ewt_at = body.get("estimated_wait_s"), self.w.clock()
+                self.waiting.update_ewt(self.ewt, self.w.clock())
+                self.waiting.update_position(body.get("position"))
+        elif tag == "created":
             if status == 201 and isinstance(body, dict):
                 self.ewt, self.ewt_at = body.get("estimated_wait_s"), self.w.clock()
+                self.position = body.get("position")
                 if self.waiting is not None:
                     self.waiting.update_ewt(self.ewt, self.w.clock())
+                    self.waiting.update_position(self.position)
             else:
                 log.warning("call %s: core refused the contact (%s %s)", self.id, status, body)
                 self.outcome = "refused"
@@ -271,6 +296,8 @@ class PhoneCall(AgentPhone):
     # ------------------------------------------------------------------ from the core
     def on_fact(self, kind: str, agent_id: str | None, data: dict[str, Any]) -> None:
         if kind == "contact.offered" and self.state == "waiting" and agent_id:
+            if self.waiting is not None:
+                self.waiting.update_position(None)  # next in line: nobody is ahead any more
             self._ring(agent_id, data.get("expires_at"))
         elif kind == "contact.offered":
             log.info("call %s: offer to %s ignored in state %s", self.id, agent_id, self.state)
@@ -284,6 +311,7 @@ class PhoneCall(AgentPhone):
                 self._back_to_waiting()
         elif kind == "contact.queued" and self.waiting is not None:
             self.waiting.update_ewt(data.get("ewt_s"), self.w.clock())
+            self.waiting.update_position(data.get("position"))
         elif kind == "contact.held" and self.state == "bridged":
             self._hold()
         elif kind == "contact.resumed" and self.state == "held":

@@ -85,12 +85,38 @@ class RegistrarConfig(Strict):
     run_dir: str = "var/voice/registrar"
 
 
+class CallbacksConfig(Strict):
+    """Dialling out the core's callback tasks (off by default: agents call back by hand).
+
+    `trunks` maps a number prefix to the SIP URI template the number is dialled at ("" is the
+    default; the longest matching prefix wins: mobile and local numbers may leave by different
+    carriers). `caller_id` is the number this center shows to the customer (the hotline's own
+    number, so a customer who misses the call can call back). A customer leg that answers and
+    hangs up within `short_answer_s` was an answering machine or a reflex: not reached."""
+
+    enabled: bool = False
+    trunks: dict[str, str] = Field(default_factory=dict)
+    caller_id: str = Field(default="966666", pattern=r"^\+?[0-9]{3,20}$")
+    no_answer_s: float = Field(default=30.0, gt=0, le=300)
+    short_answer_s: float = Field(default=4.0, ge=0, le=60)
+
+    @model_validator(mode="after")
+    def _templates(self) -> CallbacksConfig:
+        if self.enabled and not self.trunks:
+            raise ValueError("callbacks.trunks: give at least one, e.g. {'': 'sip:{number}@gw'}")
+        for prefix, uri in self.trunks.items():
+            if not uri.startswith("sip:") or "{number}" not in uri:
+                raise ValueError(f"callbacks.trunks[{prefix!r}]: expected sip:...{{number}}...")
+        return self
+
+
 class GatewayConfig(Strict):
     core: CoreConfig = CoreConfig()
     sip: SipConfig = SipConfig()
     workers: int = Field(default=1, ge=1, le=500)
     front: FrontConfig = FrontConfig()
     registrar: RegistrarConfig = RegistrarConfig()
+    callbacks: CallbacksConfig = CallbacksConfig()
     ivr: str = "demo_ivr.yaml"
     prompts_dir: str = "var/voice/prompts"
     recordings_dir: str = "var/voice/recordings"

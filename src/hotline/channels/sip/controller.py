@@ -38,6 +38,7 @@ from hotline.channels.sip.core import CoreClient
 from hotline.channels.sip.link import (
     CoreFact,
     CoreReply,
+    DialSettings,
     PromptFile,
     SipSettings,
     WorkerSettings,
@@ -73,7 +74,15 @@ def worker_settings(config: GatewayConfig) -> WorkerSettings:
         flow=flow,
         prompts={k: PromptFile(p.id, p.path.resolve(), p.duration_s) for k, p in built.items()},
         registrar_port=config.registrar.port if config.registrar.enabled else None,
+        dial=_dial_settings(config),
     )
+
+
+def _dial_settings(config: GatewayConfig) -> DialSettings | None:
+    cb = config.callbacks
+    if not cb.enabled:
+        return None
+    return DialSettings(dict(cb.trunks), cb.caller_id, cb.no_answer_s, cb.short_answer_s)
 
 
 @dataclass(eq=False)
@@ -203,6 +212,17 @@ class Controller:
             self.core.post(call, f"/api/voice/{call}/facts", body)
 
     # ------------------------------------------------------------------ core -> workers
+    def _least_loaded(self, call: str) -> Conn | None:
+        """The live worker with the fewest calls now owns `call` (it dials it or drops it)."""
+        with self.lock:
+            live = [c for c in self.conns if not c.dead]
+            if not live:
+                return None
+            conn = min(live, key=lambda c: len(c.calls))
+            self.owner[call] = conn
+            conn.calls.add(call)
+            return conn
+
     def _route(self) -> None:
         shown = time.monotonic()
         while True:
@@ -228,8 +248,14 @@ class Controller:
             else:
                 continue
             conn = self.owner.get(call)  # a dict read: atomic; a stale owner just drops it
+            if conn is None and isinstance(item, CoreFact) and _callback_offer(item.fact):
+                conn = self._least_loaded(call)  # a callback task to dial: a worker takes it
             if conn is not None:
                 self.stats["routed"] += 1
                 conn.send(msg)
             else:
                 self.stats["unowned"] = self.stats.get("unowned", 0) + 1
+
+
+def _callback_offer(fact: dict[str, Any]) -> bool:
+    return fact.get("kind") == "contact.offered" and fact.get("channel") == "callback"

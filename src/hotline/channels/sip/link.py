@@ -93,6 +93,24 @@ class SipSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DialSettings:
+    """How a worker dials the customer of a callback task (`CallbacksConfig`, validated)."""
+
+    trunks: dict[str, str]
+    caller_id: str
+    no_answer_s: float
+    short_answer_s: float
+
+    def uri(self, number: str) -> str | None:
+        """The trunk of the longest prefix that matches, with the number in it."""
+        digits = number.strip()
+        if not digits or not all(ch.isdigit() or ch == "+" for ch in digits):
+            return None
+        best = max((p for p in self.trunks if digits.startswith(p)), key=len, default=None)
+        return None if best is None else self.trunks[best].replace("{number}", digits)
+
+
+@dataclass(frozen=True, slots=True)
 class WorkerSettings:
     """The part of gateway.yaml a media worker reads (same attribute names as GatewayConfig)."""
 
@@ -106,6 +124,7 @@ class WorkerSettings:
     flow: Flow
     prompts: dict[str, PromptFile] = field(default_factory=dict)
     registrar_port: int | None = None  # agents without a static URI ring through it
+    dial: DialSettings | None = None  # None: callback tasks are not dialled here
 
     def callers_per_worker(self) -> int:
         return self.callers

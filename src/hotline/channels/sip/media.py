@@ -57,8 +57,14 @@ class MediaEvent:
 class Leg(pj.Call):
     """One SIP dialog. `role` is caller or agent; `owner` is the call it belongs to."""
 
-    def __init__(self, engine: Engine, call_id: int = pj.PJSUA_INVALID_ID, role: str = "caller"):
-        super().__init__(engine.account, call_id)
+    def __init__(
+        self,
+        engine: Engine,
+        call_id: int = pj.PJSUA_INVALID_ID,
+        role: str = "caller",
+        account: Any = None,
+    ):
+        super().__init__(account or engine.account, call_id)
         self.engine = engine
         self.role = role
         self.owner: Any = None
@@ -130,7 +136,7 @@ class _Account(pj.Account):
         self.engine = engine
 
     def onIncomingCall(self, prm: Any) -> None:
-        leg = Leg(self.engine, prm.callId, "caller")
+        leg = Leg(self.engine, prm.callId, "caller", account=self)
         ci = leg.getInfo()
         try:
             whole = prm.rdata.wholeMsg
@@ -193,6 +199,8 @@ class Engine:
         ac.callConfig.timerMinSESec = min(90, session_expires_s)
         self.account = _Account(self)
         self.account.create(ac)
+        self._template = ac
+        self.caller_ids: dict[str, pj.Account] = {}  # outbound caller id -> its account
 
     def poll(self, ms: int) -> None:
         self.ep.libHandleEvents(ms)
@@ -227,9 +235,23 @@ class Engine:
         except pj.Error as exc:
             log.debug("hangup failed: %s", exc.info())
 
-    def dial(self, uri: str) -> Leg | None:
+    def caller_account(self, caller_id: str) -> pj.Account:
+        """An account whose From is `caller_id` (the number the customer sees): pjsua takes
+        the From of a new call from its account, so each outbound caller id gets one (no
+        registration, same transport and media settings)."""
+        acc = self.caller_ids.get(caller_id)
+        if acc is None:
+            ac = self._template
+            ac.idUri = f"sip:{caller_id}@{self.address}:{self.port}"
+            acc = _Account(self)  # an INVITE pjsua matches to it is still an inbound caller
+            acc.create(ac)
+            self.caller_ids[caller_id] = acc
+        return acc
+
+    def dial(self, uri: str, role: str = "agent", caller_id: str | None = None) -> Leg | None:
         """Call `uri`; None when pjsua has no free slot (`PJ_ETOOMANY`) or refuses the URI."""
-        leg = Leg(self, role="agent")
+        account = self.caller_account(caller_id) if caller_id else None
+        leg = Leg(self, role=role, account=account)
         try:
             leg.makeCall(uri, pj.CallOpParam(True))
         except pj.Error as exc:
@@ -276,4 +298,7 @@ class Engine:
         self.events.clear()
         self.morgue.clear()  # every call is over now: their ids can hang up nothing
         self.account.shutdown()
+        for acc in self.caller_ids.values():
+            acc.shutdown()
+        self.caller_ids.clear()
         self.ep.libDestroy()

@@ -263,9 +263,11 @@ class Baresip:
         rtp_base: int,
         registrar: str | None = None,
         password: str | None = None,
+        answermode: str = "auto",
     ) -> None:
         """`registrar` ("host:port") and `password`: register there with digest auth (a desk
-        phone); without them the phone only listens at `uri` (a static agent phone)."""
+        phone); without them the phone only listens at `uri` (a static agent phone).
+        `answermode="manual"`: it rings and never picks up (a customer who does not answer)."""
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.user = user
@@ -291,7 +293,7 @@ class Baresip:
         lines += [f"module\t{m}.so" for m in ("g711", "alsa", "aufile", "sndfile")]
         lines += [f"module_app\t{m}.so" for m in ("account", "menu", "ctrl_tcp")]
         (self.dir / "config").write_text("\n".join(lines) + "\n")
-        account = f"<{self.uri}>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA\n"
+        account = f"<{self.uri}>;regint=0;answermode={answermode};audio_codecs=PCMU,PCMA\n"
         if registrar:
             account = f"<sip:{user}@{registrar}>;auth_pass={password};regint=60;"
             account += "answermode=auto;audio_codecs=PCMU,PCMA\n"

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.channels.sip.calls import PhoneCall
+from hotline.channels.sip.dialout import CallbackCall
 from hotline.channels.sip.link import (
     CoreFact,
     CoreLink,
@@ -261,8 +262,30 @@ class Worker:
                 call = self.calls.get(f.get("contact_id") or "")
                 if call is not None:
                     call.on_fact(f["kind"], f.get("agent_id"), f.get("data") or {})
+                elif f.get("kind") == "contact.offered" and f.get("channel") == "callback":
+                    self._callback_offered(f)
         except Exception:
             log.exception("core item failed: %r", item)
+
+    def _callback_offered(self, fact: dict[str, Any]) -> None:
+        """A callback task offered to an agent: dial it here if this gateway dials callbacks
+        and the agent has a phone; otherwise the agent works it from the desk (by hand)."""
+        task, agent = fact.get("contact_id") or "", fact.get("agent_id") or ""
+        uri = self.config.phone_uri(agent) if agent else None
+        if self.config.dial is None or uri is None or self.stop.is_set():
+            self.core.forget(task)  # in a pool the controller handed it here: not ours
+            return
+        if len(self.calls) >= self.config.callers_per_worker():
+            self.core.forget(task)
+            body = {"agent_id": agent, "uri": uri, "reason": "gateway_full"}
+            self.core.post(task, f"/api/voice/{task}/declined", body)
+            return
+        self.core.own(task)
+        expires = (fact.get("data") or {}).get("expires_at")
+        call = CallbackCall(self, task, agent, uri, expires)
+        self.calls[task] = call  # type: ignore[assignment]
+        self._write_ledger()
+        call.start()
 
     def _shutdown(self) -> None:
         """Hang up, let BYEs out, drop every pjsua object, then destroy the library."""

@@ -17,7 +17,15 @@ from hotline.web.deps import SUPERVISORS, AgentUser, AnyUser, Creator, Service, 
 from hotline.web.responses import errors
 from hotline.web.routes.compliance import guard_identity
 from hotline.web.routes.views import contact_view, event_view
-from hotline.web.schemas import CompleteIn, ContactIn, GreenIn, MoveIn, NoteIn, TransferIn
+from hotline.web.schemas import (
+    CompleteIn,
+    ContactIn,
+    GreenIn,
+    LeaveIn,
+    MoveIn,
+    NoteIn,
+    TransferIn,
+)
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"], responses=errors(404, 409))
 
@@ -65,6 +73,7 @@ async def create_contact(body: ContactIn, service: Service, _user: Creator) -> d
         raise HTTPException(status.HTTP_409_CONFLICT, f"contact {cid} already exists")
     view = contact_view(snap, service.clock())  # type: ignore[arg-type]
     view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(snap.queue, cid))  # type: ignore[union-attr]
+    view["position"] = service.read(lambda r: r.position(cid))  # callers ahead, None if not in line
     return view
 
 
@@ -213,9 +222,13 @@ async def transfer(contact_id: str, body: TransferIn, service: Service, user: Ag
 
 
 @router.post("/{contact_id}/leave")
-async def customer_left(contact_id: str, service: Service, _user: Creator) -> dict[str, Any]:
-    """The customer hung up or closed the chat (sent by the channel adapter)."""
-    await service.submit(ev.CustomerLeft(contact_id))
+async def customer_left(
+    contact_id: str, service: Service, _user: Creator, body: LeaveIn | None = None
+) -> dict[str, Any]:
+    """The customer hung up or closed the chat (sent by the channel adapter); with
+    `{"callback": true}` the waiting customer asked for a callback instead (not an abandon)."""
+    callback = body.callback if body is not None else False
+    await service.submit(ev.CustomerLeft(contact_id, callback=callback))
     return {"ok": True}
 
 

@@ -95,6 +95,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outcome.out_of_hours": ("非服务时间", "Out of hours"),
     "outcome.no_agent": ("无可用坐席", "No agent"),
     "outcome.callback_failed": ("回拨失败", "Callback failed"),
+    "outcome.callback_requested": ("来电方预约回拨", "Callback requested"),
     "disp.consult": ("咨询", "Enquiry"),
     "disp.help_request": ("求助", "Help request"),
     "disp.complaint": ("投诉", "Complaint"),
