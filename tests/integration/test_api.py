@@ -87,6 +87,20 @@ def test_an_agent_takes_a_call_end_to_end_and_sees_a_masked_number(client):
     assert "contact.ended" in kinds and "contact.note" in kinds
 
 
+def test_an_agent_who_skips_wrap_up_is_offered_the_next_call_at_once(client):
+    """`wrap_up_s: 0` on completion ends after-call work at once (the desk's "no wrap-up")."""
+    a01, chan = as_(client, "a01"), as_(client, "channel")
+    for state in ("login", "available"):
+        client.post("/api/agents/me/state", json={"state": state}, headers=a01)
+    first = client.post("/api/contacts", json={"queue": "general"}, headers=chan).json()["id"]
+    second = client.post("/api/contacts", json={"queue": "general"}, headers=chan).json()["id"]
+    assert client.post(f"/api/contacts/{first}/accept", headers=a01).status_code == 200
+    done = client.post(f"/api/contacts/{first}/complete", json={"wrap_up_s": 0}, headers=a01)
+    assert done.status_code == 200, done.text
+    me = client.get("/api/agents/me", headers=a01).json()
+    assert me["state"] == "reserved" and me["offer"]["id"] == second
+
+
 def test_revealing_a_number_is_allowed_to_the_handling_agent_and_audited(client):
     a01, a02 = as_(client, "a01"), as_(client, "a02")
     client.post("/api/agents/me/state", json={"state": "login"}, headers=a01)

@@ -116,8 +116,8 @@ class ContactCompleted:
     agent_id: str
     contact_id: str
     reached: bool = True
-    result: str | None = None
     wrap_up_s: float | None = None  # None = the queue's default after-call work
+    result: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

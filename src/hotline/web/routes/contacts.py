@@ -170,7 +170,9 @@ async def decline(contact_id: str, service: Service, user: AgentUser) -> dict[st
 async def complete(contact_id: str, body: CompleteIn, service: Service, user: AgentUser) -> dict:
     agent_id = agent_of(user)
     result = await _agent_act(
-        service, user, ev.ContactCompleted(agent_id, contact_id, body.reached, body.wrap_up_s)
+        service,
+        user,
+        ev.ContactCompleted(agent_id, contact_id, reached=body.reached, wrap_up_s=body.wrap_up_s),
     )
     if body.disposition or body.note:
         await service.note(
