@@ -2,10 +2,11 @@
 whose pages carry the expected sections and figures, on the schedules the center config names.
 
 The seeded timeline (`seed`): on Tuesday 2026-11-24 `general` answers its one call in 12 s,
-`english` loses its one caller after 60 s, `complaints` answers in 40 s (its threshold is 30 s,
-by a02 of team south), one callback is completed; four work orders are opened (a help request left overdue, a
-consultation confirmed, one reopened, a complaint); two surveys are offered and one answered
-satisfied. On Tuesday 2026-11-17 (the week before) `general` answered one call.
+`english` loses its one caller after 60 s, `complaints` answers in 40 s (its threshold is
+30 s; by a02 of team south), one callback is completed; four work orders are opened (a help
+request left overdue, a consultation confirmed, one reopened, a complaint); two surveys are
+offered and one answered satisfied. On Tuesday 2026-11-17 (the week before) `general`
+answered one call.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def test_the_daily_report_is_produced_at_eight_once_with_its_sections(store: Sto
     assert "overdue 1, reopened 1, cancelled 0" in pages[4]
     assert "replies 1 of 2 surveys (50.0%), satisfied 100.0%" in pages[4]
     assert "created 1, completed 1 (100.0%), reached 1" in pages[4]
-    assert "Definitions" in pages[5] and "formula" in pages[5]
+    assert "Definitions" in pages[5] and "formula" in pages[5] and "超期 overdue" in pages[5]
     assert "服务水平" in pages[5]  # Chinese definitions drawn with the CJK font, not dropped
     assert "<h1>Daily warning report (daily)</h1>" in doc.html and "服务水平" in doc.html
     assert "complaints: SL 0.0% below target 80.0%" in doc.html

@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import io
 import logging
+import textwrap
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import cache
@@ -22,6 +24,7 @@ from typing import Any
 from hotline.kpi.ranges import format_range
 from hotline.services.reports_content import ReportContent
 from hotline.services.reports_sections import Section, headline, kpi_line, people, service
+from hotline.tickets.kpi import DEFINITIONS as ORDER_DEFINITIONS
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ def render_html(c: ReportContent) -> str:
         + "</ul>"
         for head, lines in _all_sections(c)
     )
-    defs = "".join(f"<li>{html.escape(t)}</li>" for t in c.whole.total.definitions().values())
+    defs = "".join(f"<li>{html.escape(t)}</li>" for t in _definitions(c))
     period = format_range(c.whole.start, c.whole.end, c.tz)
     return (
         f"<html><head><meta charset='utf-8'><title>{html.escape(c.title)}</title></head><body>"
@@ -90,7 +93,13 @@ def render_html(c: ReportContent) -> str:
     )
 
 
-def _text_page(pdf: Any, sections: list[Section], head: tuple[str, ...] = ()) -> None:
+def _definitions(c: ReportContent) -> list[str]:
+    """The contact KPIs' definitions (with the variant in force), then the work orders'."""
+    orders = ("resolved_on_time", "overdue", "reopened", "satisfaction")
+    return [*c.whole.total.definitions().values(), *(ORDER_DEFINITIONS[k] for k in orders)]
+
+
+def _text_page(sections: list[Section], head: tuple[str, ...] = ()) -> Any:
     from matplotlib import pyplot as plt
 
     lines = list(head)
@@ -98,50 +107,75 @@ def _text_page(pdf: Any, sections: list[Section], head: tuple[str, ...] = ()) ->
         lines += [title, *(f"  {r}" for r in rows), ""]
     fig = plt.figure(figsize=(8.27, 11.69))
     fig.text(0.06, 0.95, "\n".join(_text(x)[:120] for x in lines), va="top", fontsize=8)
-    pdf.savefig(fig)
-    plt.close(fig)
+    return fig
+
+
+def _pages(c: ReportContent) -> Iterator[Any]:
+    """The figures, one per page: 1 summary and the kind's headline (breaches, comparison or
+    exposure), 2 SL and abandon chart, 3 volume chart, 4 queues and agents, 5 work orders,
+    satisfaction and callbacks, 6 definitions. The caller saves and closes each."""
+    from matplotlib import pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    fmt, by = ("%H:%M", "hour") if c.kind == "daily" else ("%m-%d", "day")
+    labels = [datetime.fromtimestamp(p.start, c.tz).strftime(fmt) for p in c.buckets]
+    head = (c.title, format_range(c.whole.start, c.whole.end, c.tz), "")
+    yield _text_page([_all_sections(c)[0], *headline(c)], head)
+    for name, series in (
+        (f"Service level and abandon rate by {by}",
+         [("SL", [_gap(p.total.service_level) for p in c.buckets]),
+          ("abandon rate", [_gap(p.total.abandon_rate) for p in c.buckets])]),
+        (f"Volume by {by}",
+         [("offered", [p.total.offered for p in c.buckets]),
+          ("answered", [p.total.answered for p in c.buckets])]),
+    ):  # fmt: skip
+        fig, ax = plt.subplots(figsize=(11.69, 8.27))
+        for label, values in series:
+            ax.plot(range(len(labels)), values, marker="o", label=label)
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_title(name)
+        if name.startswith("Service level"):
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.legend()
+        ax.tick_params(axis="x", rotation=60)
+        yield fig
+    yield _text_page(people(c))
+    yield _text_page(service(c))
+    fig = plt.figure(figsize=(8.27, 11.69))
+    defs = [line for t in _definitions(c) for line in textwrap.wrap(_text(t), 150)]
+    fig.text(0.05, 0.95, "\n".join(["Definitions", *defs]), va="top", fontsize=6)
+    yield fig
 
 
 def render_pdf(c: ReportContent) -> bytes:
-    """Pages: 1 summary and the kind's headline (breaches, comparison or exposure), 2 SL and
-    abandon chart, 3 volume chart, 4 queues and agents, 5 work orders, satisfaction and
-    callbacks, 6 definitions."""
+    """The report as a PDF of the pages `_pages` draws."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
-    daily = c.kind == "daily"
-    fmt, by = ("%H:%M", "hour") if daily else ("%m-%d", "day")
-    labels = [datetime.fromtimestamp(p.start, c.tz).strftime(fmt) for p in c.buckets]
     buf = io.BytesIO()
-    sections = _all_sections(c)
     with _fonts(), PdfPages(buf) as pdf:
-        head = (c.title, format_range(c.whole.start, c.whole.end, c.tz), "")
-        _text_page(pdf, [sections[0], *headline(c)], head)
-        for name, series in (
-            (f"Service level and abandon rate by {by}",
-             [("SL", [_gap(p.total.service_level) for p in c.buckets]),
-              ("abandon rate", [_gap(p.total.abandon_rate) for p in c.buckets])]),
-            (f"Volume by {by}",
-             [("offered", [p.total.offered for p in c.buckets]),
-              ("answered", [p.total.answered for p in c.buckets])]),
-        ):  # fmt: skip
-            fig, ax = plt.subplots(figsize=(11.69, 8.27))
-            for label, values in series:
-                ax.plot(range(len(labels)), values, marker="o", label=label)
-            ax.set_xticks(range(len(labels)), labels)
-            ax.set_title(name)
-            ax.legend()
-            ax.tick_params(axis="x", rotation=60)
+        for fig in _pages(c):
             pdf.savefig(fig)
             plt.close(fig)
-        _text_page(pdf, people(c))
-        _text_page(pdf, service(c))
-        fig = plt.figure(figsize=(8.27, 11.69))
-        defs = ["Definitions", *(_text(t) for t in c.whole.total.definitions().values())]
-        fig.text(0.05, 0.95, "\n".join(d[:140] for d in defs), va="top", fontsize=6)
-        pdf.savefig(fig)
-        plt.close(fig)
     return buf.getvalue()
+
+
+def render_pngs(c: ReportContent, dpi: int = 60) -> list[bytes]:
+    """The same pages as PNG images, to look at a report where no PDF rasteriser (poppler)
+    is installed: the figures are the PDF's, only the output format differs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    out = []
+    with _fonts():
+        for fig in _pages(c):
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi)
+            plt.close(fig)
+            out.append(buf.getvalue())
+    return out

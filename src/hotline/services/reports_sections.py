@@ -127,4 +127,7 @@ def people(c: ReportContent) -> list[Section]:
         f"{a}: handled {k.handled}, AHT {secs(k.aht_s)}, occupancy {pct(k.occupancy)}"
         for a, k in c.agents[:MAX_ROWS]
     ] or ["No agent handled a contact."]
-    return [("Queues", queues), ("Agents", agents)]
+    # the per-queue SL here is at the report's threshold; the daily warning judges each queue
+    # at its own (so a queue's two figures may differ): say which one this is
+    within = f"Queues (SL within {c.whole.total.options.sl_threshold_s:g} s)"
+    return [(within, queues), ("Agents", agents)]
