@@ -136,6 +136,7 @@ def _pages(c: ReportContent) -> Iterator[Any]:
         ax.set_title(name)
         if name.startswith("Service level"):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_ylim(0, 1.05)  # a rate's axis from 0: one bad day must not look like a cliff
         ax.legend()
         ax.tick_params(axis="x", rotation=60)
         yield fig
