@@ -152,6 +152,7 @@ def config_from_dict(data: Any, source: str = "<api>") -> CenterConfig:
         emergency_plans=build_plans(model.emergency),
         alerts=tuple(a.model_dump() for a in model.alerts),
         regions=build_regions(model.regions),
+        report_schedules=tuple((s.kind, s.at) for s in model.reports.schedules),
     )
 
 
@@ -194,6 +195,7 @@ def dump_config(config: CenterConfig) -> dict[str, Any]:
         "emergency": dump_plans(config.emergency_plans),
         "alerts": [dict(a) for a in config.alerts],
         "regions": dump_regions(config.regions),
+        "reports": {"schedules": [{"kind": k, "at": at} for k, at in config.report_schedules]},
     }
 
 
@@ -293,6 +295,12 @@ def _check_references(model: CenterFile, source: str) -> None:
                 msg = f"a later step must not raise the level again ({step.min_level} after "
                 msg += f"{prev.min_level})"
                 raise ConfigError(source, f"queues[{i}].relax[{k}].min_level", msg)
+    seen: dict[tuple[str, str], int] = {}
+    for k, sched in enumerate(model.reports.schedules):
+        if (key := (sched.kind, sched.at)) in seen:
+            msg = f"duplicate schedule {sched.kind} at {sched.at} (also schedules[{seen[key]}])"
+            raise ConfigError(source, f"reports.schedules[{k}]", msg)
+        seen[key] = k
     problem = federation_problem(model.federation, model.center.name, first_queue, model.queues)
     problem = problem or plans_problem(model.emergency, first_queue)
     problem = problem or regions_problem(model.regions, first_queue)

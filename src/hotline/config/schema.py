@@ -44,6 +44,11 @@ Shape, with defaults; every key outside `center.name` and `queues[].id` may be o
         provinces: [山西]                # from the caller's number (libphonenumber), zh or en
         prefixes: ["0351"]               # the operator's own prefixes, longest match first
         queues: {general: general_sx}    # asked queue -> this region's queue
+    reports:                             # scheduled reports (hotline.services.reports_jobs)
+      schedules:                         # default: these three
+        - {kind: daily, at: "08:00"}     # daily | weekly (Monday) | monthly (the 1st);
+        - {kind: weekly, at: "08:00"}    # at = local HH:MM in center.timezone
+        - {kind: monthly, at: "08:00"}
 
 Numbers are strict: `"20"` or `true` where a number belongs is an error rather than a guess,
 because a silently coerced value in a routing config is worse than a refused file.
@@ -129,6 +134,12 @@ def _time_zone(value: str) -> str:
 def _quiet_hours(value: str) -> str:
     parse_quiet_hours(value)  # ValueError says what is wrong
     return value.strip()
+
+
+def _time_of_day(value: str) -> str:
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        raise ValueError(f"{value!r} is not a local time of day HH:MM, e.g. '08:00'")
+    return value
 
 
 Level = Annotated[int, Strict(), AfterValidator(_level)]
@@ -310,6 +321,24 @@ class RegionSection(_Section):
     queues: dict[QueueId, QueueId] = Field(default_factory=dict)
 
 
+class ScheduleSection(_Section):
+    """One scheduled report: `kind` decides the period (previous day, week, month)."""
+
+    kind: Literal["daily", "weekly", "monthly"]
+    at: Annotated[str, Strict(), AfterValidator(_time_of_day)] = "08:00"
+
+
+def _default_schedules() -> list[ScheduleSection]:
+    """The seed centers' rhythm: 日预警 daily, 周通报 Monday, 月曝光 the 1st, all at 08:00."""
+    return [ScheduleSection(kind=k) for k in ("daily", "weekly", "monthly")]  # type: ignore[arg-type]
+
+
+class ReportsSection(_Section):
+    """The `reports:` block; `schedules: []` turns scheduled reports off."""
+
+    schedules: list[ScheduleSection] = Field(default_factory=_default_schedules, max_length=20)
+
+
 class CenterFile(_Section):
     """The whole file."""
 
@@ -320,6 +349,7 @@ class CenterFile(_Section):
     emergency: EmergencySection = Field(default_factory=EmergencySection)
     alerts: list[AlertSection] = Field(default_factory=list)
     regions: list[RegionSection] = Field(default_factory=list)
+    reports: ReportsSection = Field(default_factory=ReportsSection)
 
 
 def known_field_names() -> set[str]:
@@ -337,6 +367,8 @@ def known_field_names() -> set[str]:
         EmergencySection,
         AlertSection,
         RegionSection,
+        ScheduleSection,
+        ReportsSection,
         CenterFile,
     )
     return {name for model in models for name in model.model_fields}

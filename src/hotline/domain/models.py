@@ -125,6 +125,12 @@ class CenterConfig:
     #: alert rules as validated plain data (`hotline.services.alerts_rules.AlertRule` fields)
     alerts: tuple[Mapping[str, Any], ...] = ()
     regions: RegionMap = field(default_factory=RegionMap)  # multi-province: number -> queues
+    #: scheduled reports as (kind, local "HH:MM"): `hotline.services.reports_schedule.Schedule`
+    report_schedules: tuple[tuple[str, str], ...] = (
+        ("daily", "08:00"),
+        ("weekly", "08:00"),
+        ("monthly", "08:00"),
+    )
 
     def queue(self, queue_id: str) -> QueueConfig:
         """The queue with this id; KeyError names it when absent."""

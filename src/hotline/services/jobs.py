@@ -32,13 +32,9 @@ from hotline.services.compliance import ComplianceService
 from hotline.services.qa import QaService
 from hotline.services.reports import Reports
 from hotline.services.reports_jobs import ScheduledReports
-from hotline.services.reports_schedule import Schedule
 from hotline.store import Store
 
 log = logging.getLogger(__name__)
-
-#: the seed centers' rhythm: daily warning, weekly bulletin (Monday), monthly report (1st)
-DEFAULT_SCHEDULES = (Schedule("daily"), Schedule("weekly"), Schedule("monthly"))
 
 
 @dataclass(frozen=True)
@@ -171,5 +167,5 @@ class Jobs:
         notifier = notifier_from_env()
         self._alerts = Alerts(self.store, self._reports, notifier, lambda: self._by_queue)
         self._scheduled = ScheduledReports(
-            self.store, self._reports, notifier, DEFAULT_SCHEDULES, since=self._since
+            self.store, self._reports, notifier, self._config, since=self._since
         )

@@ -1,12 +1,11 @@
 """Rendering a report period as HTML and as a PDF with charts (matplotlib, Agg backend).
 
-Pages of the PDF: 1 summary (center KPIs, SL variant), 2 chart "Service level and abandon rate
-by hour", 3 chart "Volume by hour", 4 "Queues" table, 5 "Definitions". The PDF's text is
-real text (tests extract it). Chinese needs a CJK font: matplotlib's bundled DejaVu has none,
-so the PDF falls back, glyph by glyph, to Noto Sans CJK SC (Debian's fonts-noto-cjk, which
-`scripts/system-deps.sh` installs; subset-embedded, ~3 kB per page). Where that font is missing
-the CJK characters are left out (rather than drawn as empty boxes) and a warning is logged; the
-HTML carries the full bilingual text either way.
+Pages of the PDF: see `render_pdf`; the text sections come from `reports_sections`. The
+PDF's text is real text (tests extract it). Chinese needs a CJK font: matplotlib's bundled
+DejaVu has none, so the PDF falls back, glyph by glyph, to Noto Sans CJK SC (Debian's
+fonts-noto-cjk, which `scripts/system-deps.sh` installs; subset-embedded, ~3 kB per page).
+Where that font is missing the CJK characters are left out (rather than drawn as empty boxes)
+and a warning is logged; the HTML carries the full bilingual text either way.
 """
 
 from __future__ import annotations
@@ -14,14 +13,18 @@ from __future__ import annotations
 import html
 import io
 import logging
+import textwrap
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime, tzinfo
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from hotline.kpi.compute import Kpis
 from hotline.kpi.ranges import format_range
-from hotline.store.aggregates_query import Period
+from hotline.services.reports_content import ReportContent
+from hotline.services.reports_sections import Section, headline, kpi_line, people, service
+from hotline.tickets.kpi import DEFINITIONS as ORDER_DEFINITIONS
 
 log = logging.getLogger(__name__)
 
@@ -31,21 +34,6 @@ CJK_FONT_FILES = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf"),
 )
 CJK_FAMILY = "Noto Sans CJK SC"
-
-
-def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1%}"
-
-
-def _s(v: float | None) -> str:
-    return "-" if v is None else f"{v:.0f} s"
-
-
-def _line(name: str, k: Kpis) -> str:
-    return (
-        f"{name}: offered {k.offered}, answered {k.answered}, abandoned {k.abandoned}, "
-        f"SL {_pct(k.service_level)}, ASA {_s(k.asa_s)}, AHT {_s(k.aht_s)}"
-    )
 
 
 def _gap(v: float | None) -> float:
@@ -83,66 +71,112 @@ def _text(text: str) -> str:
     return text if cjk_font_available() else _latin(text)
 
 
-def render_html(title: str, whole: Period, hours: list[Period], tz: tzinfo) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(q)}</td><td>{k.offered}</td><td>{k.answered}</td>"
-        f"<td>{k.abandoned}</td><td>{_pct(k.service_level)}</td><td>{_s(k.asa_s)}</td></tr>"
-        for q, k in whole.queues.items()
+def _all_sections(c: ReportContent) -> list[Section]:
+    summary = ("Summary", [kpi_line("Center", c.whole.total),
+                           f"SL formula: {c.whole.total.options.sl_formula}"])  # fmt: skip
+    return [summary, *headline(c), *people(c), *service(c)]
+
+
+def render_html(c: ReportContent) -> str:
+    body = "".join(
+        f"<h2>{html.escape(head)}</h2><ul>"
+        + "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+        + "</ul>"
+        for head, lines in _all_sections(c)
     )
-    defs = "".join(f"<li>{html.escape(t)}</li>" for t in whole.total.definitions().values())
+    defs = "".join(f"<li>{html.escape(t)}</li>" for t in _definitions(c))
+    period = format_range(c.whole.start, c.whole.end, c.tz)
     return (
-        f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(format_range(whole.start, whole.end, tz))}"
-        f"</p><p>{html.escape(_line('Center', whole.total))}</p>"
-        "<table><tr><th>queue</th><th>offered</th><th>answered</th><th>abandoned</th>"
-        f"<th>SL</th><th>ASA</th></tr>{rows}</table><h2>Definitions</h2><ul>{defs}</ul>"
-        "</body></html>"
+        f"<html><head><meta charset='utf-8'><title>{html.escape(c.title)}</title></head><body>"
+        f"<h1>{html.escape(c.title)}</h1><p>{html.escape(period)}</p>{body}"
+        f"<h2>Definitions</h2><ul>{defs}</ul></body></html>"
     )
 
 
-def render_pdf(title: str, whole: Period, hours: list[Period], tz: tzinfo) -> bytes:
+def _definitions(c: ReportContent) -> list[str]:
+    """The contact KPIs' definitions (with the variant in force), then the work orders'."""
+    orders = ("resolved_on_time", "overdue", "reopened", "satisfaction")
+    return [*c.whole.total.definitions().values(), *(ORDER_DEFINITIONS[k] for k in orders)]
+
+
+def _text_page(sections: list[Section], head: tuple[str, ...] = ()) -> Any:
+    from matplotlib import pyplot as plt
+
+    lines = list(head)
+    for title, rows in sections:
+        lines += [title, *(f"  {r}" for r in rows), ""]
+    fig = plt.figure(figsize=(8.27, 11.69))
+    fig.text(0.06, 0.95, "\n".join(_text(x)[:120] for x in lines), va="top", fontsize=8)
+    return fig
+
+
+def _pages(c: ReportContent) -> Iterator[Any]:
+    """The figures, one per page: 1 summary and the kind's headline (breaches, comparison or
+    exposure), 2 SL and abandon chart, 3 volume chart, 4 queues and agents, 5 work orders,
+    satisfaction and callbacks, 6 definitions. The caller saves and closes each."""
+    from matplotlib import pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    fmt, by = ("%H:%M", "hour") if c.kind == "daily" else ("%m-%d", "day")
+    labels = [datetime.fromtimestamp(p.start, c.tz).strftime(fmt) for p in c.buckets]
+    head = (c.title, format_range(c.whole.start, c.whole.end, c.tz), "")
+    yield _text_page([_all_sections(c)[0], *headline(c)], head)
+    for name, series in (
+        (f"Service level and abandon rate by {by}",
+         [("SL", [_gap(p.total.service_level) for p in c.buckets]),
+          ("abandon rate", [_gap(p.total.abandon_rate) for p in c.buckets])]),
+        (f"Volume by {by}",
+         [("offered", [p.total.offered for p in c.buckets]),
+          ("answered", [p.total.answered for p in c.buckets])]),
+    ):  # fmt: skip
+        fig, ax = plt.subplots(figsize=(11.69, 8.27))
+        for label, values in series:
+            ax.plot(range(len(labels)), values, marker="o", label=label)
+        ax.set_xticks(range(len(labels)), labels)
+        ax.set_title(name)
+        if name.startswith("Service level"):
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            ax.set_ylim(0, 1.05)  # a rate's axis from 0: one bad day must not look like a cliff
+        ax.legend()
+        ax.tick_params(axis="x", rotation=60)
+        yield fig
+    yield _text_page(people(c))
+    yield _text_page(service(c))
+    fig = plt.figure(figsize=(8.27, 11.69))
+    defs = [line for t in _definitions(c) for line in textwrap.wrap(_text(t), 150)]
+    fig.text(0.05, 0.95, "\n".join(["Definitions", *defs]), va="top", fontsize=6)
+    yield fig
+
+
+def render_pdf(c: ReportContent) -> bytes:
+    """The report as a PDF of the pages `_pages` draws."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
-    labels = [datetime.fromtimestamp(p.start, tz).strftime("%H:%M") for p in hours]
     buf = io.BytesIO()
     with _fonts(), PdfPages(buf) as pdf:
-        fig = plt.figure(figsize=(8.27, 11.69))
-        formula = f"SL formula: {whole.total.options.sl_formula}"
-        head = [title, format_range(whole.start, whole.end, tz), ""]
-        lines = [*head, "Summary", _line("Center", whole.total), formula]
-        text = "\n".join(_text(x) for x in lines)
-        fig.text(0.08, 0.95, text, va="top", fontsize=10, wrap=True)
-        pdf.savefig(fig)
-        plt.close(fig)
-        for name, series in (
-            ("Service level and abandon rate by hour",
-             [("SL", [_gap(p.total.service_level) for p in hours]),
-              ("abandon rate", [_gap(p.total.abandon_rate) for p in hours])]),
-            ("Volume by hour",
-             [("offered", [p.total.offered for p in hours]),
-              ("answered", [p.total.answered for p in hours])]),
-        ):  # fmt: skip
-            fig, ax = plt.subplots(figsize=(11.69, 8.27))
-            for label, values in series:
-                ax.plot(range(len(labels)), values, marker="o", label=label)
-            ax.set_xticks(range(len(labels)), labels)
-            ax.set_title(name)
-            ax.legend()
-            ax.tick_params(axis="x", rotation=60)
+        for fig in _pages(c):
             pdf.savefig(fig)
             plt.close(fig)
-        fig = plt.figure(figsize=(8.27, 11.69))
-        table = ["Queues", *(_line(q, k) for q, k in whole.queues.items())]
-        fig.text(0.05, 0.95, "\n".join(_text(t) for t in table), va="top", fontsize=8)
-        pdf.savefig(fig)
-        plt.close(fig)
-        fig = plt.figure(figsize=(8.27, 11.69))
-        defs = ["Definitions", *(_text(t) for t in whole.total.definitions().values())]
-        fig.text(0.05, 0.95, "\n".join(d[:140] for d in defs), va="top", fontsize=6)
-        pdf.savefig(fig)
-        plt.close(fig)
     return buf.getvalue()
+
+
+def render_pngs(c: ReportContent, dpi: int = 60) -> list[bytes]:
+    """The same pages as PNG images, to look at a report where no PDF rasteriser (poppler)
+    is installed: the figures are the PDF's, only the output format differs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    out = []
+    with _fonts():
+        for fig in _pages(c):
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=dpi)
+            plt.close(fig)
+            out.append(buf.getvalue())
+    return out

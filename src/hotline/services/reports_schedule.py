@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
+from hotline.domain.models import CenterConfig
+
 KINDS = ("daily", "weekly", "monthly")
 
 
@@ -56,3 +58,8 @@ class Schedule:
             start_day = prev.replace(day=1)
         start = datetime.combine(start_day, time(), tz).timestamp()
         return start, datetime.combine(end_day, time(), tz).timestamp()
+
+
+def schedules_of(config: CenterConfig) -> tuple[Schedule, ...]:
+    """The center config's `reports.schedules` as `Schedule`s (validated by the loader)."""
+    return tuple(Schedule(kind, at) for kind, at in config.report_schedules)

@@ -34,7 +34,6 @@ from hotline.kpi.aggregate_time import GRAINS
 from hotline.notify import notifier_from_env
 from hotline.runtime import CenterService
 from hotline.services.alerts import Alerts
-from hotline.services.jobs import DEFAULT_SCHEDULES
 from hotline.services.reports import Reports, ScopeError, scope_filters
 from hotline.services.reports_jobs import ScheduledReports
 from hotline.web.deps import Service, Supervisor
@@ -83,13 +82,14 @@ def alerts_for(app: FastAPI) -> Alerts:
 
 
 def scheduled_for(app: FastAPI) -> ScheduledReports:
-    """The app's scheduled reports; only due times after the server started are produced."""
+    """The app's scheduled reports (the live config's `reports.schedules`); only due times
+    after the server started are produced."""
     jobs = getattr(app.state, "scheduled_reports", None)
     if jobs is None:
         service: CenterService = app.state.service
         jobs = ScheduledReports(
-            service.store, reports_for(app), notifier_from_env(), DEFAULT_SCHEDULES,
-            since=service.clock(),
+            service.store, reports_for(app), notifier_from_env(),
+            lambda: service.read(lambda r: r.config), since=service.clock(),
         )  # fmt: skip
         app.state.scheduled_reports = jobs
     return jobs
