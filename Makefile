@@ -31,7 +31,7 @@ lint: install
 
 test: install lint
 	bash scripts/ensure-services.sh
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2
 
 bench: install
 	$(BIN)/pip install -q -e '.[dev,bench]'

@@ -76,20 +76,32 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 #: test files that must not share the machine with each other: real SIP calls (audio checked
-#: sample by sample, RTP timeouts) and timing medians. `make test` runs two pytest-xdist workers
-#: with `--dist loadgroup`, so each group runs on one worker, one test after another.
+#: sample by sample, RTP timeouts, module-wide centers whose tests build on each other) and
+#: timing medians. `make test` runs two pytest-xdist workers; each group below goes to one
+#: worker, one test after another, and every other test is balanced on its own.
 SERIAL_GROUPS = {
     "voice": ("test_voice_", "test_compliance_voice"),
     "timing": ("test_login_timing", "test_restart"),
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        name = item.path.name
-        for group, prefixes in SERIAL_GROUPS.items():
-            if name.startswith(prefixes):
-                item.add_marker(pytest.mark.xdist_group(group))
+def serial_group(nodeid: str) -> str | None:
+    """The `SERIAL_GROUPS` name of a test id's file, or None."""
+    name = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return next((g for g, prefixes in SERIAL_GROUPS.items() if name.startswith(prefixes)), None)
+
+
+@pytest.hookimpl(optionalhook=True)  # a plain `pytest` without xdist never calls it
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Groups by `serial_group` (xdist's own `loadgroup` does not group under pytest 9: it
+    renames `item._nodeid`, which pytest 9 no longer reads)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SerialGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return serial_group(nodeid) or nodeid
+
+    return SerialGroups(config, log)
 
 
 def pg_base_url() -> str:
