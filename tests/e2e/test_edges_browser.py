@@ -111,8 +111,9 @@ def test_stored_payloads_render_as_text_and_the_csp_blocks_nothing_of_ours(serve
     assert page.get_by_test_id("who").inner_text() == SHORT
     page.get_by_test_id("lang-switch").click()  # a data-hotline-action button, no onclick
     page.wait_for_function("() => document.documentElement.lang === 'en'")
+    page.wait_for_load_state("networkidle")  # the switch reloads: click on the new page's button
     page.get_by_test_id("logout").click()
-    page.wait_for_url("**/login")
+    page.wait_for_url("**/login", timeout=30_000)
     assert not ran(page) and not seen["dialogs"] and not seen["csp"] and not seen["errors"]
 
     page = new_page()
