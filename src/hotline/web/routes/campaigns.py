@@ -130,20 +130,21 @@ def show_campaign(
     return view
 
 
-@router.post("/{campaign_id}/start")
-def start_campaign(campaign_id: str, request: Request, _user: Supervisor) -> dict[str, Any]:
+def _move(request: Request, campaign_id: str, how: str) -> dict[str, Any]:
     svc = campaigns(request)
     with _refusals():
-        svc.start(campaign_id)
+        getattr(svc, how)(campaign_id)
         return svc.view(campaign_id)
+
+
+@router.post("/{campaign_id}/start")
+def start_campaign(campaign_id: str, request: Request, _user: Supervisor) -> dict[str, Any]:
+    return _move(request, campaign_id, "start")
 
 
 @router.post("/{campaign_id}/pause")
 def pause_campaign(campaign_id: str, request: Request, _user: Supervisor) -> dict[str, Any]:
-    svc = campaigns(request)
-    with _refusals():
-        svc.pause(campaign_id)
-        return svc.view(campaign_id)
+    return _move(request, campaign_id, "pause")
 
 
 async def campaigns_loop(app: FastAPI, every_s: float) -> None:
