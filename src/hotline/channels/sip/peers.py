@@ -184,21 +184,29 @@ def _port_with_free_next() -> int:
 
 
 def free_port_block(size: int, start: int = 30000, end: int = 60000) -> int:
-    """The first port of `size` consecutive UDP ports all free now (for an RTP range)."""
-    base = start + (os.getpid() * 97) % (end - start - size)
-    for _ in range(200):
-        ok = True
-        for p in range(base, base + size):
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
+    """The first port of `size` consecutive UDP ports all free now (for an RTP range).
+
+    On a conflict the search restarts just past the busy port (not a fixed jump): a 4,200-port
+    block for a 200-call pool must fit between whatever other peers hold in the range."""
+    span = end - start - size
+    base = start + (os.getpid() * 97) % span
+    tried = 0
+    while tried < end - start:
+        busy = next((p for p in range(base, base + size) if not _udp_free(p)), None)
+        if busy is None:
             return base
-        base = start + (base + size * 3 - start) % (end - start - size)
-    raise RuntimeError("no free RTP port block")
+        tried += busy + 1 - base
+        base = busy + 1 if busy + 1 <= start + span else start
+    raise RuntimeError(f"no block of {size} free UDP ports in {start}-{end}")
+
+
+def _udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class Proc:
