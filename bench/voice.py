@@ -266,13 +266,16 @@ def run_steps(args: argparse.Namespace, steps: list[int], base: str, gw: Proc) -
     facts = Facts(base, sup_token)
     sip_port = json.loads((Path(gw.log).parent / "gateway.yaml").read_text())["sip"]["port"]
     wpids = gateway_pids(gw.pid, "worker")
-    gpids = [*wpids, *gateway_pids(gw.pid, "front")]
+    cpids = gateway_pids(gw.pid, "front")
+    gpids = [*wpids, *cpids]
     out: dict = {"held": None, "first_fail": 0, "stuck": [], "top": None}
     for calls in steps:
         cpu0, busy0, load0 = cpu_s(gpids), machine_busy(), os.getloadavg()[0]
+        ccpu0 = cpu_s(cpids)
         r = run_step(Path(gw.log).parent, sip_port, calls, args.rate, facts)
         busy1 = machine_busy()
         r["cpu"], r["rss"] = cpu_s(gpids) - cpu0, rss_mb(gpids)
+        r["controller_cpu"] = cpu_s(cpids) - ccpu0
         r["busy"] = 100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
         r["load"] = max(load0, os.getloadavg()[0])
         out["stuck"] = stuck_agents(sup)
@@ -280,7 +283,8 @@ def run_steps(args: argparse.Namespace, steps: list[int], base: str, gw: Proc) -
         print(
             f"step {calls:>3}: {r['ok']}/{calls} ok at sipp, {r['bridged']} bridged, "
             f"peak {r['peak']} at once, failed {r['failed']}, set-up {r['cps']:.1f}/s, "
-            f"{r['seconds']:.0f} s; gateway CPU {r['cpu']:.1f} s, machine busy "
+            f"{r['seconds']:.0f} s; gateway CPU {r['cpu']:.1f} s (controller "
+            f"{r['controller_cpu']:.1f} s), machine busy "
             f"{r['busy']:.0f} %, load {r['load']:.1f}; stuck agents {out['stuck']}",
             flush=True,
         )

@@ -1,7 +1,7 @@
 """A media worker: one pjsua endpoint, its calls, and the poll loop that drives them all.
 
 One thread does everything pjsua-related (the polling model that proved reliable with the
-wheel): it polls pjsua for 10 ms, handles the media events the callbacks queued, drains the
+wheel): it polls pjsua (see `wait_ms`), handles the media events the callbacks queued, drains the
 inbox its core link fills (facts about its calls, answers to requests) and fires due timers
 (prompt ends, IVR time-outs, announcements). No lock is needed because nothing else touches a
 call.
@@ -47,7 +47,22 @@ from hotline.channels.sip.media import DISCONNECTED, Engine, Leg
 from hotline.channels.sip.screen import screen_invite
 
 log = logging.getLogger(__name__)
-POLL_MS = 10
+POLL_MS = 10  # with a call up: DTMF, prompt ends and the core's answers are handled promptly
+IDLE_POLL_MS = 100  # no call: an INVITE still wakes the poll at once (it is a socket event)
+
+
+def wait_ms(has_calls: bool, next_timer_s: float | None) -> int:
+    """How long one pjsua poll may block.
+
+    A node runs ~100 workers; at 10 ms each idle one woke 100 times a second and the pool's
+    idle cost alone was 1.3 % of a core per worker (1.4 cores for 105 workers, measured), before
+    any call. An idle worker only waits for an INVITE, which ends the poll by itself, and for
+    the controller's rare requests (a callback to dial), which may wait 100 ms. A due timer
+    shortens the wait either way."""
+    ms = POLL_MS if has_calls else IDLE_POLL_MS
+    if next_timer_s is not None:
+        ms = min(ms, max(1, int(next_timer_s * 1000)))
+    return ms
 
 
 class Worker:
@@ -165,7 +180,8 @@ class Worker:
             self._shutdown()
 
     def step(self) -> None:
-        self.engine.poll(POLL_MS)
+        due = self._timers[0][0] - self.clock() if self._timers else None
+        self.engine.poll(wait_ms(bool(self.calls or self.legs), due))
         events = self.engine.events
         while events:
             self._media(events.popleft())
