@@ -109,8 +109,8 @@ def rss_mb(pids: list[int]) -> float:
     return total
 
 
-def gateway_pids(root: int, module: str) -> list[int]:
-    """The processes running `python -m hotline.channels.sip.<module>` under `root`."""
+def gateway_pids(root: int, module: str, package: str = "hotline.channels.sip.") -> list[int]:
+    """The processes running `python -m <package><module>` under `root`."""
     out = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -120,7 +120,7 @@ def gateway_pids(root: int, module: str) -> list[int]:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if f"hotline.channels.sip.{module}" in cmd and "timeout" not in cmd.split()[0]:
+        if f"{package}{module}" in cmd and "timeout" not in cmd.split()[0]:
             ppid = int(stat[1])
             if ppid == root or _descends(ppid, root):
                 out.append(int(entry.name))
@@ -260,22 +260,23 @@ def agents_ready(base: str, agents: int) -> None:
         list(pool.map(ready, range(1, agents + 1)))
 
 
-def run_steps(args: argparse.Namespace, steps: list[int], base: str, gw: Proc) -> dict:
+def run_steps(args: argparse.Namespace, steps: list[int], base: str, gw: Proc, srv: Proc) -> dict:
     sup_token = _login(base, "supervisor")
     sup = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {sup_token}"})
     facts = Facts(base, sup_token)
     sip_port = json.loads((Path(gw.log).parent / "gateway.yaml").read_text())["sip"]["port"]
     wpids = gateway_pids(gw.pid, "worker")
     cpids = gateway_pids(gw.pid, "front")
+    spids = gateway_pids(srv.pid, "cli serve", package="hotline.")
     gpids = [*wpids, *cpids]
     out: dict = {"held": None, "first_fail": 0, "stuck": [], "top": None}
     for calls in steps:
         cpu0, busy0, load0 = cpu_s(gpids), machine_busy(), os.getloadavg()[0]
-        ccpu0 = cpu_s(cpids)
+        ccpu0, scpu0 = cpu_s(cpids), cpu_s(spids)
         r = run_step(Path(gw.log).parent, sip_port, calls, args.rate, facts)
         busy1 = machine_busy()
         r["cpu"], r["rss"] = cpu_s(gpids) - cpu0, rss_mb(gpids)
-        r["controller_cpu"] = cpu_s(cpids) - ccpu0
+        r["controller_cpu"], r["server_cpu"] = cpu_s(cpids) - ccpu0, cpu_s(spids) - scpu0
         r["busy"] = 100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1])
         r["load"] = max(load0, os.getloadavg()[0])
         out["stuck"] = stuck_agents(sup)
@@ -284,7 +285,7 @@ def run_steps(args: argparse.Namespace, steps: list[int], base: str, gw: Proc) -
             f"step {calls:>3}: {r['ok']}/{calls} ok at sipp, {r['bridged']} bridged, "
             f"peak {r['peak']} at once, failed {r['failed']}, set-up {r['cps']:.1f}/s, "
             f"{r['seconds']:.0f} s; gateway CPU {r['cpu']:.1f} s (controller "
-            f"{r['controller_cpu']:.1f} s), machine busy "
+            f"{r['controller_cpu']:.1f} s), server CPU {r['server_cpu']:.1f} s, machine busy "
             f"{r['busy']:.0f} %, load {r['load']:.1f}; stuck agents {out['stuck']}",
             flush=True,
         )
@@ -336,7 +337,7 @@ def main() -> None:
             _wait(base)
             agents_ready(base, agents)
             procs += start_gateway(work, base, workers, agents, env)
-            out = run_steps(args, steps, base, procs[-1])
+            out = run_steps(args, steps, base, procs[-1], procs[0])
         finally:
             for p in reversed(procs):
                 p.stop()

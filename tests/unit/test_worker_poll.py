@@ -14,6 +14,6 @@ def test_a_worker_with_a_call_polls_often():
 
 
 def test_a_due_timer_shortens_the_wait_but_never_to_a_busy_loop():
-    assert wait_ms(has_calls=False, next_timer_s=0.030) == 30
+    assert wait_ms(has_calls=False, next_timer_s=0.015) == 15
     assert wait_ms(has_calls=True, next_timer_s=0.004) == 4
     assert wait_ms(has_calls=True, next_timer_s=-1.0) == 1
