@@ -100,7 +100,7 @@ class Center:
         log = (self.dir / "server.log").open("a")
         cmd = [sys.executable, "-m", "hotline.cli", "serve", "--port", str(self.port)]
         self.proc = subprocess.Popen(cmd, env=self._env(), stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
+        deadline = time.time() + 60  # 30 s was missed at load 14-38 (a busy 2-core machine)
         while time.time() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:

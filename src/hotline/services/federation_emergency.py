@@ -21,7 +21,7 @@ from hotline.domain.models import CenterConfig
 from hotline.domain.records import EventRecord
 from hotline.runtime import CenterService
 
-ON = re.compile(r"^emergency on: (?P<plan>\S+) \(base v(?P<base>\d+)\)")
+ON = re.compile(r"^emergency on: (?P<plan>\S+) \(base v(?P<base>\d+)\)(?: by (?P<by>.+))?")
 
 
 class EmergencyError(Exception):
@@ -48,7 +48,7 @@ class Emergency:
         self.center = center
 
     def status(self) -> dict[str, Any] | None:
-        """The active plan (name, banner, since, base version), or None."""
+        """The active plan (name, banner, since, who switched it on, base version), or None."""
         history = self.center.store.config_history(1)
         m = ON.match(history[0].author) if history else None
         if m is None:
@@ -58,6 +58,7 @@ class Emergency:
             "plan": m["plan"],
             "banner": plan.banner if plan else m["plan"],
             "since": history[0].created_at,
+            "by": m["by"],
             "base_version": int(m["base"]),
         }
 

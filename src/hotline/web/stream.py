@@ -24,6 +24,9 @@ from hotline.web.security import token_hash
 router = APIRouter(tags=["stream"])
 EVERYTHING = SUPERVISORS | {"channel"}
 CLIENT_BUFFER = 10_000  # a client this far behind is dropped; it reconnects and resyncs
+# Center-wide notices every agent must see at once (the emergency banner on each desktop); they
+# name no agent, so the per-agent index alone would deliver them to nobody.
+FOR_EVERY_AGENT = frozenset({"emergency.on", "emergency.off"})
 Inbox = asyncio.Queue  # of list[EventRecord] | None (None = close)
 
 
@@ -62,6 +65,11 @@ class Broadcaster:
     def _fanout(self, records: list[EventRecord]) -> None:
         targets: dict[Inbox, list[EventRecord]] = {q: records for q in self.everything}
         for r in records:
+            if r.kind in FOR_EVERY_AGENT:
+                for inboxes in self.by_agent.values():
+                    for q in inboxes:
+                        targets.setdefault(q, []).append(r)
+                continue
             for q in self.by_agent.get(r.agent_id or "", ()):
                 targets.setdefault(q, []).append(r)
         for q, batch in targets.items():
@@ -74,8 +82,10 @@ class Broadcaster:
 
 def visible(user: User, r: EventRecord) -> bool:
     """Supervisors and channel adapters (which must ring agents' phones and hang up calls)
-    see the whole center; an agent sees facts about themself."""
-    return user.role in EVERYTHING or (r.agent_id is not None and r.agent_id == user.agent_id)
+    see the whole center; an agent sees facts about themself, and the center-wide notices."""
+    if user.role in EVERYTHING or r.kind in FOR_EVERY_AGENT:
+        return True
+    return r.agent_id is not None and r.agent_id == user.agent_id
 
 
 @router.websocket("/api/stream")

@@ -103,3 +103,54 @@ function alertsPage() {
     },
   };
 }
+
+/* Emergency plan switch (GET /api/emergency, POST /api/emergency/on|off, supervisors): one
+ * switch puts the whole center under a plan from its configuration (queue rules, banner on
+ * every desk and wallboard), so switching on takes a second, deliberate click. */
+function emergencyPanel() {
+  return {
+    active: null,
+    plans: [],
+    plan: "",
+    armed: false,
+    busy: false,
+    loaded: false,
+
+    async init() {
+      await this.load();
+      setInterval(() => this.load(), ALERTS_EVERY_MS);
+    },
+    async load() {
+      try {
+        const got = await Hotline.api("GET", "/api/emergency");
+        this.active = got.active;
+        this.plans = got.plans;
+        if (!this.plans.some((p) => p.name === this.plan)) this.plan = this.plans.length ? this.plans[0].name : "";
+        this.loaded = true;
+      } catch (e) { /* keep what is shown */ }
+    },
+    preview() {
+      const p = this.plans.find((x) => x.name === this.plan);
+      return p ? p.banner : "";
+    },
+    async switchOn() {
+      this.busy = true;
+      try {
+        await Hotline.api("POST", "/api/emergency/on", { plan: this.plan });
+        Hotline.toast(T("em.switched_on", { plan: this.plan }));
+      } catch (e) { Hotline.toast(Hotline.reason(e), "error"); }
+      this.armed = false;
+      this.busy = false;
+      await this.load();
+    },
+    async switchOff() {
+      this.busy = true;
+      try {
+        await Hotline.api("POST", "/api/emergency/off");
+        Hotline.toast(T("em.switched_off"));
+      } catch (e) { Hotline.toast(Hotline.reason(e), "error"); }
+      this.busy = false;
+      await this.load();
+    },
+  };
+}
