@@ -96,6 +96,28 @@ def test_the_phone_picking_up_after_the_desktop_accepted_is_one_answer(client):
     ]
 
 
+def test_a_stale_accept_is_refused_with_the_reason_and_stores_nothing(client):
+    """The offer moved on (declined, re-offered to a02) before a01's late click or pick-up."""
+    channel, a01 = login(client, "channel"), ready(client, "a01")
+    r = client.post("/api/contacts", json={"id": "s1", "queue": "general"}, headers=channel)
+    assert r.json()["agent_id"] == "a01", r.text
+    a02 = ready(client, "a02")
+    assert client.post("/api/contacts/s1/decline", headers=a01).status_code == 200
+    snap = client.app.state.service.read(lambda router: router.contact("s1"))
+    assert (snap.agent_id, snap.status.value) == ("a02", "offered")
+    before = kinds(client, "s1")
+
+    late = client.post("/api/contacts/s1/accept", headers=a01)
+    assert late.status_code == 409 and "not offered to agent a01" in late.json()["detail"]
+    phone = client.post("/api/voice/s1/answered", json={"agent_id": "a01"}, headers=channel)
+    assert phone.status_code == 409 and "not offered to agent a01" in phone.json()["detail"]
+    assert kinds(client, "s1") == before  # no answer, no bridge
+
+    assert client.post("/api/contacts/s1/accept", headers=a02).status_code == 200
+    snap = client.app.state.service.read(lambda router: router.contact("s1"))
+    assert (snap.agent_id, snap.status.value) == ("a02", "active")
+
+
 def test_the_phone_answering_commits_the_accept_and_the_bridge_together(client):
     service = client.app.state.service
     channel, _agent = login(client, "channel"), ready(client, "a01")
