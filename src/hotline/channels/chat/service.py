@@ -29,7 +29,8 @@ from typing import Any
 
 from hotline.channels.bot import Bot, lang_key, wants_agent
 from hotline.channels.chat.settings import ChatSettings
-from hotline.domain.enums import Channel, ContactStatus
+from hotline.domain.enums import Channel, ContactStatus, Outcome
+from hotline.domain.facts import Answered, CallbackCreated, Ended, Queued, Transferred, fact
 from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
 from hotline.routing.errors import RoutingError
@@ -407,15 +408,10 @@ class ChatService:
                     log.exception("chat: could not apply %s", r.kind)
 
     def _on_record(self, r: EventRecord) -> None:
-        if r.kind not in (
-            "contact.queued",
-            "contact.answered",
-            "contact.transferred",
-            "contact.ended",
-            "contact.callback_created",
-        ):
+        f = fact(r)
+        if not isinstance(f, (Queued, Answered, Transferred, Ended, CallbackCreated)):
             return
-        cid = r.contact_id or ""
+        cid = f.contact_id or ""
         with self._lock:  # after a hand-over in flight has marked its session (or failed to)
             rec = self._session_of(origin_contact(cid))
             if rec is None:
@@ -424,33 +420,30 @@ class ChatService:
                 if rec.status != BOT:
                     return
                 rec = self._link(rec, origin_contact(cid))
-            if r.kind == "contact.queued":
-                return
             if cid.endswith("-cb"):  # a callback task: note who works it
-                if r.kind == "contact.answered":
-                    data = rec.data | {"callback_agent": r.agent_id}
+                if isinstance(f, Answered):
+                    data = rec.data | {"callback_agent": f.agent_id}
                     self.store.update_session(rec.id, data=data)
                 return
-            if r.kind == "contact.answered":
-                data = rec.data | {"served_by": r.agent_id}
-                rec = self.store.update_session(
-                    rec.id, status=AGENT, agent_id=r.agent_id, data=data
-                )
-                self._notice(rec, "answered", agent=self.agent_name(r.agent_id or ""))
-            elif r.kind == "contact.transferred":
-                rec = self.store.update_session(rec.id, status=QUEUED, agent_id=None)
-                self._notice(rec, "transferred")
-            elif r.kind == "contact.callback_created":
-                data = rec.data | {"callback_id": r.data.get("callback_id")}
-                rec = self.store.update_session(rec.id, data=data)
-                self._notice(rec, "callback")
-            elif r.kind == "contact.ended" and rec.status != ENDED:
-                outcome = r.data.get("outcome")
-                if outcome == "overflowed_out":
+            match f:
+                case Answered(agent_id=agent):
+                    data = rec.data | {"served_by": agent}
+                    rec = self.store.update_session(rec.id, status=AGENT, agent_id=agent, data=data)
+                    self._notice(rec, "answered", agent=self.agent_name(agent or ""))
+                case Transferred():
+                    rec = self.store.update_session(rec.id, status=QUEUED, agent_id=None)
+                    self._notice(rec, "transferred")
+                case CallbackCreated(callback_id=callback):
+                    rec = self.store.update_session(
+                        rec.id, data=rec.data | {"callback_id": callback}
+                    )
+                    self._notice(rec, "callback")
+                case Ended(outcome=Outcome.OVERFLOWED_OUT):
                     return  # served by a peer center: the conversation goes on through it
-                rec = self._end(rec, rec.bot_outcome, f"contact {outcome}")
-                if outcome == "completed":
-                    self._notice(rec, "ended")
+                case Ended(outcome=outcome) if rec.status != ENDED:
+                    rec = self._end(rec, rec.bot_outcome, f"contact {outcome.value}")
+                    if outcome is Outcome.COMPLETED:
+                        self._notice(rec, "ended")
 
     # ------------------------------------------------------------------ upkeep
     def sweep(self) -> list[str]:
