@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from hotline.wfm.cli import quiet_highs
+from hotline.commands.wfm import quiet_highs
 from hotline.wfm.erlang import IntervalDemand, ServiceTarget, staffing
 from hotline.wfm.schedule import DEFAULT_GROUP, BreakRule, ScheduleProblem, ShiftTemplate
 from hotline.wfm.schedule import solve_schedule as solve

@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from hotline.commands.emergency import emergency_app
 from hotline.commands.options import DbOption
 from hotline.commands.options import database_url as _url
-from hotline.services.federation_cli import emergency_app
 
 if TYPE_CHECKING:
     from hotline.store import Store
@@ -315,9 +315,9 @@ def _register_commands() -> None:
     from hotline.commands.forecast import register as register_forecast
     from hotline.commands.kb import register as register_kb
     from hotline.commands.qa import register as register_qa
+    from hotline.commands.sim import register as register_sim
     from hotline.commands.tickets import register as register_tickets
-    from hotline.sim.cli import register as register_sim
-    from hotline.wfm.cli import register as register_wfm
+    from hotline.commands.wfm import register as register_wfm
 
     register_sim(app)
     register_forecast(app)

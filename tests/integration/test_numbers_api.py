@@ -125,3 +125,31 @@ def test_openapi_states_each_kpi_definition_on_its_field(client):
     assert "占用率" in figures["occupancy"]["description"]
     params = client.get("/openapi.json").json()["paths"]["/api/kpis"]["get"]["parameters"]
     assert "ISO 8601" in next(p for p in params if p["name"] == "from")["description"]
+
+
+def test_every_face_quotes_the_routing_cores_one_estimate_for_the_same_contact(db_url):
+    """The creation answer, the stored `contact.queued` fact, the chat widget and the router
+    agree about the same waiting contact: one estimate, computed by the routing core."""
+    from .test_chat_api import Customer, chat_app
+
+    with chat_app(db_url) as client:
+        client.headers_for = {"a01": client.as_["a01"], "channel": login(client, "channel")}
+        busy_a01(client)  # the only agent serving: every estimate is a real one
+        service, ch = client.app.state.service, client.headers_for["channel"]
+
+        def fact_ewt(cid: str) -> float:
+            facts = service.store.events_for_contact(cid)
+            return [e for e in facts if e.kind == "contact.queued"][-1].data["ewt_s"]
+
+        c = Customer(client)
+        chat = f"chat-{c.sid}"
+        widget = c.post("agent")["state"]
+        core = service.read(lambda r: r.estimated_wait("chat", chat))
+        assert core is not None and core > 0
+        assert widget["ewt_s"] == core == fact_ewt(chat)
+
+        call = client.post("/api/contacts", json={"queue": "general"}, headers=ch).json()
+        assert call["status"] == "queued"
+        core = service.read(lambda r: r.estimated_wait("general", call["id"]))
+        assert call["estimated_wait_s"] == core == fact_ewt(call["id"]) > 0
+        assert c.poll()["state"]["ewt_s"] == service.read(lambda r: r.estimated_wait("chat", chat))

@@ -20,7 +20,7 @@ from hotline.config import load_demo_config
 from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
 from hotline.routing.errors import InvalidEvent, RoutingError
-from hotline.runtime import CenterService, Unavailable
+from hotline.runtime import Arrive, CenterService, Unavailable
 from hotline.store import Store
 
 from .api_client import login, running_app
@@ -100,6 +100,27 @@ def test_commands_waiting_for_a_commit_share_one_transaction_in_arrival_order(ga
     for i, records in enumerate(answers):  # each caller gets its own stored facts back
         assert records and {r.contact_id for r in records} - {None} == {f"c{i}"}
         assert all(r.seq > 0 for r in records)
+    service.close()
+
+
+def test_two_racing_arrivals_of_one_contact_make_one_contact_and_answer_both(gated):
+    """The gateway's retry can overtake its first try (both passed the route's store check
+    before either committed): the router makes the contact once, the other is told it exists."""
+    service = CenterService(gated)
+    gate, first = hold_next_commit(gated, service)
+    arrival = ev.ContactArrived("r1", "general", customer="13800000009")
+
+    async def both() -> list:
+        tasks = [asyncio.ensure_future(service.send(Arrive(event=arrival))) for _ in range(2)]
+        await asyncio.sleep(0)
+        queued(service, 2)
+        gate.set()
+        return await asyncio.gather(*tasks)
+
+    assert asyncio.run(both()) == [True, False]
+    first.join(10)
+    created = [r for r in gated.events() if r.kind == "contact.created"]
+    assert [r.contact_id for r in created] == ["r1"]
     service.close()
 
 

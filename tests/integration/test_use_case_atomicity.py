@@ -12,6 +12,8 @@ half-done (real app, SQLite and PostgreSQL).
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import event
 
@@ -94,6 +96,28 @@ def test_the_phone_picking_up_after_the_desktop_accepted_is_one_answer(client):
     ]
 
 
+def test_a_stale_accept_is_refused_with_the_reason_and_stores_nothing(client):
+    """The offer moved on (declined, re-offered to a02) before a01's late click or pick-up."""
+    channel, a01 = login(client, "channel"), ready(client, "a01")
+    r = client.post("/api/contacts", json={"id": "s1", "queue": "general"}, headers=channel)
+    assert r.json()["agent_id"] == "a01", r.text
+    a02 = ready(client, "a02")
+    assert client.post("/api/contacts/s1/decline", headers=a01).status_code == 200
+    snap = client.app.state.service.read(lambda router: router.contact("s1"))
+    assert (snap.agent_id, snap.status.value) == ("a02", "offered")
+    before = kinds(client, "s1")
+
+    late = client.post("/api/contacts/s1/accept", headers=a01)
+    assert late.status_code == 409 and "not offered to agent a01" in late.json()["detail"]
+    phone = client.post("/api/voice/s1/answered", json={"agent_id": "a01"}, headers=channel)
+    assert phone.status_code == 409 and "not offered to agent a01" in phone.json()["detail"]
+    assert kinds(client, "s1") == before  # no answer, no bridge
+
+    assert client.post("/api/contacts/s1/accept", headers=a02).status_code == 200
+    snap = client.app.state.service.read(lambda router: router.contact("s1"))
+    assert (snap.agent_id, snap.status.value) == ("a02", "active")
+
+
 def test_the_phone_answering_commits_the_accept_and_the_bridge_together(client):
     service = client.app.state.service
     channel, _agent = login(client, "channel"), ready(client, "a01")
@@ -173,3 +197,92 @@ def test_a_chat_whose_arrival_failed_stays_with_the_bot_and_is_handed_over_next_
         assert service.read(lambda router: router.contact(cid)) is not None
         timeline = [e.kind for e in service.store.events_for_contact(cid)]
         assert timeline[0] == "contact.created" and timeline.count("chat.handover") == 1
+
+
+def refuse_session_links(engine, flag: list[bool]) -> None:
+    """The database refuses linking a chat session to its contact (the hand-over's second
+    write) while set; every other statement goes through."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse(conn, cursor, statement, params, context, many) -> None:
+        sql = " ".join(statement.split()).upper()
+        if flag[0] and sql.startswith("UPDATE CHAT_SESSIONS") and "CONTACT_ID=" in sql:
+            raise ConnectionError("the database went away (test)")
+
+
+def test_a_chat_whose_session_was_not_marked_follows_its_contact_to_the_agent(db_url):
+    """The contact committed but the session's mark did not: the agent's answer still reaches
+    the chat (it is found by its contact's id), and a repeated request marks nothing wrong."""
+    with chat_app(db_url) as client:
+        service = client.app.state.service
+        a01 = client.as_["a01"]
+        for state in ("login", "available"):
+            client.post("/api/agents/me/state", json={"state": state}, headers=a01)
+        down = [True]
+        refuse_session_links(service.store.engine, down)
+        c = Customer(client)
+        with pytest.raises(ConnectionError):
+            client.post(f"/api/chat/sessions/{c.sid}/agent", headers=c.headers)
+        down[0] = False
+        cid = f"chat-{c.sid}"
+        assert service.read(lambda router: router.contact(cid)).agent_id == "a01"  # offered
+
+        r = client.post(f"/api/contacts/{cid}/accept", headers=a01)
+        assert r.status_code == 200, r.text
+        state = c.wait_for(lambda out: out["state"]["status"] != "bot")["state"]
+        assert (state["status"], state["agent_id"]) == ("agent", "a01")
+
+        again = client.post(f"/api/chat/sessions/{c.sid}/agent", headers=c.headers)
+        assert again.status_code == 200, again.text
+        assert (again.json()["state"]["status"], again.json()["state"]["agent_id"]) == (
+            "agent",
+            "a01",
+        )
+        c.say("还在吗")  # the serving agent's desk hears the customer
+        timeline = [e.kind for e in service.store.events_for_contact(cid)]
+        assert timeline.count("contact.created") == 1 and "chat.message" in timeline
+
+
+def failed_to_apply(caplog, kind: str, timeout: float = 5.0) -> None:
+    """Wait until the chat's fact worker has tried `kind` and failed (it logs that)."""
+    deadline = time.monotonic() + timeout
+    while not any(f"could not apply {kind}" in m for m in caplog.messages):
+        assert time.monotonic() < deadline, caplog.messages
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("then", ["answered", "ended"])
+def test_a_repeated_hand_over_marks_the_chat_as_its_contact_is_when_its_facts_were_lost(
+    db_url, caplog, then
+):
+    """Neither the hand-over nor the facts after it could mark the session: the customer's
+    next request marks it from the contact itself - with its agent, or ended - and never makes
+    a second contact."""
+    with chat_app(db_url) as client:
+        service = client.app.state.service
+        a01 = client.as_["a01"]
+        for state in ("login", "available"):
+            client.post("/api/agents/me/state", json={"state": state}, headers=a01)
+        down = [True]
+        refuse_session_links(service.store.engine, down)
+        c = Customer(client)
+        cid = f"chat-{c.sid}"
+        with pytest.raises(ConnectionError):
+            client.post(f"/api/chat/sessions/{c.sid}/agent", headers=c.headers)
+        failed_to_apply(caplog, "contact.queued")
+        assert client.post(f"/api/contacts/{cid}/accept", headers=a01).status_code == 200
+        failed_to_apply(caplog, "contact.answered")
+        if then == "ended":
+            r = client.post(f"/api/contacts/{cid}/complete", json={}, headers=a01)
+            assert r.status_code == 200, r.text
+            failed_to_apply(caplog, "contact.ended")
+        down[0] = False
+
+        state = c.post("agent")["state"]
+        if then == "answered":
+            assert (state["status"], state["agent_id"]) == ("agent", "a01")
+        else:
+            assert state["status"] == "ended"
+            assert service.read(lambda router: router.contact(cid)) is None
+        timeline = [e.kind for e in service.store.events_for_contact(cid)]
+        assert timeline.count("contact.created") == 1

@@ -126,7 +126,7 @@ def test_simulate_command_prints_kpis_and_draws(tmp_path: Path):
     import typer
     from typer.testing import CliRunner
 
-    from hotline.sim.cli import register
+    from hotline.commands.sim import register
 
     app = typer.Typer()
     app.callback()(lambda: None)

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from hotline.commands.forecast import register as register_forecast
-from hotline.wfm.cli import register
+from hotline.commands.wfm import register
 
 from .test_wfm_forecast import HISTORY
 

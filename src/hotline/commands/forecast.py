@@ -1,7 +1,7 @@
 """`hotline forecast`: the stored (or CSV) history in, contacts per interval out.
 
-It reads the store, so it lives above it; `staff` and `schedule` stay pure in
-`hotline.wfm.cli`, where the shared option checks and CSV helpers live. A short history is
+It reads the store; `staff` and `schedule`, which do not, are in `hotline.commands.wfm`,
+where the shared option checks and CSV helpers live. A short history is
 not refused: it is forecast as the average day seen, with a warning that says how many days
 it has and how many the weekly model needs.
 """
@@ -17,7 +17,7 @@ from rich.table import Table
 
 from hotline.commands.options import DbOption
 from hotline.commands.options import database_url as resolve_url
-from hotline.wfm.cli import IntervalOpt, _bad, _check_interval, _read_csv, _write_csv, console
+from hotline.commands.wfm import IntervalOpt, _bad, _check_interval, _read_csv, _write_csv, console
 
 if TYPE_CHECKING:
     import pandas as pd

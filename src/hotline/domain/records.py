@@ -1,8 +1,10 @@
 """`EventRecord`: one stored fact of a contact's or agent's timeline.
 
-The router emits typed outputs; the runtime turns each into an `EventRecord`, the store appends
-it, and KPIs, reports, the wallboard stream and the simulator all read this one shape. The
-vocabulary of `kind` values is listed in `KINDS` so that readers and writers agree.
+The router emits these records, the store appends them, and KPIs, reports, the wallboard stream
+and the simulator all read this one shape. The vocabulary of `kind` values is listed in `KINDS`
+so that readers and writers agree. The router's own kinds (`contact.*`, `agent.*`) have typed
+facts in `hotline.domain.facts` (`fact(record)` -> `Answered`, `Ended`, ...; `.record()` back,
+exactly): adapters match on those types instead of kind strings and data keys.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 `load_scenario(path)` reads a scenario file (center + traffic + staffing, see
 `hotline.sim.schema`); `simulate(scenario)` runs it and returns every fact with KPIs per
-interval, day and queue. `hotline.sim.cli.register(app)` adds the `simulate` and `drive`
-commands. Names are imported lazily so that `hotline --help` does not load the router,
+interval, day and queue. The `simulate`, `drive` and `plan` commands are in
+`hotline.commands.sim`. Names are imported lazily so that `hotline --help` does not load the router,
 pydantic models and KPI code just because the commands are registered.
 """
 

@@ -29,7 +29,8 @@ from typing import Any
 
 from hotline.channels.bot import Bot, lang_key, wants_agent
 from hotline.channels.chat.settings import ChatSettings
-from hotline.domain.enums import Channel
+from hotline.domain.enums import Channel, ContactStatus, Outcome
+from hotline.domain.facts import Answered, CallbackCreated, Ended, Queued, Transferred, fact
 from hotline.domain.records import EventRecord
 from hotline.routing import events as ev
 from hotline.routing.errors import RoutingError
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 BOT, QUEUED, AGENT, ENDED = "bot", "queued", "agent", "ended"
 SOLVED, HANDED_OVER, LEFT_IN_BOT = "bot_solved", "handed_over", "left_in_bot"
 PREFIX = "chat-"
+_SERVED = (ContactStatus.ACTIVE, ContactStatus.HELD)
 TYPING_S = 5.0  # how long one "agent is typing" signal lasts
 NOTICE = {
     "zh": {
@@ -204,8 +206,10 @@ class ChatService:
 
         The contact and its hand-over facts commit together first; only then is the session
         marked queued. If the arrival fails nothing changed and the next request tries
-        again; if the session update fails after it, the retry finds the contact (the
-        arrival is idempotent by id) and only marks the session."""
+        again. If the mark fails after it, the contact's facts still find the session by the
+        contact's id and mark it (`_on_record`), and a repeated request finds the contact
+        (the arrival is idempotent by id) and marks the session as the contact is now:
+        waiting, with an agent, or ended."""
         with self._lock:
             rec = self._fresh(rec)
             if rec.status in (QUEUED, AGENT):
@@ -213,6 +217,10 @@ class ChatService:
             if rec.status == ENDED:
                 raise Conflict("this chat has ended; start a new one")
             cid = PREFIX + rec.id
+            if self.center.read(lambda r: r.contact(cid)) is None and self.center.store.contact(
+                cid
+            ):  # handed over before and ended since (its facts were lost): never a second one
+                return self._end(rec, HANDED_OVER, "contact ended")
             arrived = ev.ContactArrived(
                 contact_id=cid,
                 queue=rec.queue,
@@ -242,12 +250,30 @@ class ChatService:
             ]
             if rec.channel == "web":  # the widget showed the recording notice (issue 16)
                 notes.append(chat_notice_fact(cid, rec.queue, rec.created_at))
-            self.center.execute(Arrive(event=arrived, notes=tuple(notes)))
+            created = self.center.execute(Arrive(event=arrived, notes=tuple(notes)))
+            snap = None if created else self.center.read(lambda r: r.contact(cid))
+            agent = snap.agent_id if snap is not None and snap.status in _SERVED else None  # type: ignore[attr-defined]
+            if agent is None:
+                return self._link(rec, cid)
+            data = rec.data | {"served_by": agent}
             rec = self.store.update_session(
-                rec.id, status=QUEUED, contact_id=cid, bot_outcome=HANDED_OVER
+                rec.id,
+                status=AGENT,
+                agent_id=agent,
+                contact_id=cid,
+                bot_outcome=HANDED_OVER,
+                data=data,
             )
-            self._notice(rec, "queued")
+            self._notice(rec, "answered", agent=self.agent_name(agent))
             return rec
+
+    def _link(self, rec: ChatSessionRec, cid: str) -> ChatSessionRec:
+        """Mark the session handed over to contact `cid`, waiting in line."""
+        rec = self.store.update_session(
+            rec.id, status=QUEUED, contact_id=cid, bot_outcome=HANDED_OVER
+        )
+        self._notice(rec, "queued")
+        return rec
 
     def feedback(self, rec: ChatSessionRec, solved: bool) -> ChatSessionRec:
         with self._lock:
@@ -382,43 +408,42 @@ class ChatService:
                     log.exception("chat: could not apply %s", r.kind)
 
     def _on_record(self, r: EventRecord) -> None:
-        if r.kind not in (
-            "contact.answered",
-            "contact.transferred",
-            "contact.ended",
-            "contact.callback_created",
-        ):
+        f = fact(r)
+        if not isinstance(f, (Queued, Answered, Transferred, Ended, CallbackCreated)):
             return
-        cid = r.contact_id or ""
-        rec = self.store.find_session(contact_id=origin_contact(cid))
-        if rec is None:
-            return
-        with self._lock:
+        cid = f.contact_id or ""
+        with self._lock:  # after a hand-over in flight has marked its session (or failed to)
+            rec = self._session_of(origin_contact(cid))
+            if rec is None:
+                return
+            if rec.contact_id is None:  # the hand-over's mark failed: the facts mark it
+                if rec.status != BOT:
+                    return
+                rec = self._link(rec, origin_contact(cid))
             if cid.endswith("-cb"):  # a callback task: note who works it
-                if r.kind == "contact.answered":
-                    data = rec.data | {"callback_agent": r.agent_id}
+                if isinstance(f, Answered):
+                    data = rec.data | {"callback_agent": f.agent_id}
                     self.store.update_session(rec.id, data=data)
                 return
-            if r.kind == "contact.answered":
-                data = rec.data | {"served_by": r.agent_id}
-                rec = self.store.update_session(
-                    rec.id, status=AGENT, agent_id=r.agent_id, data=data
-                )
-                self._notice(rec, "answered", agent=self.agent_name(r.agent_id or ""))
-            elif r.kind == "contact.transferred":
-                rec = self.store.update_session(rec.id, status=QUEUED, agent_id=None)
-                self._notice(rec, "transferred")
-            elif r.kind == "contact.callback_created":
-                data = rec.data | {"callback_id": r.data.get("callback_id")}
-                rec = self.store.update_session(rec.id, data=data)
-                self._notice(rec, "callback")
-            elif r.kind == "contact.ended" and rec.status != ENDED:
-                outcome = r.data.get("outcome")
-                if outcome == "overflowed_out":
+            match f:
+                case Answered(agent_id=agent):
+                    data = rec.data | {"served_by": agent}
+                    rec = self.store.update_session(rec.id, status=AGENT, agent_id=agent, data=data)
+                    self._notice(rec, "answered", agent=self.agent_name(agent or ""))
+                case Transferred():
+                    rec = self.store.update_session(rec.id, status=QUEUED, agent_id=None)
+                    self._notice(rec, "transferred")
+                case CallbackCreated(callback_id=callback):
+                    rec = self.store.update_session(
+                        rec.id, data=rec.data | {"callback_id": callback}
+                    )
+                    self._notice(rec, "callback")
+                case Ended(outcome=Outcome.OVERFLOWED_OUT):
                     return  # served by a peer center: the conversation goes on through it
-                rec = self._end(rec, rec.bot_outcome, f"contact {outcome}")
-                if outcome == "completed":
-                    self._notice(rec, "ended")
+                case Ended(outcome=outcome) if rec.status != ENDED:
+                    rec = self._end(rec, rec.bot_outcome, f"contact {outcome.value}")
+                    if outcome is Outcome.COMPLETED:
+                        self._notice(rec, "ended")
 
     # ------------------------------------------------------------------ upkeep
     def sweep(self) -> list[str]:
@@ -433,6 +458,16 @@ class ChatService:
         return closed
 
     # ------------------------------------------------------------------ helpers
+    def _session_of(self, contact_id: str) -> ChatSessionRec | None:
+        """The session of a chat contact: the one linked to it, else the one its id names
+        (`chat-<session>`) if that was never linked (its hand-over's mark failed). A peer's
+        mirrored chat is always linked: it is found by the contact id alone."""
+        rec = self.store.find_session(contact_id=contact_id)
+        if rec is not None or not contact_id.startswith(PREFIX):
+            return rec
+        named = self.store.session(contact_id[len(PREFIX) :])
+        return named if named is not None and named.contact_id is None else None
+
     def _fresh(self, rec: ChatSessionRec) -> ChatSessionRec:
         return self.store.session(rec.id) or rec
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
 
 from hotline.domain.enums import ContactStatus
 from hotline.domain.records import EventRecord
+from hotline.routing import Router
 from hotline.routing import events as ev
 from hotline.routing.snapshot import ContactSnapshot
 from hotline.runtime import Accept, Arrive
@@ -68,13 +70,27 @@ async def create_contact(body: ContactIn, service: Service, _user: Creator) -> d
     created = False
     if not (body.id and service.store.contact(cid) is not None):
         created = await service.send(Arrive(event=event))
-    snap = service.read(lambda r: r.contact(cid)) or service.store.contact(cid)
+    # one read: the contact, its estimate and its place in line as of the same instant
+    live, ewt, ahead = service.read(_placed(cid))  # type: ignore[misc]
+    snap = live or service.store.contact(cid)
     if not created and not same_arrival(event, snap, service.store.events_for_contact(cid)):  # type: ignore[arg-type]
         raise HTTPException(status.HTTP_409_CONFLICT, f"contact {cid} already exists")
     view = contact_view(snap, service.clock())  # type: ignore[arg-type]
-    view["estimated_wait_s"] = service.read(lambda r: r.estimated_wait(snap.queue, cid))  # type: ignore[union-attr]
-    view["position"] = service.read(lambda r: r.position(cid))  # callers ahead, None if not in line
+    view["estimated_wait_s"] = ewt  # the routing core's one estimate (None once ended)
+    view["position"] = ahead  # callers ahead, None if not in line
     return view
+
+
+def _placed(
+    cid: str,
+) -> Callable[[Router], tuple[ContactSnapshot | None, float | None, int | None]]:
+    def read(r: Router) -> tuple[ContactSnapshot | None, float | None, int | None]:
+        snap = r.contact(cid)
+        if snap is None:
+            return None, None, None
+        return snap, r.estimated_wait(snap.queue, cid), r.position(cid)
+
+    return read
 
 
 def same_arrival(

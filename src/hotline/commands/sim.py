@@ -190,9 +190,9 @@ def plan_command(
 ) -> None:
     """Forecast -> Erlang A staffing -> HiGHS shifts -> simulate the shifts -> add staff where
     the simulated day misses the target -> repeat."""
+    from hotline.commands.wfm import quiet_highs
     from hotline.sim.plan import PlanTarget, plan
     from hotline.sim.plan_view import add_round, interval_view, rounds_table
-    from hotline.wfm.cli import quiet_highs
     from hotline.wfm.roster import roster_rows, roster_table
 
     checks = [
