@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -82,6 +82,9 @@ class Period:
     total: Kpis
     center: Kpis
     queues: dict[str, Kpis]
+    #: every contact created in the period per queue ('' = none), short abandons, contacts
+    #: never queued and callbacks included: what `hotline forecast` counts and forecasts
+    arrived: dict[str, int] = field(default_factory=dict)
 
 
 class ReportReader:
@@ -159,9 +162,14 @@ class ReportReader:
         }
         center = make(None, None, occupancy, narrow=False)
         whole = make(f.queue, f.channel, occupancy if within is None else None)
+        arrived = {
+            q: sum(s.contacts for ch, s in parts if f.channel is None or (ch or None) == f.channel)
+            for q, parts in by_queue.items()
+            if (within is None or q in within) and (f.queue is None or q == f.queue)
+        }
         if f.queue is not None:
             queues = {q: k for q, k in queues.items() if q == f.queue}
-        return Period(start, end, whole, center, queues)
+        return Period(start, end, whole, center, queues, arrived)
 
     def _split(self, start: float, end: float) -> tuple[list[float], list[tuple[float, float]]]:
         """Whole local days (read from the rollup when it is built) and the rest."""
