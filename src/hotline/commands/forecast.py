@@ -139,6 +139,10 @@ def _save(
     index = pd.DatetimeIndex(predicted.index)
     if index.tz is None:  # a CSV history's naive local times
         index = index.tz_localize(ZONE)
+    step = (index[1] - index[0]).total_seconds() if len(index) > 1 else interval_min * 60
+    if step != interval_min * 60:  # the model keeps the history's interval
+        raise _bad("--interval-min", f"the history has {step / 60:g}-minute intervals: "
+                   f"pass --interval-min {step / 60:g} to save it")  # fmt: skip
     points = [(ts.timestamp(), float(v)) for ts, v in zip(index, predicted.to_numpy(), strict=True)]
     store = open_store(resolve_url(database_url))
     try:

@@ -62,7 +62,7 @@ class ScheduledReports:
     ) -> None:
         self.documents = ReportDocuments(store.engine)
         self._tickets = TicketStore(store.engine)
-        self._forecasts, self._engine = Forecasts(store.engine), store.engine
+        self._forecasts, self._store = Forecasts(store.engine), store
         self._reports, self._notifier, self._config = reports, notifier, config
         self._schedules = None if schedules is None else tuple(schedules)
         self._since, self._to = since, notify
@@ -110,5 +110,5 @@ class ScheduledReports:
             orders=orders, exposure_queues=by_queue, exposure_teams=by_team,
             agents=agent_figures(reader, cfg, start, end),
             forecast=volume_forecast(self._forecasts, buckets),
-            demand=demand(self._engine, start, end, self._reports.zone),
+            demand=demand(self._store, start, end, self._reports.zone),
         )  # fmt: skip

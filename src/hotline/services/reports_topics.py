@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from hotline.services.qa_reports import hot_topics
+from hotline.store import Store
 from hotline.store.contact_reasons import ReasonCounts, reason_counts
 from hotline.store.qa import QaStore
 
@@ -42,19 +41,19 @@ class Demand:
     analysed: int  # contacts with a QA result in the period (what topics are drawn from)
 
 
-def demand(engine: Engine, start: float, end: float, tz: str) -> Demand:
-    span = end - start
+def demand(store: Store, start: float, end: float, tz: str) -> Demand:
+    engine, span = store.engine, end - start
     return Demand(
         reasons=reason_counts(engine, start, end),
         previous=reason_counts(engine, start - span, start),
-        **_topics(engine, start, end, tz),
+        **_topics(QaStore(engine), start, end, tz),
     )
 
 
-def _topics(engine: Engine, start: float, end: float, tz: str) -> dict:
+def _topics(qa: QaStore, start: float, end: float, tz: str) -> dict:
     window = max(end - start, MIN_WINDOW_S)
     zone = ZoneInfo(tz)
-    found = hot_topics(QaStore(engine), start - window, end, tz)
+    found = hot_topics(qa, start - window, end, tz)
     first = datetime.fromtimestamp(start, zone).date().isoformat()
     before = datetime.fromtimestamp(start - (end - start), zone).date().isoformat()
     now_days = [i for i, d in enumerate(found["days"]) if d >= first]
