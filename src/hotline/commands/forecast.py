@@ -3,7 +3,10 @@
 It reads the store, so it lives above it; `staff` and `schedule` stay pure in
 `hotline.wfm.cli`, where the shared option checks and CSV helpers live. A short history is
 not refused: it is forecast as the average day seen, with a warning that says how many days
-it has and how many the weekly model needs.
+it has and how many the weekly model needs. The stored history counts the contacts customers
+started: callback tasks (the center calling back a missed call, which is counted already) are
+left out unless `--channel callback` asks for them, as the reports' "arrived" does when they
+draw volume against a saved forecast (`--save`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def _stored_history(
     end = datetime(until.year, until.month, until.day, tzinfo=zone)
     start = end - timedelta(days=days)
     events = open_store(url).events_for_range(start.timestamp(), end.timestamp())
+    if filters.get("channel") is None:  # a callback task is the center calling back a missed
+        events = [e for e in events if e.channel != "callback"]  # call, counted already
     series = counts_from_events(events, start=start.timestamp(), end=end.timestamp(), **filters)
     step = series.index[1] - series.index[0] if len(series) > 1 else None
     if step is not None and now < end.timestamp():

@@ -2,8 +2,8 @@
 
 The forecast is what a planner saved (`hotline forecast --save`, `POST /api/forecasts`), not
 one recomputed now, so the report says how the day went against the plan. It counts what
-`hotline forecast` counts: every contact created (short abandons, callbacks and contacts
-never queued included), i.e. `Period.arrived`, not "offered".
+`hotline forecast` counts: every contact customers started (short abandons and contacts
+never queued included, callback tasks not), i.e. `Period.arrived`, not "offered".
 
 Which forecast: the whole center's (queue '') when one covers any of the period; else the sum
 of the queues' forecasts, compared with those queues' arrivals only. A bucket (an hour, a

@@ -153,12 +153,14 @@ def _pages(c: ReportContent) -> Iterator[Any]:
         fig, ax = plt.subplots(figsize=(11.69, 8.27))
         for label, values in series:
             style = "--" if label == "forecast" else "-"
-            ax.plot(range(len(labels)), values, style, marker="o", label=label)
+            wide = {"linewidth": 5, "alpha": 0.35} if label.startswith("arrived") else {}
+            ax.plot(range(len(labels)), values, style, marker="o", label=label, **wide)
         ax.set_xticks(range(len(labels)), labels)
         ax.set_title(name)
         if name.startswith("Volume") and c.forecast is None:  # said on the chart, plainly
-            ax.text(0.5, 0.9, NO_FORECAST.split(":")[0], transform=ax.transAxes,
-                    ha="center", fontsize=14, color="#a33")  # fmt: skip
+            box = {"facecolor": "white", "edgecolor": "#a33", "alpha": 0.9}  # over any line
+            ax.text(0.02, 0.96, NO_FORECAST.split(":")[0], transform=ax.transAxes, va="top",
+                    fontsize=13, color="#a33", bbox=box)  # fmt: skip
         if name.startswith("Service level"):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
             ax.set_ylim(0, 1.05)  # a rate's axis from 0: one bad day must not look like a cliff

@@ -155,7 +155,8 @@ def forecast_lines(c: ReportContent) -> list[str]:
     lines = [
         f"{f.scope}: arrived {arrived} against forecast {planned:.0f} "
         f"({_signed(error(planned, arrived))}) over the {f.covered} of {len(f.forecast)} "
-        f"{unit} the forecast covers; {f.made}"
+        f"{unit} the forecast covers",
+        f"forecast {f.made}",
     ]
     if f.scope == "center":
         lines += [

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
-from hotline.kpi.aggregate import Scope, Sums, kpis_from_sums, profile_key, scoped, total
+from hotline.kpi.aggregate import CALLBACK, Scope, Sums, kpis_from_sums, profile_key, scoped, total
 from hotline.kpi.aggregate_time import (
     AgentEdges,
     edge_occupancy,
@@ -82,8 +82,9 @@ class Period:
     total: Kpis
     center: Kpis
     queues: dict[str, Kpis]
-    #: every contact created in the period per queue ('' = none), short abandons, contacts
-    #: never queued and callbacks included: what `hotline forecast` counts and forecasts
+    #: every contact created in the period per queue ('' = none), short abandons and contacts
+    #: never queued included, callback tasks not (the center calling back a missed call is
+    #: not new demand; that call is counted): what `hotline forecast` counts and forecasts
     arrived: dict[str, int] = field(default_factory=dict)
 
 
@@ -163,7 +164,7 @@ class ReportReader:
         center = make(None, None, occupancy, narrow=False)
         whole = make(f.queue, f.channel, occupancy if within is None else None)
         arrived = {
-            q: sum(s.contacts for ch, s in parts if f.channel is None or (ch or None) == f.channel)
+            q: sum(s.contacts for ch, s in parts if _arrival(ch, f.channel))
             for q, parts in by_queue.items()
             if (within is None or q in within) and (f.queue is None or q == f.queue)
         }
@@ -234,6 +235,11 @@ class ReportReader:
         edges = [AgentEdges(**r) for r in conn.execute(edges_stmt).mappings()]
         o, s = edge_occupancy(edges, start, end)
         return occupied + o, staffed + s
+
+
+def _arrival(channel: str, wanted: str | None) -> bool:
+    """Does a contact of `channel` count in `Period.arrived` under the channel filter?"""
+    return channel != CALLBACK if wanted is None else (channel or None) == wanted
 
 
 def _merge(cells: Cells, rows: Any) -> None:
