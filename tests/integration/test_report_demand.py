@@ -15,6 +15,7 @@ import io
 import random
 
 from hotline.domain.records import EventRecord
+from hotline.notify import LogNotifier
 from hotline.runtime import CenterService
 from hotline.services.qa import QaService
 from hotline.services.reports_schedule import Schedule
@@ -164,8 +165,12 @@ def test_the_kept_tables_download_as_xlsx_and_csv_equal_to_the_report(store: Sto
     service = seed(store)
     plan(store, None, "2026-11-24T09:00", 5, 1.0)
     jobs = jobs_for(store, service, schedules=[Schedule("monthly")])
+    jobs._notifier = notifier = LogNotifier()
     jobs.run_due(at("2026-12-01T08:00"))
     (doc,) = jobs.documents.history()
+    (sent,) = notifier.sent  # the notification says where the kept files are
+    assert sent.data["links"]["xlsx"] == f"/api/reports/documents/{doc.id}.xlsx"
+    assert sent.data["links"]["csv:reasons"] == f"/api/reports/documents/{doc.id}.csv?table=reasons"
     content = jobs.content("monthly", doc.period_start, doc.period_end, at("2026-12-01T08:00"))
     assert report_tables(content) == doc.tables  # what is kept is what the report printed
     sheets = xlsx_sheets(doc.xlsx)

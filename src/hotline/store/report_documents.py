@@ -52,6 +52,20 @@ class ReportDocuments:
             row = conn.execute(select(DOCUMENTS).where(DOCUMENTS.c.id == doc_id)).mappings().first()
         return None if row is None else ReportDocumentRecord(**row)
 
+    def listing(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest reports without their files (a list page must not load 100 PDFs); each
+        with `tables`, the names of its kept tables ([] for reports made before 0011)."""
+        c = DOCUMENTS.c
+        cols = [c.id, c.schedule, c.due_at, c.period_start, c.period_end, c.created_at, c.title,
+                c.tables, (c.xlsx.is_not(None)).label("has_xlsx")]  # fmt: skip
+        stmt = select(*cols).order_by(c.due_at.desc()).limit(limit)
+        with self._engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(stmt).mappings()]
+        for r in rows:
+            r["tables"] = list(r["tables"] or {})
+            r["has_xlsx"] = bool(r["has_xlsx"])
+        return rows
+
     def history(self, limit: int = 100) -> list[ReportDocumentRecord]:
         stmt = select(DOCUMENTS).order_by(DOCUMENTS.c.due_at.desc()).limit(limit)
         with self._engine.connect() as conn:

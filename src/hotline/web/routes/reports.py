@@ -218,13 +218,10 @@ DOCUMENT_TYPES = {
 def documents(request: Request, _user: Supervisor, limit: Limit = 100) -> list[dict[str, Any]]:
     """Produced scheduled reports, newest first (download with `/documents/{id}.pdf|html|xlsx`,
     and each of `tables` with `/documents/{id}.csv?table=NAME`)."""
-    out = []
-    for d in scheduled_for(request.app).documents.history(limit):
-        row = {k: v for k, v in dataclasses.asdict(d).items()
-               if k not in ("html", "pdf", "xlsx", "tables")}  # fmt: skip
-        row["tables"] = list(d.tables or {})
-        row["formats"] = ["pdf", "html", *(["xlsx", "csv"] if d.tables else [])]
-        out.append(row)
+    out = scheduled_for(request.app).documents.listing(limit)
+    for row in out:
+        kept = row.pop("has_xlsx") and row["tables"]
+        row["formats"] = ["pdf", "html", *(["xlsx", "csv"] if kept else [])]
     return out
 
 
