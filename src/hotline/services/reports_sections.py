@@ -187,7 +187,11 @@ def demand(c: ReportContent) -> list[Section]:
         + _previous(t.contacts, t.previous, weekly)
         + (f", SPIKE {t.spike}" if t.spike else "")
         for t in d.topics
-    ] or [f"No hot topics: {d.analysed} contacts analysed by QA in the period."]
+    ] or [
+        f"Hot topics left out: {d.failed}"
+        if d.failed
+        else f"No hot topics: {d.analysed} contacts analysed by QA in the period."
+    ]
     return [
         ("Volume vs forecast", forecast_lines(c)),
         ("Top contact reasons (work-order category, else disposition)", reasons),

@@ -10,6 +10,7 @@ a day of the period. No QA results (no transcripts or chats analysed) means no t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from hotline.store import Store
 from hotline.store.contact_reasons import ReasonCounts, reason_counts
 from hotline.store.qa import QaStore
 
+log = logging.getLogger(__name__)
 MAX_TOPICS = 10
 MIN_WINDOW_S = 7 * 86400.0
 
@@ -39,14 +41,20 @@ class Demand:
     previous: ReasonCounts
     topics: list[TopicRow]
     analysed: int  # contacts with a QA result in the period (what topics are drawn from)
+    failed: str | None = None  # why no topics could be drawn (the report is made anyway)
 
 
 def demand(store: Store, start: float, end: float, tz: str) -> Demand:
     engine, span = store.engine, end - start
+    try:
+        topics = _topics(QaStore(engine), start, end, tz)
+    except (ValueError, MemoryError) as exc:  # the clustering gave up: say so, keep the rest
+        log.warning("hot topics of the report left out: %s", exc)
+        topics = {"topics": [], "analysed": 0, "failed": f"{type(exc).__name__}: {exc}"[:200]}
     return Demand(
         reasons=reason_counts(engine, start, end),
         previous=reason_counts(engine, start - span, start),
-        **_topics(QaStore(engine), start, end, tz),
+        **topics,
     )
 
 
