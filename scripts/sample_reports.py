@@ -4,9 +4,13 @@ Plays two Tuesdays of the demo center (2026-11-17, the week before, at half the 
 2026-11-24) through the real router on a fake clock: six agents, callers to four queues with
 random patience, offers accepted after a ring and completed after a random handle time, router
 deadlines (overflow, relax) ticked every second. Work orders and surveys are opened for some
-answered calls. Then the daily warning (due 2026-11-25 08:00) and the weekly bulletin (due
-2026-11-30 08:00) are produced and written as PDF + HTML, and their pages as PNGs drawn by
-`render_pngs` (the PDF's own figures; no PDF rasteriser such as poppler is needed).
+answered calls, and most get a disposition at wrap-up. A planner's forecast for the 24th is
+saved (it under-plans the 14:00 peak), and a week of web chats (flight delays, lost luggage,
+parking; flight delays spike on the 24th) is analysed by QA for the hot topics. Then the
+daily warning (due 2026-11-25 08:00), the weekly bulletin (due 2026-11-30 08:00) and the
+monthly exposure (due 2026-12-01 08:00) are produced and written as PDF, HTML and XLSX, and
+their pages as PNGs drawn by `render_pngs` (the PDF's own figures; no PDF rasteriser such as
+poppler is needed).
 
     python scripts/sample_reports.py OUT_DIR      # SQLite in OUT_DIR/sample.db
 """
@@ -23,16 +27,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hotline.config import dump_config, load_demo_config
+from hotline.domain.records import EventRecord
 from hotline.notify import LogNotifier
 from hotline.routing import events as ev
 from hotline.routing.errors import RoutingError
 from hotline.runtime import CenterService
+from hotline.services.qa import QaService
 from hotline.services.reports import Reports
 from hotline.services.reports_jobs import ScheduledReports
 from hotline.services.reports_render import render_pngs
 from hotline.services.reports_schedule import Schedule
 from hotline.services.tickets import Actor, NewOrder, TicketService
 from hotline.store import Store, make_engine, migrate
+from hotline.store.forecasts import Forecasts
+from hotline.store.kb import ChatMessageRec, ChatSessionRec, ChatStore
 from hotline.tickets import Action
 from hotline.tickets.records import SurveyRecord
 
@@ -40,6 +48,13 @@ TZ = ZoneInfo("Asia/Shanghai")
 ERRORS: Counter[str] = Counter()  # what the router refused (printed: a bug shows here)
 AGENTS = ("a01", "a02", "a03", "a04", "a05", "a06")
 TEAMS = {"a01": "north", "a02": "north", "a03": "north", "a04": "south", "a05": "south"}
+DISPOSITIONS = ("consult", "help_request", "complaint", "lost_item", "suggestion", "other")
+#: what chat customers write about, per day: a flight-delay spike on the 24th
+CHAT_TOPICS = (
+    (["航班延误了什么时候起飞", "我的航班延误还要等多久"], {"2026-11-24": 40}, 4),
+    (["行李丢了怎么找", "托运行李没有到"], {}, 5),
+    (["停车场怎么收费", "停车场收费标准是多少"], {}, 3),
+)
 QUEUES = (("general", 0.6), ("complaints", 0.15), ("english", 0.1), ("special_assistance", 0.15))
 
 
@@ -93,6 +108,11 @@ def play_day(service: CenterService, clock: list[float], day: str, scale: float,
             elif what.startswith("done:"):
                 cid = what[5:]
                 service.apply(ev.ContactCompleted(who, cid, wrap_up_s=rng.uniform(5, 30)))
+                if rng.random() < 0.7:  # the desk's wrap-up codes
+                    code = rng.choices(DISPOSITIONS, [6, 2, 1, 2, 1, 1])[0]
+                    wrap = {"disposition": code}
+                    service.annotate(EventRecord(clock[0], "contact.note", contact_id=cid,
+                                                 agent_id=who, data=wrap))  # fmt: skip
                 if rng.random() < 0.15:
                     _order(tickets, who, cid, rng)
                 if rng.random() < 0.5:
@@ -140,6 +160,38 @@ def _order(tickets: TicketService, agent: str, cid: str, rng: random.Random) -> 
             tickets.customer_answer(Actor("sms", "channel"), order.id, solved=rng.random() < 0.6)
 
 
+def plan_forecast(store: Store) -> None:
+    """The planner's hourly forecast of the 24th: the morning peak right, the 14:00 one low."""
+    points = []
+    for hour in range(24):
+        rate = 0.0 if not 8 <= hour < 20 else 2.2 if hour == 10 else 1.6 if hour == 14 else 1.2
+        points.append((at(f"2026-11-24T{hour:02d}:00"), rate * 60))
+    Forecasts(store.engine).save(None, 3600, points, made_at=at("2026-11-20T17:00"),
+                                 made_by="planner", source="sample")  # fmt: skip
+
+
+def web_chats(store: Store, rng: random.Random) -> int:
+    """A week of ended web chats about the `CHAT_TOPICS`, analysed by QA (the hot topics)."""
+    chats, n = ChatStore(store.engine), 0
+    for day in range(17, 25):
+        date = f"2026-11-{day}"
+        for lines, busy, usual in CHAT_TOPICS:
+            for _ in range(busy.get(date, usual)):
+                n += 1
+                t0 = at(f"{date}T09:00") + rng.uniform(0, 10 * 3600)
+                chats.create_session(ChatSessionRec(
+                    id=f"s{n}", token_hash="0" * 64, channel="web", customer="web",
+                    language="zh", queue="general", status="ended", contact_id=f"chat{n}",
+                    agent_id="a02", bot_outcome=None, created_at=t0, updated_at=t0,
+                    ended_at=t0 + 120))  # fmt: skip
+                for dt, sender, body in ((0, "customer", rng.choice(lines)),
+                                         (20, "agent", "您好，我帮您查询一下。")):  # fmt: skip
+                    agent = "a02" if sender == "agent" else None
+                    chats.add_message(ChatMessageRec(0, f"s{n}", t0 + dt, sender, "text", body,
+                                                     agent))  # fmt: skip
+    return QaService(store, asr=False, clock=lambda: at("2026-11-25T01:00")).drain()
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "sample.db").unlink(missing_ok=True)
@@ -157,17 +209,21 @@ def main(out: Path) -> None:
     rng = random.Random(20261124)
     play_day(service, clock, "2026-11-17", 0.5, rng, tickets)
     play_day(service, clock, "2026-11-24", 1.0, rng, tickets)
+    plan_forecast(store)
+    print("chats analysed by QA:", web_chats(store, rng))
+    schedules = (Schedule("daily"), Schedule("weekly"), Schedule("monthly"))
     jobs = ScheduledReports(
         store, Reports.for_store(store), LogNotifier(),
         lambda: service.read(lambda r: r.config), since=at("2026-11-24T09:00"),
-        schedules=[Schedule("daily"), Schedule("weekly")],
+        schedules=schedules,
     )  # fmt: skip
-    for schedule, due in ((Schedule("daily"), "2026-11-25T08:00"),
-                          (Schedule("weekly"), "2026-11-30T08:00")):  # fmt: skip
+    for schedule, due in zip(schedules, ("2026-11-25T08:00", "2026-11-30T08:00",
+                                         "2026-12-01T08:00"), strict=True):  # fmt: skip
         jobs.run_due(at(due))
         doc = next(d for d in jobs.documents.history() if d.schedule == schedule.name)
         (out / f"{schedule.kind}.pdf").write_bytes(doc.pdf)
         (out / f"{schedule.kind}.html").write_text(doc.html, "utf-8")
+        (out / f"{schedule.kind}.xlsx").write_bytes(doc.xlsx or b"")
         content = jobs.content(schedule.kind, doc.period_start, doc.period_end, at(due))
         for n, png in enumerate(render_pngs(content), 1):
             (out / f"{schedule.kind}-{n}.png").write_bytes(png)

@@ -128,3 +128,42 @@ def test_reports_page_in_english_and_closed_to_agents(server, new_page):
     assert agent.goto("/reports").status == 403
     assert "报表" not in agent.locator(".mainnav").inner_text()
     assert page.errors == [] and agent.errors == []
+
+
+def test_the_scheduled_reports_kept_are_listed_with_their_downloads(server, new_page):
+    """A daily warning produced on the server's database (as the jobs process does) is listed
+    under 定时报表 with its PDF, Excel and one CSV per table, which download what it holds."""
+    import time
+
+    from hotline.config import load_demo_config
+    from hotline.notify import LogNotifier
+    from hotline.services.reports import Reports
+    from hotline.services.reports_jobs import ScheduledReports
+    from hotline.services.reports_schedule import Schedule
+    from hotline.store import open_store
+
+    page = new_page()
+    login(page, "supervisor")
+    page.goto("/reports")
+    expect(page.get_by_test_id("report-documents-empty")).to_be_visible()
+    store = open_store(f"sqlite:///{server.db}")
+    jobs = ScheduledReports(store, Reports.for_store(store), LogNotifier(), load_demo_config,
+                            since=0, schedules=[Schedule("daily")])  # fmt: skip
+    assert jobs.run_due(time.time()) == ["Daily warning report (daily)"]
+    (doc,) = jobs.documents.history()
+    store.close()
+    page.reload()
+    item = page.get_by_test_id("report-document")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Daily warning report (daily)")
+    expect(item.locator("a")).to_have_count(3 + len(doc.tables))  # PDF, HTML, Excel, CSVs
+    assert page.request.get(item.get_by_test_id("doc-pdf").get_attribute("href")).body() == doc.pdf
+    expect(item.get_by_test_id("doc-csv-reasons")).to_have_text("来电原因")
+    with page.expect_download() as got:
+        item.get_by_test_id("doc-csv-queues").click()
+    rows = list(csv.reader(io.StringIO(Path(got.value.path()).read_text("utf-8-sig"))))
+    assert rows[0] == doc.tables["queues"]["columns"] and rows[0][0] == "queue"
+    with page.expect_download() as got:
+        item.get_by_test_id("doc-xlsx").click()
+    assert list(xlsx_sheets(Path(got.value.path()).read_bytes())) == [*doc.tables, "definitions"]
+    assert page.errors == []

@@ -258,6 +258,9 @@ RULES: dict[tuple[str, str], Any] = {
     ("GET", "/api/reports/export"): SUPERVISORS,  # CSV/XLSX of the same query
     ("GET", "/api/reports/documents"): SUPERVISORS,
     ("GET", "/api/reports/documents/{doc_id}.{fmt}"): SUPERVISORS,
+    # saved forecasts: supervisors plan the day (the reports draw volume against them)
+    ("GET", "/api/forecasts"): SUPERVISORS,
+    ("POST", "/api/forecasts"): SUPERVISORS,
     ("GET", "/api/alerts"): SUPERVISORS,
     ("POST", "/api/alerts/{alert_id}/ack"): SUPERVISORS,
     # alert rules live in the center config; supervisors edit them (not the rest of it)

@@ -144,7 +144,7 @@ def test_the_daily_report_is_produced_at_eight_once_with_its_sections(store: Sto
     assert "english: abandon rate 100.0% above threshold 20.0% (offered 1, abandoned 1)" in broken
     assert "general:" not in broken  # 12 s against 20 s: met its target
     assert "Service level and abandon rate by hour" in pages[1]
-    assert "Volume by hour" in pages[2]
+    assert "Volume vs forecast by hour" in pages[2]
     assert "Queues" in pages[3] and "general: offered 1, answered 1" in pages[3]
     # a callback is not a handled contact; a02 was logged in only for its one call
     assert "a01: handled 1, AHT 100 s, occupancy" in pages[3]
@@ -176,7 +176,7 @@ def test_the_weekly_bulletin_compares_with_the_week_before(store: Store):
 def test_the_monthly_exposure_ranks_queues_and_teams(store: Store):
     service = seed(store)
     jobs = jobs_for(store, service, schedules=[Schedule("monthly")])
-    assert jobs.run_due(at("2026-12-01T08:00")) == ["Monthly report (monthly)"]
+    assert jobs.run_due(at("2026-12-01T08:00")) == ["Monthly exposure report (monthly)"]
     (doc,) = jobs.documents.history()
     first = pages_of(doc.pdf)[0]
     queues = first.split("Exposure: queues")[1].split("Exposure: teams")[0]

@@ -3,7 +3,10 @@
 It reads the store; `staff` and `schedule`, which do not, are in `hotline.commands.wfm`,
 where the shared option checks and CSV helpers live. A short history is
 not refused: it is forecast as the average day seen, with a warning that says how many days
-it has and how many the weekly model needs.
+it has and how many the weekly model needs. The stored history counts the contacts customers
+started: callback tasks (the center calling back a missed call, which is counted already) are
+left out unless `--channel callback` asks for them, as the reports' "arrived" does when they
+draw volume against a saved forecast (`--save`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def _stored_history(
     end = datetime(until.year, until.month, until.day, tzinfo=zone)
     start = end - timedelta(days=days)
     events = open_store(url).events_for_range(start.timestamp(), end.timestamp())
+    if filters.get("channel") is None:  # a callback task is the center calling back a missed
+        events = [e for e in events if e.channel != "callback"]  # call, counted already
     series = counts_from_events(events, start=start.timestamp(), end=end.timestamp(), **filters)
     step = series.index[1] - series.index[0] if len(series) > 1 else None
     if step is not None and now < end.timestamp():
@@ -80,6 +85,10 @@ def forecast(
     days: Annotated[int, typer.Option(help="days to forecast")] = 7,
     holdout: Annotated[int, typer.Option(help="days held back to score MAPE; 0 = skip")] = 7,
     out: Annotated[Path | None, typer.Option(help="write start,contacts CSV")] = None,
+    save: Annotated[
+        bool, typer.Option(help="store it (for --queue, else the center) for the reports")
+    ] = False,
+    by: Annotated[str, typer.Option(help="who made it (kept with a saved forecast)")] = "cli",
 ) -> None:
     """Forecast contacts per interval (weekly + intraday seasonality, Chinese holidays)."""
     import time
@@ -93,6 +102,12 @@ def forecast(
         raise _bad("--weeks", "needs at least 2 weeks of history")
     if holdout < 0:
         raise _bad("--holdout", "must be >= 0")
+    if save and interval_min not in (15, 30, 60):  # hotline.store.forecasts.INTERVALS_S
+        raise _bad(
+            "--save", f"a saved forecast has intervals of 15, 30 or 60 min, not {interval_min}"
+        )
+    if save and channel is not None:
+        raise _bad("--save", "a saved forecast is per queue: drop --channel to save one")
     if history is not None:
         series, option = _history_csv(history), "--history"
     else:
@@ -107,12 +122,49 @@ def forecast(
             raise _bad(option, f"the store holds no contacts from {first} to {last}"
                        + "".join(f", {k} {v!r}" for k, v in (("queue", queue),
                                  ("channel", channel)) if v))  # fmt: skip
-    _run_forecast(since_first_contact(series), days, holdout, interval_min, option, out)
+    predicted = _run_forecast(since_first_contact(series), days, holdout, interval_min, option, out)
+    if save:
+        _save(database_url, queue, predicted, interval_min, by, time.time())
+
+
+def _save(
+    database_url: str | None,
+    queue: str | None,
+    predicted: pd.Series,
+    interval_min: int,
+    by: str,
+    now: float,
+) -> None:
+    """Store the forecast (times in the center's zone) so that reports compare with it."""
+    import pandas as pd
+
+    from hotline.store import open_store
+    from hotline.store.forecasts import Forecasts
+
+    index = pd.DatetimeIndex(predicted.index)
+    if index.tz is None:  # a CSV history's naive local times
+        index = index.tz_localize(ZONE)
+    step = (index[1] - index[0]).total_seconds() if len(index) > 1 else interval_min * 60
+    if step != interval_min * 60:  # the model keeps the history's interval
+        raise _bad("--interval-min", f"the history has {step / 60:g}-minute intervals: "
+                   f"pass --interval-min {step / 60:g} to save it")  # fmt: skip
+    points = [(ts.timestamp(), float(v)) for ts, v in zip(index, predicted.to_numpy(), strict=True)]
+    store = open_store(resolve_url(database_url))
+    try:
+        lo, hi = Forecasts(store.engine).save(
+            queue, interval_min * 60, points, made_at=now, made_by=by, source="hotline forecast"
+        )
+    except ValueError as exc:
+        raise _bad("--save", str(exc)) from exc
+    finally:
+        store.close()
+    start, end = (_local_ts(t, ZONE) for t in (lo, hi))
+    console.print(f"saved {len(points)} intervals for {queue or 'the center'}: {start} to {end}")
 
 
 def _run_forecast(
     series: pd.Series, days: int, holdout: int, interval_min: int, option: str, out: Path | None
-) -> None:
+) -> pd.Series:
     """The seasonal model when the history allows it, else the average day with a warning."""
     from hotline.wfm.forecast import (
         MIN_SEASONAL_DAYS,
@@ -154,6 +206,7 @@ def _run_forecast(
                       f"history, it has {have}")  # fmt: skip
     if out:
         _write_csv([{"start": str(t), "contacts": v} for t, v in predicted.items()], out)
+    return predicted
 
 
 def _complete_days(series: pd.Series) -> pd.Series:

@@ -5,8 +5,9 @@ queue's own target (at the queue's own threshold) and abandon rate above the cen
 `abandon_rate_above` alert rules. The weekly bulletin (周通报) compares each KPI with the week
 before. The monthly exposure (月曝光) ranks queues (by the queue of an order's first contact)
 and teams (the owner's `agents[].team`, else the outside team working it) by overdue work
-orders and complaints. Every report also carries work orders, satisfaction, callbacks and the
-agents' handle time and occupancy. Volume vs forecast is absent: no forecast is stored.
+orders and complaints. Every report also carries volume against the saved forecast
+(`reports_forecast`), the top contact reasons and hot topics (`reports_topics`), work orders,
+satisfaction, callbacks and the agents' handle time and occupancy.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import tzinfo
 from hotline.domain.models import CenterConfig
 from hotline.kpi.compute import Kpis
 from hotline.kpi.options import KpiOptions
+from hotline.services.reports_forecast import VolumeForecast
+from hotline.services.reports_topics import Demand
 from hotline.store.aggregates_query import Filters, Period, ReportReader
 from hotline.store.tickets import OrderFilter, TicketStore
 from hotline.tickets.config import default_body, parse_config
@@ -63,6 +66,8 @@ class ReportContent:
     exposure_queues: list[Exposure]
     exposure_teams: list[Exposure]
     agents: list[tuple[str, Kpis]]
+    forecast: VolumeForecast | None  # None: no forecast stored for the period
+    demand: Demand
 
 
 def breaches(reader: ReportReader, cfg: CenterConfig, start: float, end: float) -> list[Breach]:

@@ -19,13 +19,31 @@ from hotline.services.reports_content import (
     breaches,
     order_figures,
 )
+from hotline.services.reports_forecast import volume_forecast
 from hotline.services.reports_render import render_html, render_pdf
 from hotline.services.reports_schedule import Schedule, schedules_of
+from hotline.services.reports_tables import report_tables, tables_xlsx
+from hotline.services.reports_topics import demand
 from hotline.store import Store
+from hotline.store.forecasts import Forecasts
 from hotline.store.report_documents import ReportDocuments
 from hotline.store.tickets import TicketStore
 
-TITLES = {"daily": "Daily warning report", "weekly": "Weekly bulletin", "monthly": "Monthly report"}
+#: 日预警, 周通报, 月曝光: the names the seed centers give these reports
+TITLES = {
+    "daily": "Daily warning report",
+    "weekly": "Weekly bulletin",
+    "monthly": "Monthly exposure report",
+}
+
+
+def delivered(doc_id: int, due: float, tables: dict) -> dict:
+    """What the notifier carries: where the kept report and its downloads are (a webhook or
+    an email links to them; the files stay in the app, behind the supervisors' login)."""
+    base = f"/api/reports/documents/{doc_id}"
+    links = {fmt: f"{base}.{fmt}" for fmt in ("pdf", "html", "xlsx")}
+    links |= {f"csv:{name}": f"{base}.csv?table={name}" for name in tables}
+    return {"due_at": due, "doc_id": doc_id, "links": links}
 
 
 class ScheduledReports:
@@ -44,6 +62,7 @@ class ScheduledReports:
     ) -> None:
         self.documents = ReportDocuments(store.engine)
         self._tickets = TicketStore(store.engine)
+        self._forecasts, self._store = Forecasts(store.engine), store
         self._reports, self._notifier, self._config = reports, notifier, config
         self._schedules = None if schedules is None else tuple(schedules)
         self._since, self._to = since, notify
@@ -62,12 +81,15 @@ class ScheduledReports:
             start, end = schedule.period(due, self._tz)
             content = self.content(schedule.kind, start, end, now)
             html, pdf = render_html(content), render_pdf(content)
-            if self.documents.add(
+            tables = report_tables(content)
+            doc_id = self.documents.add(
                 schedule=schedule.name, due_at=due, period_start=start, period_end=end,
                 created_at=now, title=content.title, html=html, pdf=pdf,
-            ):  # fmt: skip
-                note = Notification(self._to, "report", content.title, data={"due_at": due})
-                self._notifier.send(note)
+                tables=tables, xlsx=tables_xlsx(tables, content),
+            )  # fmt: skip
+            if doc_id is not None:
+                self._notifier.send(Notification(self._to, "report", content.title,
+                                                 data=delivered(doc_id, due, tables)))  # fmt: skip
                 made.append(content.title)
         return made
 
@@ -79,11 +101,14 @@ class ScheduledReports:
         previous = None
         if kind == "weekly":
             (previous,) = reader.ranges([(start - (end - start), start)])
+        buckets = reader.series(start, end, grain, tz=self._tz)
         orders, by_queue, by_team = order_figures(self._tickets, cfg, start, end, now)
         return ReportContent(
             kind=kind, title=f"{TITLES[kind]} ({kind})", tz=self._tz, whole=whole,
-            buckets=reader.series(start, end, grain, tz=self._tz), previous=previous,
+            buckets=buckets, previous=previous,
             breaches=breaches(reader, cfg, start, end) if kind == "daily" else [],
             orders=orders, exposure_queues=by_queue, exposure_teams=by_team,
             agents=agent_figures(reader, cfg, start, end),
+            forecast=volume_forecast(self._forecasts, buckets),
+            demand=demand(self._store, start, end, self._reports.zone),
         )  # fmt: skip

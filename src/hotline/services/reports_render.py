@@ -23,7 +23,15 @@ from typing import Any
 
 from hotline.kpi.ranges import format_range
 from hotline.services.reports_content import ReportContent
-from hotline.services.reports_sections import Section, headline, kpi_line, people, service
+from hotline.services.reports_sections import (
+    NO_FORECAST,
+    Section,
+    demand,
+    headline,
+    kpi_line,
+    people,
+    service,
+)
 from hotline.tickets.kpi import DEFINITIONS as ORDER_DEFINITIONS
 
 log = logging.getLogger(__name__)
@@ -74,7 +82,7 @@ def _text(text: str) -> str:
 def _all_sections(c: ReportContent) -> list[Section]:
     summary = ("Summary", [kpi_line("Center", c.whole.total),
                            f"SL formula: {c.whole.total.options.sl_formula}"])  # fmt: skip
-    return [summary, *headline(c), *people(c), *service(c)]
+    return [summary, *headline(c), *people(c), *service(c), *demand(c)]
 
 
 def render_html(c: ReportContent) -> str:
@@ -84,7 +92,7 @@ def render_html(c: ReportContent) -> str:
         + "</ul>"
         for head, lines in _all_sections(c)
     )
-    defs = "".join(f"<li>{html.escape(t)}</li>" for t in _definitions(c))
+    defs = "".join(f"<li>{html.escape(t)}</li>" for t in definitions_of(c))
     period = format_range(c.whole.start, c.whole.end, c.tz)
     return (
         f"<html><head><meta charset='utf-8'><title>{html.escape(c.title)}</title></head><body>"
@@ -93,10 +101,24 @@ def render_html(c: ReportContent) -> str:
     )
 
 
-def _definitions(c: ReportContent) -> list[str]:
+def definitions_of(c: ReportContent) -> list[str]:
     """The contact KPIs' definitions (with the variant in force), then the work orders'."""
     orders = ("resolved_on_time", "overdue", "reopened", "satisfaction")
     return [*c.whole.total.definitions().values(), *(ORDER_DEFINITIONS[k] for k in orders)]
+
+
+def _volume(c: ReportContent) -> list[tuple[str, list[float]]]:
+    """Arrived (what a forecast predicts), offered and answered, and the forecast if any."""
+    series = [
+        ("arrived", [float(sum(p.arrived.values())) for p in c.buckets]),
+        ("offered", [float(p.total.offered) for p in c.buckets]),
+        ("answered", [float(p.total.answered) for p in c.buckets]),
+    ]
+    if c.forecast is not None:
+        if c.forecast.scope != "center":  # the queues it covers, against their own arrivals
+            series[0] = ("arrived (forecast queues)", [float(a) for a in c.forecast.arrived])
+        series.append(("forecast", [_gap(f) for f in c.forecast.forecast]))
+    return series
 
 
 def _text_page(sections: list[Section], head: tuple[str, ...] = ()) -> Any:
@@ -112,8 +134,9 @@ def _text_page(sections: list[Section], head: tuple[str, ...] = ()) -> Any:
 
 def _pages(c: ReportContent) -> Iterator[Any]:
     """The figures, one per page: 1 summary and the kind's headline (breaches, comparison or
-    exposure), 2 SL and abandon chart, 3 volume chart, 4 queues and agents, 5 work orders,
-    satisfaction and callbacks, 6 definitions. The caller saves and closes each."""
+    exposure), 2 SL and abandon chart, 3 volume vs forecast chart, 4 queues and agents, 5 work
+    orders, satisfaction, callbacks, volume vs forecast, top reasons and hot topics, 6
+    definitions. The caller saves and closes each."""
     from matplotlib import pyplot as plt
     from matplotlib.ticker import PercentFormatter
 
@@ -125,15 +148,19 @@ def _pages(c: ReportContent) -> Iterator[Any]:
         (f"Service level and abandon rate by {by}",
          [("SL", [_gap(p.total.service_level) for p in c.buckets]),
           ("abandon rate", [_gap(p.total.abandon_rate) for p in c.buckets])]),
-        (f"Volume by {by}",
-         [("offered", [p.total.offered for p in c.buckets]),
-          ("answered", [p.total.answered for p in c.buckets])]),
+        (f"Volume vs forecast by {by}", _volume(c)),
     ):  # fmt: skip
         fig, ax = plt.subplots(figsize=(11.69, 8.27))
         for label, values in series:
-            ax.plot(range(len(labels)), values, marker="o", label=label)
+            style = "--" if label == "forecast" else "-"
+            wide = {"linewidth": 5, "alpha": 0.35} if label.startswith("arrived") else {}
+            ax.plot(range(len(labels)), values, style, marker="o", label=label, **wide)
         ax.set_xticks(range(len(labels)), labels)
         ax.set_title(name)
+        if name.startswith("Volume") and c.forecast is None:  # said on the chart, plainly
+            box = {"facecolor": "white", "edgecolor": "#a33", "alpha": 0.9}  # over any line
+            ax.text(0.02, 0.96, NO_FORECAST.split(":")[0], transform=ax.transAxes, va="top",
+                    fontsize=13, color="#a33", bbox=box)  # fmt: skip
         if name.startswith("Service level"):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
             ax.set_ylim(0, 1.05)  # a rate's axis from 0: one bad day must not look like a cliff
@@ -141,9 +168,9 @@ def _pages(c: ReportContent) -> Iterator[Any]:
         ax.tick_params(axis="x", rotation=60)
         yield fig
     yield _text_page(people(c))
-    yield _text_page(service(c))
+    yield _text_page([*service(c), *demand(c)])
     fig = plt.figure(figsize=(8.27, 11.69))
-    defs = [line for t in _definitions(c) for line in textwrap.wrap(_text(t), 150)]
+    defs = [line for t in definitions_of(c) for line in textwrap.wrap(_text(t), 150)]
     fig.text(0.05, 0.95, "\n".join(["Definitions", *defs]), va="top", fontsize=6)
     yield fig
 

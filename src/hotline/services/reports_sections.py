@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from hotline.kpi.compute import Kpis
 from hotline.services.reports_content import Exposure, ReportContent
+from hotline.services.reports_forecast import error
 
 Section = tuple[str, list[str]]
 MAX_ROWS = 40  # a ranking longer than this is cut, saying how many were left out
+MAX_REASONS = 10
 
 
 def pct(v: float | None) -> str:
@@ -44,7 +46,7 @@ def _breaches(c: ReportContent) -> Section:
 
 #: weekly comparison rows: label, value of a Kpis, how to print it, change in points?
 _Row = tuple[str, Callable[[Kpis], float | None], Callable[[float | None], str], bool]
-_COMPARED: tuple[_Row, ...] = (
+COMPARED: tuple[_Row, ...] = (
     ("offered", lambda k: k.offered, lambda v: f"{v:.0f}", False),
     ("answered", lambda k: k.answered, lambda v: f"{v:.0f}", False),
     ("abandoned", lambda k: k.abandoned, lambda v: f"{v:.0f}", False),
@@ -68,7 +70,7 @@ def _change(now: float | None, before: float | None, points: bool) -> str:
 def _compared(c: ReportContent) -> Section:
     assert c.previous is not None
     lines = []
-    for label, get, fmt, points in _COMPARED:
+    for label, get, fmt, points in COMPARED:
         now, before = get(c.whole.total), get(c.previous.total)
         lines.append(
             f"{label}: {fmt(now)} (previous {fmt(before)}, change {_change(now, before, points)})"
@@ -131,3 +133,67 @@ def people(c: ReportContent) -> list[Section]:
     # at its own (so a queue's two figures may differ): say which one this is
     within = f"Queues (SL within {c.whole.total.options.sl_threshold_s:g} s)"
     return [(within, queues), ("Agents", agents)]
+
+
+NO_FORECAST = (
+    "No forecast stored for this period: save one with `hotline forecast --save` or "
+    "POST /api/forecasts to compare volume with it."
+)
+
+
+def _signed(v: float | None) -> str:
+    return "-" if v is None else f"{v:+.1%}"
+
+
+def forecast_lines(c: ReportContent) -> list[str]:
+    """Arrived contacts against the saved forecast, or that there is none."""
+    f = c.forecast
+    if f is None:
+        return [NO_FORECAST]
+    unit = "hours" if c.kind == "daily" else "days"
+    planned, arrived = f.totals
+    lines = [
+        f"{f.scope}: arrived {arrived} against forecast {planned:.0f} "
+        f"({_signed(error(planned, arrived))}) over the {f.covered} of {len(f.forecast)} "
+        f"{unit} the forecast covers",
+        f"forecast {f.made}",
+    ]
+    if f.scope == "center":
+        lines += [
+            f"{q.queue}: arrived {q.arrived} against forecast {q.forecast:.0f} "
+            f"({_signed(error(q.forecast, q.arrived))})"
+            for q in f.queues
+        ]
+    return lines
+
+
+def _previous(n: int, before: int, weekly: bool) -> str:
+    return f" (previous week {before}, change {n - before:+d})" if weekly else ""
+
+
+def demand(c: ReportContent) -> list[Section]:
+    """Volume vs forecast, the top contact reasons and the hot topics (weekly: with last week)."""
+    d, weekly = c.demand, c.kind == "weekly"
+    r = d.reasons
+    reasons = [
+        f"{i}. {name}: {n} ({pct(n / r.contacts)})"
+        + _previous(n, d.previous.reasons.get(name, 0), weekly)
+        for i, (name, n) in enumerate(r.ranked()[:MAX_REASONS], 1)
+    ]
+    rest = f"no reason recorded: {r.unrecorded} of {r.contacts} contacts"
+    reasons = [*reasons, rest] if r.contacts else ["No contacts in the period."]
+    topics = [
+        f"{t.label}: {t.contacts}"
+        + _previous(t.contacts, t.previous, weekly)
+        + (f", SPIKE {t.spike}" if t.spike else "")
+        for t in d.topics
+    ] or [
+        f"Hot topics left out: {d.failed}"
+        if d.failed
+        else f"No hot topics: {d.analysed} contacts analysed by QA in the period."
+    ]
+    return [
+        ("Volume vs forecast", forecast_lines(c)),
+        ("Top contact reasons (work-order category, else disposition)", reasons),
+        ("Hot topics (what customers said, QA clustering)", topics),
+    ]

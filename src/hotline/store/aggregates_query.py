@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 
-from hotline.kpi.aggregate import Scope, Sums, kpis_from_sums, profile_key, scoped, total
+from hotline.kpi.aggregate import CALLBACK, Scope, Sums, kpis_from_sums, profile_key, scoped, total
 from hotline.kpi.aggregate_time import (
     AgentEdges,
     edge_occupancy,
@@ -82,6 +82,10 @@ class Period:
     total: Kpis
     center: Kpis
     queues: dict[str, Kpis]
+    #: every contact created in the period per queue ('' = none), short abandons and contacts
+    #: never queued included, callback tasks not (the center calling back a missed call is
+    #: not new demand; that call is counted): what `hotline forecast` counts and forecasts
+    arrived: dict[str, int] = field(default_factory=dict)
 
 
 class ReportReader:
@@ -159,9 +163,14 @@ class ReportReader:
         }
         center = make(None, None, occupancy, narrow=False)
         whole = make(f.queue, f.channel, occupancy if within is None else None)
+        arrived = {
+            q: sum(s.contacts for ch, s in parts if _arrival(ch, f.channel))
+            for q, parts in by_queue.items()
+            if (within is None or q in within) and (f.queue is None or q == f.queue)
+        }
         if f.queue is not None:
             queues = {q: k for q, k in queues.items() if q == f.queue}
-        return Period(start, end, whole, center, queues)
+        return Period(start, end, whole, center, queues, arrived)
 
     def _split(self, start: float, end: float) -> tuple[list[float], list[tuple[float, float]]]:
         """Whole local days (read from the rollup when it is built) and the rest."""
@@ -226,6 +235,11 @@ class ReportReader:
         edges = [AgentEdges(**r) for r in conn.execute(edges_stmt).mappings()]
         o, s = edge_occupancy(edges, start, end)
         return occupied + o, staffed + s
+
+
+def _arrival(channel: str, wanted: str | None) -> bool:
+    """Does a contact of `channel` count in `Period.arrived` under the channel filter?"""
+    return channel != CALLBACK if wanted is None else (channel or None) == wanted
 
 
 def _merge(cells: Cells, rows: Any) -> None:

@@ -8,12 +8,17 @@
 * `report_agent_spans` — closed agent state spans (the edges of unaligned ranges, wrap-up);
 * `report_agent_edges` — per agent, the spans of unknown length (before first, after last).
 
+Not derived, kept as written: `report_alerts` (fired alerts), `report_documents` (produced
+scheduled reports with their tables and XLSX) and `forecasts` (a planner's saved forecast).
+
 Empty queue/channel are stored as '' (not NULL) so they can be part of primary keys.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Double, Index, Integer, LargeBinary, String, Text
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Double, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.store.models import Base, SeqType
@@ -183,3 +188,25 @@ class ReportDocument(Base):
     title: Mapped[str] = mapped_column(String(200))
     html: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    # the report's tables ({name: {"columns": [...], "rows": [[...]]}}) and their XLSX; NULL
+    # for reports produced before 0011 (they are kept as they were made, not re-rendered)
+    tables: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    xlsx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class Forecast(Base):
+    """Contacts forecast for one queue ('' = the whole center) and one interval.
+
+    A saved forecast replaces the queue's stored points over the range it covers; `made_*`
+    and `source` say whose it is and how it was made (`hotline forecast`, the API)."""
+
+    __tablename__ = "forecasts"
+    __table_args__ = (Index("ix_forecasts_start", "start"),)
+
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    start: Mapped[float] = mapped_column(Double, primary_key=True)
+    interval_s: Mapped[int] = mapped_column(Integer)
+    contacts: Mapped[float] = mapped_column(Double)
+    made_at: Mapped[float] = mapped_column(Double)
+    made_by: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(64))

@@ -36,6 +36,7 @@ from hotline.web.routes import (
     compliance,
     contacts,
     customers,
+    forecasts,
     kpis,
     my_day,
     phones,
@@ -147,6 +148,7 @@ def create_app(
         qa,
         phones,
         report_exports,  # CSV/XLSX downloads of /api/reports
+        forecasts,  # saved forecasts: what the reports draw volume against
         alert_rules,  # supervisors edit the alert rules in the center config
         ui_data,  # the read-only data the screens need
         assist,  # the desk's KB suggestions for the live contact, and their use log

@@ -206,22 +206,52 @@ def acknowledge(
     return dataclasses.asdict(record)
 
 
+DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
 @router.get("/documents")
 def documents(request: Request, _user: Supervisor, limit: Limit = 100) -> list[dict[str, Any]]:
-    """Produced scheduled reports, newest first (download with `/documents/{id}.pdf|html`)."""
-    return [
-        {k: v for k, v in dataclasses.asdict(d).items() if k not in ("html", "pdf")}
-        for d in scheduled_for(request.app).documents.history(limit)
-    ]
+    """Produced scheduled reports, newest first (download with `/documents/{id}.pdf|html|xlsx`,
+    and each of `tables` with `/documents/{id}.csv?table=NAME`)."""
+    out = scheduled_for(request.app).documents.listing(limit)
+    for row in out:
+        kept = row.pop("has_xlsx") and row["tables"]
+        row["formats"] = ["pdf", "html", *(["xlsx", "csv"] if kept else [])]
+    return out
 
 
 @router.get("/documents/{doc_id}.{fmt}")
-def document(request: Request, _user: Supervisor, doc_id: RowId, fmt: str) -> Response:
-    if fmt not in ("pdf", "html"):
-        raise HTTPException(404, "fmt: pdf or html")
-    for d in scheduled_for(request.app).documents.history(1000):
-        if d.id == doc_id:
-            if fmt == "pdf":
-                return Response(d.pdf, media_type="application/pdf")
-            return Response(d.html, media_type="text/html; charset=utf-8")
-    raise HTTPException(404, f"doc_id: no report {doc_id}")
+def document(
+    request: Request,
+    _user: Supervisor,
+    doc_id: RowId,
+    fmt: str,
+    table: str | None = Query(default=None, description="csv: which of the report's tables"),
+) -> Response:
+    """A kept report as PDF, HTML, XLSX (every table) or CSV (one table, `table=`)."""
+    from hotline.services.reports_tables import table_csv
+
+    if fmt not in DOCUMENT_TYPES:
+        raise HTTPException(404, f"fmt: one of {', '.join(DOCUMENT_TYPES)}")
+    d = scheduled_for(request.app).documents.get(doc_id)
+    if d is None:
+        raise HTTPException(404, f"doc_id: no report {doc_id}")
+    if fmt in ("pdf", "html"):
+        return Response(d.pdf if fmt == "pdf" else d.html, media_type=DOCUMENT_TYPES[fmt])
+    if not d.tables or d.xlsx is None:
+        raise HTTPException(404, f"fmt: report {doc_id} was produced before tables were kept")
+    name = f"{d.schedule.split('@')[0]}-{doc_id}"
+    if fmt == "xlsx":
+        body, filename = d.xlsx, f"{name}.xlsx"
+    else:
+        if table not in d.tables:
+            raise _invalid("table", f"must be one of {list(d.tables)}", table)
+        body, filename = table_csv(d.tables[table]), f"{name}-{table}.csv"
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, media_type=DOCUMENT_TYPES[fmt],
+                    headers={"Content-Disposition": disposition})  # fmt: skip

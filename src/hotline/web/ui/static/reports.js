@@ -57,10 +57,12 @@ function reportsPage() {
     data: null,
     error: "",
     shown: "", // the query of `data` (the downloads use it)
+    docs: [], // the scheduled reports kept (GET /api/reports/documents), newest first
 
     async init() {
       try { this.dir = await Hotline.api("GET", "/api/ui/directory"); } catch (e) { /* names stay ids */ }
       await this.load();
+      try { this.docs = await Hotline.api("GET", "/api/reports/documents?limit=30"); } catch (e) { this.docs = []; }
     },
     setPeriod(p) {
       this.period = p;
@@ -114,6 +116,15 @@ function reportsPage() {
       if (!this.data) return "";
       const last = new Date((this.data.to - 1) * 1000);
       return T("rp.range", { a: fmt.day.format(new Date(this.data.from * 1000)), b: fmt.day.format(last), tz: this.data.timezone });
+    },
+    /** A kept report's download: pdf, html, xlsx, or one of its tables as csv. */
+    docUrl(d, format, table) {
+      const url = `/api/reports/documents/${d.id}.${format}`;
+      return table ? `${url}?table=${encodeURIComponent(table)}` : url;
+    },
+    docRange(d) {
+      const last = new Date((d.period_end - 1) * 1000);
+      return `${fmt.day.format(new Date(d.period_start * 1000))} — ${fmt.day.format(last)}`;
     },
     def(key) { return (this.data && this.data.definitions[key]) || ""; },
     hasTraffic() { return !!this.data && this.data.periods.some((p) => p.total.offered || p.total.handled); },
