@@ -96,6 +96,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outcome.no_agent": ("无可用坐席", "No agent"),
     "outcome.callback_failed": ("回拨失败", "Callback failed"),
     "outcome.callback_requested": ("来电方预约回拨", "Callback requested"),
+    "outcome.transferred_out": ("已转外线", "Transferred out"),
     "disp.consult": ("咨询", "Enquiry"),
     "disp.help_request": ("求助", "Help request"),
     "disp.complaint": ("投诉", "Complaint"),
