@@ -19,8 +19,8 @@ from hotline.domain.models import CenterConfig, QueueConfig
 from hotline.domain.records import EventRecord
 from hotline.routing import agent_fsm
 from hotline.routing import events as ev
-from hotline.routing.errors import IllegalTransition, InvalidEvent, RoutingError, UnknownEntity
 from hotline.routing.consult import Consulting
+from hotline.routing.errors import IllegalTransition, InvalidEvent, RoutingError, UnknownEntity
 from hotline.routing.lifecycle import Lifecycle
 from hotline.routing.matching import BucketKey, ReadyIndex, Reqs, WaitingIndex, choose, meets
 from hotline.routing.snapshot import AgentSnapshot, ContactSnapshot
