@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline.channels.sip.agent_phone import AgentPhone
+from hotline.channels.sip.control import CallControl
 from hotline.channels.sip.ewt import announced_ewt
 from hotline.channels.sip.media import CONFIRMED, DISCONNECTED, Leg
 from hotline.ivr import (
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 Session = IvrSession | WaitingSession
 
 
-class PhoneCall(AgentPhone):
+class PhoneCall(CallControl, AgentPhone):
     """State and media wiring of one call; the worker feeds it events from pjsua and the core."""
 
     def __init__(self, w: Worker, call_id: str, caller: Leg, remote_uri: str) -> None:
@@ -85,6 +86,7 @@ class PhoneCall(AgentPhone):
         }
         self.recorders: dict[str, Any] = {}
         self.recorded: dict[str, bool] = {}
+        self.init_control()  # consult, transfer out, monitoring legs (control.py)
         # `answered_at`: the gateway's own clock (the fact's `at` is when the core stored it).
         data = {"from": remote_uri, "worker": w.name, "answered_at": round(self.answered_at, 3)}
         w.fact(self.id, "voice.answered", data)
@@ -109,6 +111,7 @@ class PhoneCall(AgentPhone):
             e.connect(caller, agent)
             e.connect(agent, rec_caller)
             e.connect(caller, self.recorders.get("agent"))
+        self.wire_control()
 
     def on_media(self, leg: Leg) -> None:
         self.reconnect()
@@ -295,6 +298,8 @@ class PhoneCall(AgentPhone):
 
     # ------------------------------------------------------------------ from the core
     def on_fact(self, kind: str, agent_id: str | None, data: dict[str, Any]) -> None:
+        if self.on_control_fact(kind, agent_id, data):
+            return
         if kind == "contact.offered" and self.state == "waiting" and agent_id:
             if self.waiting is not None:
                 self.waiting.update_position(None)  # next in line: nobody is ahead any more
@@ -334,6 +339,8 @@ class PhoneCall(AgentPhone):
 
     # ------------------------------------------------------------------ leg states
     def on_state(self, leg: Leg, state: int, code: int) -> None:
+        if self.on_control_state(leg, state, code):
+            return
         if leg is self.caller:
             if state == DISCONNECTED:
                 self.on_caller_gone()
@@ -346,6 +353,8 @@ class PhoneCall(AgentPhone):
             self.w.core.post(self.id, f"/api/voice/{self.id}/answered", body, tag="answered")
         elif state == DISCONNECTED:
             self.agent = None
+            if self.holder_left():
+                return  # the specialist takes the caller over: the recording goes on
             if not self.agent_up:
                 if not self.agent_dropped and self.state == "ringing":
                     self._declined(f"sip_{code}")
@@ -387,6 +396,8 @@ class PhoneCall(AgentPhone):
         elif leg is self.agent:
             # Not `drop_agent`: the agent leaving must be reported (contact completed, survey).
             self.w.engine.hangup(leg)
+        else:  # a consult, outside or supervisor leg: its end is reported by on_state
+            self.w.engine.hangup(leg)
 
     def hang_up_caller(self) -> None:
         self._stop_player()
@@ -399,6 +410,7 @@ class PhoneCall(AgentPhone):
             return
         state, self.state = self.state, "ended"
         self._stop_player()
+        self.drop_control()
         if state == "ivr":
             self.ivr.handle(CallerHangup(), self.w.clock())
         if self.ivr.result is not None and not self.ivr_reported:

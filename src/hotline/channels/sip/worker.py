@@ -102,6 +102,11 @@ class Worker:
         body = {"kind": kind, "agent_id": agent_id, "data": data}
         self.core.post(call_id, f"/api/voice/{call_id}/facts", body, seal=seal)
 
+    def legs_in_use(self) -> int:
+        """Call legs this worker's calls hold (a caller with a consult or a supervisor holds
+        three): pjsua allows `config.legs` in all, and a new caller needs two."""
+        return sum(getattr(c, "legs_in_use", lambda: 2)() for c in self.calls.values())
+
     def forget(self, call: PhoneCall) -> None:
         self.calls.pop(call.id, None)
         self.stats["ended"] += 1
@@ -239,7 +244,8 @@ class Worker:
             log.info("%s: INVITE from %s refused: %s %s", self.name, remote_uri, *refusal)
             self.engine.answer(leg, *refusal)
             return
-        if self.stop.is_set() or len(self.calls) >= self.config.callers_per_worker():
+        full = len(self.calls) >= self.config.callers_per_worker()
+        if self.stop.is_set() or full or self.legs_in_use() + 2 > self.config.legs:
             self.stats["rejected"] += 1
             self.engine.answer(leg, 486)  # Kamailio (or the caller) tries elsewhere
             return
@@ -291,6 +297,7 @@ class Worker:
         """Hang up, let BYEs out, drop every pjsua object, then destroy the library."""
         for call in list(self.calls.values()):
             call.drop_agent()
+            getattr(call, "drop_control", lambda: None)()
             call.hang_up_caller()
         end = self.clock() + 2.0
         while (self.calls or self.legs) and self.clock() < end:
