@@ -22,7 +22,15 @@ import pytest
 
 from hotline.channels.sip.peers import free_port, free_port_block, tone_pcap
 
-from .voice_rig import kinds, needs_peers, read_wav, recordings, start_center, wait_until
+from .voice_rig import (
+    kinds,
+    needs_peers,
+    read_wav,
+    recordings,
+    send_invite,
+    start_center,
+    wait_until,
+)
 
 pytestmark = needs_peers
 CALLER, A01, A02, SUP = 2200, 1000, 1400, 1800
@@ -36,7 +44,7 @@ def center(tmp_path_factory):
     control = {"transfer_trunks": {"400": f"sip:{{number}}@127.0.0.1:{field_port}"}}
     with start_center(
         work,
-        agents=("a01", "a02"),
+        agents=("a01", "a02", "a03"),
         tones=TONES,
         supervisor_phone=SUP,
         gateway={"control": control},
@@ -313,3 +321,25 @@ def test_supervisor_listens_whispers_and_barges_role_checked_and_audited(center)
         ("supervisor", "monitor_barge"),
         ("supervisor", "monitor_stop"),
     ]
+
+
+def test_a_worker_whose_legs_are_all_bridged_fails_the_consult_and_frees_the_specialist(center):
+    """The wheel's 4 legs hold 2 bridged callers: no third leg for a consult (the default
+    `control.reserve_legs: 0` keeps the node's capacity); the core hears why and frees a03."""
+    a01, a02 = center.ready("a01"), not_ready(center, "a02")
+    not_ready(center, "a03")
+    s1, c1 = caller(center, "full1", 14000)
+    bridged(center, c1)
+    ok(a02.post("/api/agents/me/state", json={"state": "available"}))
+    s2, c2 = caller(center, "full2", 14000)
+    bridged(center, c2)
+    assert send_invite(center.sip_port).startswith("SIP/2.0 486")  # and no third caller
+    center.ready("a03")
+    ok(a01.post(f"/api/contacts/{c1}/consult", json={"agent_id": "a03"}))
+    ended = fact(center, "contact.consult_ended", c1)
+    assert (ended["data"]["how"], ended["data"]["reason"]) == ("failed", "no_slot")
+    assert fact(center, "voice.consult", c1)["data"]["state"] == "failed"
+    assert center.agent_state("a03") == "available"
+    assert ok(a01.get(f"/api/contacts/{c1}"))["status"] == "active"
+    assert s1.wait(60) == 0 and s2.wait(60) == 0
+    not_ready(center, "a03")

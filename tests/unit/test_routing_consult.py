@@ -164,3 +164,13 @@ def test_a_talking_consult_survives_a_restart_and_a_ringing_one_is_dropped():
     r3.restore(d.router.contacts(), d.router.agents(), T0 + 21)
     assert r3.agent("a2").state is AgentState.AVAILABLE
     assert not r3.contact("c1").data.get("consult") and violations(r3) == []
+
+
+def test_a_consult_the_gateway_cannot_ring_fails_without_blaming_the_specialist():
+    d = staffed()
+    d(ev.ConsultStart("a1", "c1", target_agent_id="a2"), at=T0 + 20)
+    d(ev.ConsultLeft("c1", "a2", "no_slot"), at=T0 + 21)
+    assert state(d, "a2") is AgentState.AVAILABLE
+    ended = [r for r in d.log if r.kind == "contact.consult_ended"][-1]
+    assert (ended.data["how"], ended.data["reason"]) == ("failed", "no_slot")
+    assert d.router.contact("c1").status is ContactStatus.ACTIVE

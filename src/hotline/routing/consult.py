@@ -11,9 +11,10 @@ while talking - because the contact itself stays with the agent who holds the ca
 transfer moves it.
 
 Facts: `contact.consult_started` (to_agent, to_queue), `contact.consult_answered`,
-`contact.consult_ended` (how: transfer | conference | return | no_answer | left |
-customer_left | completed, consult_s), `contact.conference`, `contact.transferred`
-(consult=True, or to_number for a blind transfer out).
+`contact.consult_ended` (how: transfer | conference | return | no_answer | failed | left |
+customer_left | completed, consult_s; a second one ends a conference, with conference_s),
+`contact.conference`, `contact.transferred` (consult=True, or to_number for a blind
+transfer out).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ else:
     _Base = object
 
 SUFFIX = "#consult"
+# the gateway could not ring the specialist at all (no call leg free in the worker holding
+# the caller, no phone configured, the call was not bridged): the consult "failed"
+GATEWAY_FAILURES = frozenset({"no_slot", "no_phone", "not_bridged"})
 HOW = frozenset({"transfer", "conference", "return"})
 
 
@@ -138,9 +142,9 @@ class Consulting(_Base):
         if e.how == "conference":
             if cons["state"] == "conference":
                 raise IllegalTransition(f"contact {c.id} is already a conference")
-            cons["state"] = "conference"
             c.status = ContactStatus.ACTIVE
             self._emit("contact.consult_ended", c, how="conference", **self._consult_data(c))
+            cons["state"], cons["merged_at"] = "conference", self._now
             self._emit("contact.conference", c, parties=[a.id, cons["agent"]])
             return
         self._hand_over(a, c, "transfer")
@@ -165,6 +169,8 @@ class Consulting(_Base):
         cons = self._consult(c)
         if e.agent_id == cons["agent"]:
             how = "no_answer" if cons["state"] == "ringing" else "left"
+            if e.reason in GATEWAY_FAILURES:
+                how = "failed"  # no fault of the specialist's: they go back to available
             self._close_consult(c, how, reason=e.reason)
             return
         if e.agent_id != c.agent_id:
@@ -229,11 +235,14 @@ class Consulting(_Base):
 
     def _consult_data(self, c: ContactState) -> dict[str, Any]:
         cons = c.data["consult"]
-        return {
+        data = {
             "to_agent": cons["agent"],
             "to_queue": cons.get("queue"),
             "consult_s": round(self._now - cons["since"], 3),
         }
+        if cons["state"] == "conference":  # the end of a conference the consult became
+            data["conference_s"] = round(self._now - cons.get("merged_at", self._now), 3)
+        return data
 
     # ------------------------------------------------------------------ blind transfer out
     def _on_transfer_out(self, e: ev.TransferOut) -> None:

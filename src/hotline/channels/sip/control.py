@@ -140,7 +140,7 @@ class CallControl:
         self.consult_agent = self.consult_state = None
         if leg is not None:
             self.w.engine.hangup(leg)
-        if self.state == "held" and how in ("return", "no_answer", "left"):
+        if self.state == "held" and how in ("return", "no_answer", "failed", "left"):
             self._stop_player()  # the caller is back with the agent
             self.state = "bridged"
             self.reconnect()
