@@ -7,6 +7,7 @@ The language is a cookie (`hotline_lang`), switched from the top bar or the logi
 
 from __future__ import annotations
 
+from hotline.web.ui.i18n_callctl import CALLCTL
 from hotline.web.ui.i18n_campaigns import CAMPAIGNS
 from hotline.web.ui.i18n_desk import DESK
 from hotline.web.ui.i18n_more import MORE
@@ -361,6 +362,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     **REPORTS,
     **CAMPAIGNS,
     **DESK,
+    **CALLCTL,
 }
 
 
