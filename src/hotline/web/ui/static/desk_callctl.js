@@ -33,7 +33,7 @@ function deskCallControlMixin() {
 
     endConsult(id, action) {
       return this.act(
-        () => Hotline.api("POST", `/api/contacts/${encodeURIComponent(id)}/consult/${action}`), T(`ctl.done_${action}`));
+        () => Hotline.api("POST", `/api/contacts/${encodeURIComponent(id)}/consult/${action}`), T("ctl.done." + action));
     },
 
     async transferOut(id) {
