@@ -87,6 +87,7 @@ class PhoneCall(CallControl, AgentPhone):
         self.recorders: dict[str, Any] = {}
         self.recorded: dict[str, bool] = {}
         self.init_control()  # consult, transfer out, monitoring legs (control.py)
+        self.notice: str | None = None  # the flow's recording notice: playing, then heard
         # `answered_at`: the gateway's own clock (the fact's `at` is when the core stored it).
         data = {"from": remote_uri, "worker": w.name, "answered_at": round(self.answered_at, 3)}
         w.fact(self.id, "voice.answered", data)
@@ -117,7 +118,21 @@ class PhoneCall(CallControl, AgentPhone):
         self.reconnect()
         if leg is self.caller and not self.started and self.caller.audio() is not None:
             self.started = True
-            self.run(self.ivr, self.ivr.start(self.w.clock()))
+            notice = self.w.flow.notice
+            if notice:  # PIPL: the recording notice first, whole (keys do not cut it short)
+                self.notice = "playing"
+                self.play((notice,), after="notice")
+            else:
+                self.run(self.ivr, self.ivr.start(self.w.clock()))
+
+    def _notice_heard(self) -> None:
+        """Counted as heard only when played to its end: a compliance fact, then the IVR."""
+        self.notice = "heard"
+        notice = self.w.flow.notice or ""
+        spec = self.w.flow.prompts.get(notice)
+        body = {"channel": "voice", "notice": "recording", "text": getattr(spec, "text", None)}
+        self.w.core.post(self.id, f"/api/compliance/notice/{self.id}", body)
+        self.run(self.ivr, self.ivr.start(self.w.clock()))
 
     # ------------------------------------------------------------------ sessions
     def active(self) -> Session | None:
@@ -136,7 +151,7 @@ class PhoneCall(CallControl, AgentPhone):
             self.run(session, session.handle(event, self.w.clock()))
 
     def on_digit(self, leg: Leg, digit: str) -> None:
-        if leg is self.caller:
+        if leg is self.caller and self.notice != "playing":
             self.feed(self.active(), Digit(digit))
 
     def on_play_done(self, gen: int) -> None:
@@ -146,6 +161,8 @@ class PhoneCall(CallControl, AgentPhone):
         after, self.after_play = self.after_play, None
         if after == "hangup":
             self.hang_up_caller()
+        elif after == "notice":
+            self._notice_heard()
         elif after == "wait":
             self._start_waiting()
         else:
@@ -265,6 +282,7 @@ class PhoneCall(CallControl, AgentPhone):
             "contained": r.contained,
             "variables": r.variables,
             "ivr_s": round(self.w.clock() - self.answered_at, 3),
+            "notice": self.notice,  # "heard": the flow's own notice played whole first
         }
         self.w.fact(self.id, "voice.ivr", data)
 
@@ -411,7 +429,9 @@ class PhoneCall(CallControl, AgentPhone):
         state, self.state = self.state, "ended"
         self._stop_player()
         self.drop_control()
-        if state == "ivr":
+        if state == "ivr" and self.notice == "playing":
+            self.outcome = "hangup"  # gone during the notice: the IVR never started
+        elif state == "ivr":
             self.ivr.handle(CallerHangup(), self.w.clock())
         if self.ivr.result is not None and not self.ivr_reported:
             self._ivr_fact()
@@ -459,6 +479,7 @@ class PhoneCall(CallControl, AgentPhone):
             "ended_by": self.ended_by,
             "queued": self.contact,  # the IVR handed the caller to a person (a contact exists)
             "survey_offered": self.survey is not None,
+            "notice": self.notice,  # the flow's recording notice: heard, playing (hung up), None
         }
         self.w.fact(self.id, "voice.call", data, agent_id=self.agent_id)
 
