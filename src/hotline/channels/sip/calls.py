@@ -16,6 +16,7 @@ import wave
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hotline.channels.sip import stereo
 from hotline.channels.sip.agent_phone import AgentPhone
 from hotline.channels.sip.control import CallControl
 from hotline.channels.sip.ewt import announced_ewt
@@ -86,6 +87,8 @@ class PhoneCall(CallControl, AgentPhone):
         }
         self.recorders: dict[str, Any] = {}
         self.recorded: dict[str, bool] = {}
+        self.rec_at: dict[str, float] = {}  # when each recorder started (stereo alignment)
+        self.rec_done: dict[str, Path] = {}  # closed mono files awaiting the stereo merge
         self.init_control()  # consult, transfer out, monitoring legs (control.py)
         self.notice: str | None = None  # the flow's recording notice: playing, then heard
         # `answered_at`: the gateway's own clock (the fact's `at` is when the core stored it).
@@ -99,6 +102,7 @@ class PhoneCall(CallControl, AgentPhone):
         if caller is not None and "caller" not in self.recorders and self.state != "ended":
             self.recorders["caller"] = e.recorder(self.rec_paths["caller"])
             self.recorded["caller"] = True
+            self.rec_at["caller"] = self.w.clock()
         rec_caller = self.recorders.get("caller")
         if self.player is not None:
             e.connect(self.player, caller)
@@ -108,6 +112,7 @@ class PhoneCall(CallControl, AgentPhone):
             if agent is not None and "agent" not in self.recorders:
                 self.recorders["agent"] = e.recorder(self.rec_paths["agent"])
                 self.recorded["agent"] = True
+                self.rec_at["agent"] = self.w.clock()
             e.connect(agent, caller)
             e.connect(caller, agent)
             e.connect(agent, rec_caller)
@@ -457,6 +462,9 @@ class PhoneCall(CallControl, AgentPhone):
         self.w.schedule(0.3, lambda: self._report_recording(leg, path, agent_id))
 
     def _report_recording(self, leg: str, path: Path, agent_id: str | None) -> None:
+        if self.w.config.stereo:
+            self._stereo_part(leg, path, agent_id)
+            return
         try:
             with wave.open(str(path), "rb") as w:
                 duration = round(w.getnframes() / float(w.getframerate()), 3)
@@ -466,6 +474,25 @@ class PhoneCall(CallControl, AgentPhone):
         # Encrypted at rest (when HOTLINE_RECORDING_KEY is set) off this thread, before the fact.
         data = {"files": files}
         self.w.fact(self.id, "voice.recording", data, agent_id=agent_id, seal=[str(path)])
+
+    def _stereo_part(self, leg: str, path: Path, agent_id: str | None) -> None:
+        """Both mono files closed (or the only one, for a call no agent took): merge them."""
+        self.rec_done[leg] = path
+        if self.state != "ended" or set(self.rec_done) != {
+            k for k, v in self.recorded.items() if v
+        }:
+            return
+        out = self.rec_paths["caller"].with_name(f"{self.id}.wav")
+        left, right = self.rec_done.get("agent"), self.rec_done.get("caller")
+        now = self.w.clock()
+        duration = stereo.merge(
+            left, self.rec_at.get("agent", now), right, self.rec_at.get("caller", now), out
+        )
+        files = [{"leg": "stereo", "path": str(out), "duration_s": duration}]
+        files[0]["channels"] = ["caller", "agent"]  # left: what the caller said; right: heard
+        self.w.fact(
+            self.id, "voice.recording", {"files": files}, agent_id=agent_id, seal=[str(out)]
+        )
 
     def _summary(self) -> None:
         now = self.w.clock()

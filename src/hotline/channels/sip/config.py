@@ -156,6 +156,8 @@ class GatewayConfig(Strict):
     ivr: str = "demo_ivr.yaml"
     prompts_dir: str = "var/voice/prompts"
     recordings_dir: str = "var/voice/recordings"
+    # "stereo": one <id>.wav per call, caller left, agent side right; "legs": two mono WAVs
+    recording: Literal["legs", "stereo"] = "legs"
     state_dir: str = "var/voice/state"  # each worker's ledger of live calls (for a restart)
     agents: dict[str, str] = Field(default_factory=dict)  # agent id -> SIP URI of the phone
     # Dialled numbers (Request-URI user parts) this IVR answers; others get 404. Empty = any.

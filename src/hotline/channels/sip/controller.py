@@ -78,6 +78,7 @@ def worker_settings(config: GatewayConfig) -> WorkerSettings:
         dial=_dial_settings(config),
         control=_control_settings(config),
         legs=s.max_call_legs,
+        stereo=config.recording == "stereo",
     )
 
 

@@ -135,6 +135,7 @@ class WorkerSettings:
     dial: DialSettings | None = None  # None: callback tasks are not dialled here
     control: ControlSettings = field(default_factory=ControlSettings)
     legs: int = 4  # call legs pjsua allows this process (sip.max_call_legs)
+    stereo: bool = False  # one stereo WAV per call (caller left, agent right)
 
     def callers_per_worker(self) -> int:
         return self.callers
