@@ -89,6 +89,8 @@ class PhoneCall(CallControl, AgentPhone):
         self.recorded: dict[str, bool] = {}
         self.rec_at: dict[str, float] = {}  # when each recorder started (stereo alignment)
         self.rec_done: dict[str, Path] = {}  # closed mono files awaiting the stereo merge
+        # hold / consult / conference / outside stretches, [kind, start, end] on the clock
+        self.segments: list[list[Any]] = []
         self.init_control()  # consult, transfer out, monitoring legs (control.py)
         self.notice: str | None = None  # the flow's recording notice: playing, then heard
         # `answered_at`: the gateway's own clock (the fact's `at` is when the core stored it).
@@ -342,7 +344,9 @@ class PhoneCall(CallControl, AgentPhone):
             self.waiting.update_position(data.get("position"))
         elif kind == "contact.held" and self.state == "bridged":
             self._hold()
+            self.segment("hold")
         elif kind == "contact.resumed" and self.state == "held":
+            self.segment(None)
             self._stop_player()
             self.state = "bridged"
             self.reconnect()
@@ -489,10 +493,27 @@ class PhoneCall(CallControl, AgentPhone):
             left, self.rec_at.get("agent", now), right, self.rec_at.get("caller", now), out
         )
         files = [{"leg": "stereo", "path": str(out), "duration_s": duration}]
+        files[0]["segments"] = self.segments_from(min(self.rec_at.values(), default=now))
         files[0]["channels"] = ["caller", "agent"]  # left: what the caller said; right: heard
         self.w.fact(
             self.id, "voice.recording", {"files": files}, agent_id=agent_id, seal=[str(out)]
         )
+
+    def segment(self, kind: str | None) -> None:
+        """Close the open stretch (if any) and open `kind` (None: back to talking)."""
+        now = self.w.clock()
+        if self.segments and self.segments[-1][2] is None:
+            self.segments[-1][2] = now
+        if kind is not None:
+            self.segments.append([kind, now, None])
+
+    def segments_from(self, t0: float) -> list[dict[str, Any]]:
+        """The stretches in seconds from `t0` (a recording's first sample)."""
+        end = self.w.clock()
+        return [
+            {"kind": k, "start_s": round(a - t0, 3), "end_s": round((b or end) - t0, 3)}
+            for k, a, b in self.segments
+        ]
 
     def _summary(self) -> None:
         now = self.w.clock()
@@ -507,6 +528,7 @@ class PhoneCall(CallControl, AgentPhone):
             "queued": self.contact,  # the IVR handed the caller to a person (a contact exists)
             "survey_offered": self.survey is not None,
             "notice": self.notice,  # the flow's recording notice: heard, playing (hung up), None
+            "segments": self.segments_from(self.answered_at),  # from answer: hold, consult…
         }
         self.w.fact(self.id, "voice.call", data, agent_id=self.agent_id)
 

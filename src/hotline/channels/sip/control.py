@@ -56,6 +56,7 @@ class CallControl:
     hang_up_caller: Callable[[], None]
     _hold: Callable[[], None]
     _stop_player: Callable[[], None]
+    segment: Callable[[str | None], None]
 
     def init_control(self) -> None:
         self.consult: Leg | None = None
@@ -106,6 +107,7 @@ class CallControl:
         self.consult_agent, self.consult_state = agent_id, "ringing"
         if self.state == "bridged":
             self._hold()  # the caller hears the hold music; agent and caller are cut apart
+        self.segment("consult")
         self._dial_consult(uri, self.w.clock() + SLOT_WAIT_S)
 
     def _dial_consult(self, uri: str, deadline: float) -> None:
@@ -131,6 +133,7 @@ class CallControl:
             return  # `contact.transferred` (consult) follows and swaps the legs
         if how == "conference":
             self.consult_state = "conference"
+            self.segment("conference")
             if self.state == "held":
                 self._stop_player()
                 self.state = "bridged"
@@ -140,6 +143,7 @@ class CallControl:
         self.consult_agent = self.consult_state = None
         if leg is not None:
             self.w.engine.hangup(leg)
+        self.segment(None)
         if self.state == "held" and how in ("return", "no_answer", "failed", "left"):
             self._stop_player()  # the caller is back with the agent
             self.state = "bridged"
@@ -161,6 +165,7 @@ class CallControl:
         if self.state == "held":
             self._stop_player()
         self.state = "bridged"
+        self.segment(None)
         self.reconnect()
 
     # ------------------------------------------------------------------ blind transfer out
@@ -170,6 +175,7 @@ class CallControl:
         self.outcome = "transferred_out"
         self.outside_number = number
         self.state = "outside"
+        self.segment("outside")
         uri = out.uri(number) if out is not None else None
         if uri is None:
             self._outside_failed("no_trunk", 0)
