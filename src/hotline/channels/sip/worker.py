@@ -6,8 +6,11 @@ inbox its core link fills (facts about its calls, answers to requests) and fires
 (prompt ends, IVR time-outs, announcements). No lock is needed because nothing else touches a
 call.
 
-A worker admits `max_call_legs // 2` callers (2 with the PyPI wheel): every caller keeps a leg
-free for the agent it will be bridged to, so a bridge never fails for want of a slot.
+A worker admits `(max_call_legs - control.reserve_legs) // 2` callers (2 with the PyPI wheel):
+every caller keeps a leg free for the agent it will be bridged to, so a bridge never fails for
+want of a slot. A consult, conference, outside transfer or supervisor takes a third leg in the
+same worker (`control.py`); the worker counts its legs (`legs_in_use`) and refuses a new caller
+(486) whose two legs would not fit, and a third leg that does not fit fails the consult.
 
 Run one directly with `python -m hotline.channels.sip.worker --config gateway.yaml` (standalone:
 its own `CoreClient`); `hotline voice serve` does that for a single worker, or starts the pool's
