@@ -176,6 +176,14 @@ RULES: dict[tuple[str, str], Any] = {
     ("POST", "/api/voice/{contact_id}/dialled"): CREATORS,
     ("POST", "/api/voice/{contact_id}/facts"): CREATORS,
     ("GET", "/api/voice/{call_id}/events"): SUPERVISORS,
+    # call control: the handling agent consults / transfers; the gateway reports legs;
+    # supervisors monitor
+    ("POST", "/api/contacts/{contact_id}/consult"): AGENT_LINKED,
+    ("POST", "/api/contacts/{contact_id}/consult/{action}"): AGENT_LINKED,
+    ("POST", "/api/contacts/{contact_id}/transfer-out"): AGENT_LINKED,
+    ("POST", "/api/voice/{contact_id}/consult/answered"): CREATORS,
+    ("POST", "/api/voice/{contact_id}/consult/left"): CREATORS,
+    ("POST", "/api/voice/{contact_id}/monitor"): SUPERVISORS,
     # desk and wallboard data
     ("GET", "/api/ui/directory"): STAFF,
     ("GET", "/api/ui/desk"): AGENT_LINKED,
@@ -311,6 +319,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/contacts/{contact_id}/note"): {"note": "called back"},
     ("POST", "/api/ui/contacts/{contact_id}/assist/used"): {"article_id": 1},
     ("POST", "/api/contacts/{contact_id}/transfer"): {"queue": "general"},
+    ("POST", "/api/contacts/{contact_id}/transfer-out"): {"number": "4008001234"},
     ("POST", "/api/tickets/{order_id}/assign"): {"agent_id": "a01"},
     ("POST", "/api/tickets/{order_id}/dispatch"): {"team": "fixers"},
     ("POST", "/api/tickets/{order_id}/progress"): {"note": "on it"},
@@ -407,6 +416,7 @@ def _resources(client: TestClient, tokens: dict[str, dict[str, str]]) -> dict[st
         "report_id": str(report),
         "contact_id": contact,
         "order_id": r.json()["id"],
+        "action": "transfer",  # a valid consult action, so the role gate decides
     }
 
 

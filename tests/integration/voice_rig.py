@@ -204,12 +204,16 @@ def start_center(
     gateway: dict[str, Any] | None = None,
     sip: dict[str, Any] | None = None,
     registrar: bool = False,
+    tones: dict[str, int] | None = None,
+    supervisor_phone: int | None = None,
 ) -> Iterator[Center]:
     """Init, serve, phones, gateway (worker or pool); stops everything it started.
 
     `registrar`: the agents' phones are desk phones that register (digest auth, password
     `PHONE_PASSWORD` set through the admin API) with the gateway's Kamailio registrar, and the
-    gateway has no static URI for them."""
+    gateway has no static URI for them. `tones`: each named phone sends its own frequency
+    (others `AGENT_TONE_HZ`); `supervisor_phone`: a phone for the supervisor login sending that
+    frequency (`center.phones["supervisor"]`, `control.supervisors` in the gateway file)."""
     env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}"}
     env.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
     subprocess.run(
@@ -247,12 +251,19 @@ def start_center(
                 r.raise_for_status()
         for agent in agents:
             where = {"registrar": f"127.0.0.1:{reg_port}", "password": PHONE_PASSWORD}
+            hz = (tones or {}).get(agent)
             phones[agent] = Baresip(
                 work / f"{agent}-phone",
                 agent,
-                tone,
+                tone_wav(work / f"tone-{hz}.wav", hz) if hz else tone,
                 free_port_block(20),
                 **(where if registrar else {}),
+            )
+        sup_phone = None
+        if supervisor_phone:
+            sup_tone = tone_wav(work / f"tone-{supervisor_phone}.wav", supervisor_phone)
+            sup_phone = Baresip(
+                work / "supervisor-phone", "supervisor", sup_tone, free_port_block(20)
             )
         sip_cfg = {
             "address": "127.0.0.1",
@@ -270,6 +281,10 @@ def start_center(
             "agents": {} if registrar else {a: p.uri for a, p in phones.items()},
             **(gateway or {}),
         }
+        if sup_phone is not None:
+            control = config.setdefault("control", {})
+            control["supervisors"] = {"supervisor": sup_phone.uri}
+            phones["supervisor"] = sup_phone
         if registrar:
             config["registrar"] = {
                 "enabled": True,
@@ -336,7 +351,7 @@ def _token(base: str, user: str) -> str:
 
 
 def _wait_http(base: str, proc: Proc) -> None:
-    end = time.time() + 30
+    end = time.time() + 90  # as test_restart: a start can take half a minute on a busy machine
     while time.time() < end:
         try:
             if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:

@@ -178,3 +178,11 @@ def test_prompt_needs_exactly_one_source():
         {"menu": MENU, "bye": BYE}, prompts={"p": {"text": "a", "file": "b"}, "bye": "x"}
     )
     assert "prompt 'p': give exactly one of text, file or notes" in found
+
+
+def test_a_recording_notice_names_a_defined_prompt():
+    prompts = {"p": "hello", "bye": "bye", "rec": "本次通话将被录音。"}
+    assert flow({"menu": MENU, "bye": BYE}, prompts, notice="rec").notice == "rec"
+    assert flow({"menu": MENU, "bye": BYE}).notice is None
+    found = problems({"menu": MENU, "bye": BYE}, notice="nowhere")
+    assert found == ["notice: prompt 'nowhere' is not defined under prompts"]

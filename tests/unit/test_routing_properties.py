@@ -67,6 +67,15 @@ step = st.one_of(
     st.tuples(st.just("transfer"), st.integers(0, 3), st.sampled_from(QUEUES)),
     st.tuples(st.sampled_from(["hold", "resume"]), st.integers(0, 3)),
     st.tuples(st.just("wait"), st.floats(0, 40)),
+    # call control: consult an agent or a queue, answer, end it each way, hang up, go out
+    st.tuples(st.just("consult"), st.integers(0, 3), st.sampled_from([*AGENTS, *QUEUES])),
+    st.tuples(st.just("consult_answer"), st.integers(0, 3)),
+    st.tuples(
+        st.just("consult_end"),
+        st.integers(0, 3),
+        st.sampled_from(["transfer", "conference", "return", "left", "holder_left"]),
+    ),
+    st.tuples(st.just("transfer_out"), st.integers(0, 3)),
 )
 
 
@@ -95,7 +104,9 @@ def to_event(d: Drive, s: tuple, n: int):
         a = offered[s[1] % len(offered)]
         cid = r.offer_of(a)
         return (ev.OfferAccepted if kind == "accept" else ev.OfferDeclined)(a, cid or "none")
-    if kind in ("complete", "transfer", "hold", "resume"):
+    if kind in ("consult_answer", "consult_end"):
+        return _consult_event(r, s)
+    if kind in ("complete", "transfer", "hold", "resume", "consult", "transfer_out"):
         busy = [a for a in AGENTS if r.agent(a).contacts] or AGENTS
         a = busy[s[1] % len(busy)]
     else:
@@ -115,7 +126,30 @@ def to_event(d: Drive, s: tuple, n: int):
         return ev.ContactCompleted(a, cid, reached=s[2])
     if kind == "transfer":
         return ev.TransferToQueue(a, cid, s[2])
+    if kind == "consult":
+        if s[2] in QUEUES:
+            return ev.ConsultStart(a, cid, queue=s[2])
+        return ev.ConsultStart(a, cid, target_agent_id=s[2])
+    if kind == "transfer_out":
+        return ev.TransferOut(a, cid, "4008001234")
     return (ev.Hold if kind == "hold" else ev.Resume)(a, cid)
+
+
+def _consult_event(r, s: tuple):
+    """An event about one of the live consults (or a refused one when there is none)."""
+    consults = [c for c in r.contacts() if c.data.get("consult")]
+    if not consults:
+        return ev.ConsultAnswered("none", "a1")
+    c = consults[s[1] % len(consults)]
+    cons = c.data["consult"]
+    if s[0] == "consult_answer":
+        return ev.ConsultAnswered(c.id, cons["agent"])
+    how = s[2]
+    if how == "left":
+        return ev.ConsultLeft(c.id, cons["agent"])
+    if how == "holder_left":
+        return ev.ConsultLeft(c.id, c.agent_id or "a1")
+    return ev.ConsultEnd(c.agent_id or "a1", c.id, how)
 
 
 def check_fair_first_offer(before: dict, out: list) -> None:

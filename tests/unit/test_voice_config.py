@@ -36,3 +36,13 @@ def test_ports_another_program_holds_are_found_at_start():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         assert busy_ports(range(port, port + 1), "127.0.0.1") == [port]
+
+
+def test_legs_kept_for_call_control_lower_the_callers_a_worker_admits():
+    """Consult, conference, transfer out and monitoring take a third leg in the same worker."""
+    assert load_gateway_config().callers_per_worker() == 2  # the wheel's 4 legs, none kept
+    assert load_gateway_config(control={"reserve_legs": 1}).callers_per_worker() == 1
+    more = load_gateway_config(sip={"max_call_legs": 32}, control={"reserve_legs": 2})
+    assert more.callers_per_worker() == 15
+    with pytest.raises(GatewayConfigError, match=r"control\.transfer_trunks"):
+        load_gateway_config(control={"transfer_trunks": {"": "tel:123"}})

@@ -55,6 +55,8 @@ class Outcome(StrEnum):
     # The waiting caller asked to be called back (press 9): not an abandon - the center kept
     # its promise by making a callback task that keeps the caller's place in line.
     CALLBACK_REQUESTED = "callback_requested"
+    # Blind-transferred to a number outside the center (a field team): served elsewhere.
+    TRANSFERRED_OUT = "transferred_out"
 
 
 class Strategy(StrEnum):

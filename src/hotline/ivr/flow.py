@@ -19,6 +19,10 @@ Node types (fields besides `type`):
 - `queue` / `callback`: `queue`, `priority`, `language`, `intent`, `skills`, `prompts`.
 - `hours`: `hours` (a `BusinessHours` spec), `open`, `closed`.
 - `hangup`: `prompts` (optional goodbye), `outcome`.
+
+Top level: `start`, `survey` (entry of the post-call survey), `notice` (a prompt played whole
+before the first prompt, keys ignored: the PIPL recording notice, its text configurable like
+any prompt), `prompts`, `nodes`, `waiting`.
 """
 
 from __future__ import annotations
@@ -153,6 +157,7 @@ class Flow:
     survey: str | None = None
     waiting: WaitingPlan = field(default_factory=WaitingPlan)
     language: str | None = None
+    notice: str | None = None  # prompt id played before anything else, not skippable
 
 
 def parse_flow(
@@ -185,6 +190,7 @@ def parse_flow(
         survey=data.get("survey"),
         waiting=waiting,
         language=data.get("language"),
+        notice=str(data["notice"]) if data.get("notice") else None,
     )
     problems += validate(flow, prompt_exists)
     if problems:
@@ -292,6 +298,8 @@ def validate(flow: Flow, prompt_exists: Callable[[PromptSpec], bool] | None = No
             used.setdefault(pid, f"node {node.id!r}")
     for pid in flow.waiting.prompt_ids():
         used.setdefault(pid, "waiting")
+    if flow.notice:
+        used.setdefault(flow.notice, "notice")
     for pid, where in used.items():
         spec = flow.prompts.get(pid)
         if spec is None:

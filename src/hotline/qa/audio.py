@@ -37,8 +37,9 @@ class AudioError(ValueError):
     """The file is not a readable 16-bit PCM WAV."""
 
 
-def read_wav(path: str | Path) -> Audio:
-    """Read a 16-bit PCM WAV (stereo is mixed down) and resample it to 16 kHz."""
+def read_wav(path: str | Path, channel: int | None = None) -> Audio:
+    """Read a 16-bit PCM WAV (stereo is mixed down, or one `channel` kept: a call's stereo
+    recording has the caller left, the agent side right) and resample it to 16 kHz."""
     try:
         with wave.open(str(path), "rb") as w:
             if w.getsampwidth() != 2:
@@ -48,7 +49,9 @@ def read_wav(path: str | Path) -> Audio:
     except (OSError, EOFError, wave.Error) as exc:
         raise AudioError(f"{path}: {exc}") from exc
     data = np.frombuffer(raw, dtype="<i2")
-    if channels > 1:
+    if channels > 1 and channel is not None:
+        data = np.ascontiguousarray(data.reshape(-1, channels)[:, channel])
+    elif channels > 1:
         data = data.reshape(-1, channels).mean(axis=1).astype(np.int16)
     return Audio(resample(data, rate), RATE)
 

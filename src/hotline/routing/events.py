@@ -154,6 +154,58 @@ class Resume:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsultStart:
+    """The agent holds the caller and calls a specialist: `target_agent_id`, or whoever is
+    free now in `queue` (exactly one). The specialist is reserved by the router like an offer,
+    so nothing else is offered to them while their phone rings."""
+
+    agent_id: str
+    contact_id: str
+    target_agent_id: str | None = None
+    queue: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultAnswered:
+    """The specialist's phone picked up (the gateway reports it): reserved -> busy."""
+
+    contact_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultEnd:
+    """The holding agent ends the consult: `transfer` (the caller goes to the specialist, the
+    agent is freed), `conference` (all three talk), or `return` (back to the caller; the
+    specialist is freed). `return` also cancels a consult still ringing."""
+
+    agent_id: str
+    contact_id: str
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultLeft:
+    """A party of the consult hung up or never answered (the gateway reports it). The
+    specialist leaving frees them; the holding agent hanging up while the specialist is on
+    the line hands the caller over (attended transfer by hang-up, as desk phones do)."""
+
+    contact_id: str
+    agent_id: str
+    reason: str = "hangup"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOut:
+    """Blind transfer to a number outside the center (a field team): the contact ends
+    `transferred_out` and the agent is free at once; the gateway dials and bridges."""
+
+    agent_id: str
+    contact_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class MoveContact:
     """A supervisor moves a waiting contact to another queue (it keeps its place in line)."""
 
@@ -185,6 +237,11 @@ Event = (
     | TransferToAgent
     | Hold
     | Resume
+    | ConsultStart
+    | ConsultAnswered
+    | ConsultEnd
+    | ConsultLeft
+    | TransferOut
     | MoveContact
     | SetGreen
     | ContactHandedOff

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from hotline.domain.enums import AgentState, Channel, ContactStatus
 from hotline.domain.records import EventRecord
+from hotline.routing.consult import consult_of
 from hotline.routing.matching import meets
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +25,14 @@ def violations(r: Router) -> list[str]:
     live_timers = r._timers.live()
     holders: dict[str, str] = {}
     for a in r._agents.values():
-        if a.offer is not None:
+        base = consult_of(a.offer) if a.offer else None
+        if base is not None:
+            cons = (r._contacts[base].data.get("consult") or {}) if base in r._contacts else {}
+            if cons.get("agent") != a.id or cons.get("state") != "ringing":
+                out.append(f"agent {a.id} reserved for a consult on {base} that is not ringing")
+            if ("consult", base) not in live_timers:
+                out.append(f"consult on {base} rings without a deadline")
+        elif a.offer is not None:
             c = r._contacts.get(a.offer)
             if c is None or c.status is not ContactStatus.OFFERED or c.agent_id != a.id:
                 out.append(f"agent {a.id} reserved for {a.offer}, which is not offered to it")
@@ -86,8 +94,12 @@ def reconcile(r: Router, now: float) -> list[EventRecord]:
     out = r.tick(now)
     r._out = out
     for a in r._agents.values():
-        c = r._contacts.get(a.offer) if a.offer else None
-        if a.offer is not None and (c is None or c.agent_id != a.id):
+        base = consult_of(a.offer) if a.offer else None
+        c = r._contacts.get(base or a.offer) if a.offer else None  # type: ignore[arg-type]
+        mine = c is not None and (
+            (c.data.get("consult") or {}).get("agent") == a.id if base else c.agent_id == a.id
+        )
+        if a.offer is not None and not mine:
             a.offer = None
         if a.state is AgentState.RESERVED and a.offer is None:
             r._set_state(a, AgentState.AVAILABLE, "reconciled")

@@ -155,6 +155,7 @@ class Lifecycle(_Base):
             raise IllegalTransition("a callback task is ended by the agent who works it")
         if c.status in (ContactStatus.ACTIVE, ContactStatus.HELD):
             a = self._agents[c.agent_id]  # type: ignore[index]
+            self._end_consult_with(c, "customer_left")
             self._end(c, Outcome.COMPLETED, by="customer")
             self._release(a, c, None)
             return
@@ -321,6 +322,7 @@ class Lifecycle(_Base):
             outcome = Outcome.COMPLETED if e.reached else Outcome.CALLBACK_FAILED
         else:
             outcome = Outcome.COMPLETED
+            self._end_consult_with(c, "completed")
         self._end(c, outcome, by="agent")
         self._release(a, c, e.wrap_up_s)
 
@@ -366,6 +368,7 @@ class Lifecycle(_Base):
     def _on_transfer_queue(self, e: ev.TransferToQueue) -> None:
         a, c = self._held_by(e.agent_id, e.contact_id)
         self._queue(e.queue)
+        self._consult_guard(c, "transfer it")
         self._emit("contact.transferred", c, from_agent=a.id, to_queue=e.queue)
         c.agent_id = None
         self._release(a, c, None)
@@ -376,6 +379,7 @@ class Lifecycle(_Base):
         t = self._agent(e.target_agent_id)
         if t.id == a.id:
             raise IllegalTransition("cannot transfer a contact to the agent who holds it")
+        self._consult_guard(c, "transfer it")
         if not t.accepts(c.channel):
             raise IllegalTransition(f"agent {t.id} is {t.state.value} and cannot take it now")
         self._emit("contact.transferred", c, from_agent=a.id, to_agent=t.id)
@@ -386,6 +390,7 @@ class Lifecycle(_Base):
 
     def _on_hold(self, e: ev.Hold) -> None:
         _a, c = self._held_by(e.agent_id, e.contact_id)
+        self._consult_guard(c, "hold it")
         if c.status is not ContactStatus.ACTIVE:
             raise IllegalTransition(f"contact {c.id} is {c.status.value}, not active")
         c.status = ContactStatus.HELD
@@ -393,6 +398,7 @@ class Lifecycle(_Base):
 
     def _on_resume(self, e: ev.Resume) -> None:
         _a, c = self._held_by(e.agent_id, e.contact_id)
+        self._consult_guard(c, "resume it")
         if c.status is not ContactStatus.HELD:
             raise IllegalTransition(f"contact {c.id} is not on hold")
         c.status = ContactStatus.ACTIVE
@@ -495,7 +501,9 @@ class Lifecycle(_Base):
         c = self._contacts.get(ref)
         if c is None:
             return
-        if kind == "offer" and c.status is ContactStatus.OFFERED:
+        if kind == "consult":
+            self._fire_consult(c)
+        elif kind == "offer" and c.status is ContactStatus.OFFERED:
             self._offer_failed(c, "ring_no_answer")
         elif kind == "due" and c.status is ContactStatus.SCHEDULED:
             self._enqueue(c, c.queue)

@@ -19,6 +19,7 @@ from hotline.domain.models import CenterConfig, QueueConfig
 from hotline.domain.records import EventRecord
 from hotline.routing import agent_fsm
 from hotline.routing import events as ev
+from hotline.routing.consult import Consulting
 from hotline.routing.errors import IllegalTransition, InvalidEvent, RoutingError, UnknownEntity
 from hotline.routing.lifecycle import Lifecycle
 from hotline.routing.matching import BucketKey, ReadyIndex, Reqs, WaitingIndex, choose, meets
@@ -31,7 +32,7 @@ SERVING = frozenset(
 )
 
 
-class Router(Lifecycle):
+class Router(Consulting, Lifecycle):
     """One center's routing state. Not thread-safe by design: feed it from one task."""
 
     def __init__(self, config: CenterConfig) -> None:
@@ -69,6 +70,11 @@ class Router(Lifecycle):
             ev.TransferToAgent: self._on_transfer_agent,
             ev.Hold: self._on_hold,
             ev.Resume: self._on_resume,
+            ev.ConsultStart: self._on_consult_start,
+            ev.ConsultAnswered: self._on_consult_answered,
+            ev.ConsultEnd: self._on_consult_end,
+            ev.ConsultLeft: self._on_consult_left,
+            ev.TransferOut: self._on_transfer_out,
             ev.MoveContact: self._on_move,
             ev.SetGreen: self._on_green,
             ev.ContactHandedOff: self._on_handed_off,
@@ -249,6 +255,7 @@ class Router(Lifecycle):
             if c.status in (ContactStatus.ACTIVE, ContactStatus.HELD) and a is not None:
                 a.contacts[c.id] = c.channel
                 a.busy_since = a.busy_since or a.state_since
+                self._restore_consult(c)
             elif c.status is ContactStatus.OFFERED:
                 c.status, c.agent_id = ContactStatus.QUEUED, None
                 self._emit("contact.offer_revoked", c, agent=a.id if a else None, reason="restart")

@@ -173,9 +173,14 @@ class QaService:
         if not files:
             raise NotFoundError(f"contact {cid} has no recording")
         audio, starts = {}, {}
+        parts = []  # (fact time, file, speaker, channel): a stereo file is both speakers
         for at, f in files:
-            speaker = LEG_SPEAKER.get(f.get("leg"), f.get("leg") or "agent")
-            a = read_wav(Path(f["path"]))
+            if f.get("leg") == "stereo":  # caller left, agent side right (gateway `stereo`)
+                parts += [(at, f, "customer", 0), (at, f, "agent", 1)]
+            else:
+                parts.append((at, f, LEG_SPEAKER.get(f.get("leg"), f.get("leg") or "agent"), None))
+        for at, f, speaker, channel in parts:
+            a = read_wav(Path(f["path"]), channel)
             audio[speaker] = a
             dur = f.get("duration_s") or a.duration_s
             starts[speaker] = at - dur  # the fact is written as the file closes
@@ -204,7 +209,7 @@ class QaService:
             "language": language,
             "recordings": [
                 {"speaker": s, "path": str(f["path"]), "offset_s": channels[s][1]}
-                for (_at, f), s in ((x, LEG_SPEAKER.get(x[1].get("leg"), "agent")) for x in files)
+                for _at, f, s, _ch in parts
             ],
         }
         return analysis, meta

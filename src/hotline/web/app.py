@@ -32,6 +32,7 @@ from hotline.web.routes import (
     alert_rules,
     assist,
     auth,
+    call_control,
     campaigns,
     compliance,
     contacts,
@@ -144,6 +145,7 @@ def create_app(
         surveys,
         customers,
         voice,
+        call_control,  # consult, conference, transfer out, supervisor monitoring
         compliance,
         qa,
         phones,

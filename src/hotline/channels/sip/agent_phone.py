@@ -30,6 +30,7 @@ class AgentPhone:
     agent_up: bool
     agent_dropped: bool
     offer_expires: float | None
+    recorders: dict
 
     play: Callable[..., None]  # PhoneCall.play(prompts, loop=False, after=None)
 
@@ -39,6 +40,9 @@ class AgentPhone:
         agent = self.agent.audio() if self.agent else None
         e.disconnect(agent, caller)
         e.disconnect(caller, agent)
+        # the recordings are what each side heard: on hold, not each other (music only)
+        e.disconnect(agent, self.recorders.get("caller"))
+        e.disconnect(caller, self.recorders.get("agent"))
         self.state = "held"
         music = self.w.flow.waiting.music
         if music:

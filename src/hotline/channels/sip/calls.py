@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
-import wave
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotline.channels.sip.agent_phone import AgentPhone
+from hotline.channels.sip.call_records import CallRecords
+from hotline.channels.sip.control import CallControl
 from hotline.channels.sip.ewt import announced_ewt
 from hotline.channels.sip.media import CONFIRMED, DISCONNECTED, Leg
 from hotline.ivr import (
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 Session = IvrSession | WaitingSession
 
 
-class PhoneCall(AgentPhone):
+class PhoneCall(CallRecords, CallControl, AgentPhone):
     """State and media wiring of one call; the worker feeds it events from pjsua and the core."""
 
     def __init__(self, w: Worker, call_id: str, caller: Leg, remote_uri: str) -> None:
@@ -85,6 +86,12 @@ class PhoneCall(AgentPhone):
         }
         self.recorders: dict[str, Any] = {}
         self.recorded: dict[str, bool] = {}
+        self.rec_at: dict[str, float] = {}  # when each recorder started (stereo alignment)
+        self.rec_done: dict[str, Path] = {}  # closed mono files awaiting the stereo merge
+        # hold / consult / conference / outside stretches, [kind, start, end] on the clock
+        self.segments: list[list[Any]] = []
+        self.init_control()  # consult, transfer out, monitoring legs (control.py)
+        self.notice: str | None = None  # the flow's recording notice: playing, then heard
         # `answered_at`: the gateway's own clock (the fact's `at` is when the core stored it).
         data = {"from": remote_uri, "worker": w.name, "answered_at": round(self.answered_at, 3)}
         w.fact(self.id, "voice.answered", data)
@@ -96,6 +103,7 @@ class PhoneCall(AgentPhone):
         if caller is not None and "caller" not in self.recorders and self.state != "ended":
             self.recorders["caller"] = e.recorder(self.rec_paths["caller"])
             self.recorded["caller"] = True
+            self.rec_at["caller"] = self.w.clock()
         rec_caller = self.recorders.get("caller")
         if self.player is not None:
             e.connect(self.player, caller)
@@ -105,16 +113,32 @@ class PhoneCall(AgentPhone):
             if agent is not None and "agent" not in self.recorders:
                 self.recorders["agent"] = e.recorder(self.rec_paths["agent"])
                 self.recorded["agent"] = True
+                self.rec_at["agent"] = self.w.clock()
             e.connect(agent, caller)
             e.connect(caller, agent)
             e.connect(agent, rec_caller)
             e.connect(caller, self.recorders.get("agent"))
+        self.wire_control()
 
     def on_media(self, leg: Leg) -> None:
         self.reconnect()
         if leg is self.caller and not self.started and self.caller.audio() is not None:
             self.started = True
-            self.run(self.ivr, self.ivr.start(self.w.clock()))
+            notice = self.w.flow.notice
+            if notice:  # PIPL: the recording notice first, whole (keys do not cut it short)
+                self.notice = "playing"
+                self.play((notice,), after="notice")
+            else:
+                self.run(self.ivr, self.ivr.start(self.w.clock()))
+
+    def _notice_heard(self) -> None:
+        """Counted as heard only when played to its end: a compliance fact, then the IVR."""
+        self.notice = "heard"
+        notice = self.w.flow.notice or ""
+        spec = self.w.flow.prompts.get(notice)
+        body = {"channel": "voice", "notice": "recording", "text": getattr(spec, "text", None)}
+        self.w.core.post(self.id, f"/api/compliance/notice/{self.id}", body)
+        self.run(self.ivr, self.ivr.start(self.w.clock()))
 
     # ------------------------------------------------------------------ sessions
     def active(self) -> Session | None:
@@ -133,7 +157,7 @@ class PhoneCall(AgentPhone):
             self.run(session, session.handle(event, self.w.clock()))
 
     def on_digit(self, leg: Leg, digit: str) -> None:
-        if leg is self.caller:
+        if leg is self.caller and self.notice != "playing":
             self.feed(self.active(), Digit(digit))
 
     def on_play_done(self, gen: int) -> None:
@@ -143,6 +167,8 @@ class PhoneCall(AgentPhone):
         after, self.after_play = self.after_play, None
         if after == "hangup":
             self.hang_up_caller()
+        elif after == "notice":
+            self._notice_heard()
         elif after == "wait":
             self._start_waiting()
         else:
@@ -262,6 +288,7 @@ class PhoneCall(AgentPhone):
             "contained": r.contained,
             "variables": r.variables,
             "ivr_s": round(self.w.clock() - self.answered_at, 3),
+            "notice": self.notice,  # "heard": the flow's own notice played whole first
         }
         self.w.fact(self.id, "voice.ivr", data)
 
@@ -295,6 +322,8 @@ class PhoneCall(AgentPhone):
 
     # ------------------------------------------------------------------ from the core
     def on_fact(self, kind: str, agent_id: str | None, data: dict[str, Any]) -> None:
+        if self.on_control_fact(kind, agent_id, data):
+            return
         if kind == "contact.offered" and self.state == "waiting" and agent_id:
             if self.waiting is not None:
                 self.waiting.update_position(None)  # next in line: nobody is ahead any more
@@ -314,7 +343,9 @@ class PhoneCall(AgentPhone):
             self.waiting.update_position(data.get("position"))
         elif kind == "contact.held" and self.state == "bridged":
             self._hold()
+            self.segment("hold")
         elif kind == "contact.resumed" and self.state == "held":
+            self.segment(None)
             self._stop_player()
             self.state = "bridged"
             self.reconnect()
@@ -334,6 +365,8 @@ class PhoneCall(AgentPhone):
 
     # ------------------------------------------------------------------ leg states
     def on_state(self, leg: Leg, state: int, code: int) -> None:
+        if self.on_control_state(leg, state, code):
+            return
         if leg is self.caller:
             if state == DISCONNECTED:
                 self.on_caller_gone()
@@ -346,6 +379,8 @@ class PhoneCall(AgentPhone):
             self.w.core.post(self.id, f"/api/voice/{self.id}/answered", body, tag="answered")
         elif state == DISCONNECTED:
             self.agent = None
+            if self.holder_left():
+                return  # the specialist takes the caller over: the recording goes on
             if not self.agent_up:
                 if not self.agent_dropped and self.state == "ringing":
                     self._declined(f"sip_{code}")
@@ -387,6 +422,8 @@ class PhoneCall(AgentPhone):
         elif leg is self.agent:
             # Not `drop_agent`: the agent leaving must be reported (contact completed, survey).
             self.w.engine.hangup(leg)
+        else:  # a consult, outside or supervisor leg: its end is reported by on_state
+            self.w.engine.hangup(leg)
 
     def hang_up_caller(self) -> None:
         self._stop_player()
@@ -399,7 +436,10 @@ class PhoneCall(AgentPhone):
             return
         state, self.state = self.state, "ended"
         self._stop_player()
-        if state == "ivr":
+        self.drop_control()
+        if state == "ivr" and self.notice == "playing":
+            self.outcome = "hangup"  # gone during the notice: the IVR never started
+        elif state == "ivr":
             self.ivr.handle(CallerHangup(), self.w.clock())
         if self.ivr.result is not None and not self.ivr_reported:
             self._ivr_fact()
@@ -416,25 +456,6 @@ class PhoneCall(AgentPhone):
         self.w.forget(self)
 
     # ------------------------------------------------------------------ records
-    def _finish_recording(self, leg: str) -> None:
-        """Close a recorder (dropping it writes the WAV header) and store path and duration."""
-        if self.recorders.pop(leg, None) is None or not self.recorded.get(leg):
-            return
-        path, agent_id = self.rec_paths[leg], self.agent_id
-        # The bridge removes a port on its next clock tick, and only then is the file closed.
-        self.w.schedule(0.3, lambda: self._report_recording(leg, path, agent_id))
-
-    def _report_recording(self, leg: str, path: Path, agent_id: str | None) -> None:
-        try:
-            with wave.open(str(path), "rb") as w:
-                duration = round(w.getnframes() / float(w.getframerate()), 3)
-        except (OSError, wave.Error, EOFError):
-            duration = None
-        files = [{"leg": leg, "path": str(path), "duration_s": duration}]
-        # Encrypted at rest (when HOTLINE_RECORDING_KEY is set) off this thread, before the fact.
-        data = {"files": files}
-        self.w.fact(self.id, "voice.recording", data, agent_id=agent_id, seal=[str(path)])
-
     def _summary(self) -> None:
         now = self.w.clock()
         data = {
@@ -447,6 +468,8 @@ class PhoneCall(AgentPhone):
             "ended_by": self.ended_by,
             "queued": self.contact,  # the IVR handed the caller to a person (a contact exists)
             "survey_offered": self.survey is not None,
+            "notice": self.notice,  # the flow's recording notice: heard, playing (hung up), None
+            "segments": self.segments_from(self.answered_at),  # from answer: hold, consult…
         }
         self.w.fact(self.id, "voice.call", data, agent_id=self.agent_id)
 

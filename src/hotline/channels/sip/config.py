@@ -110,6 +110,41 @@ class CallbacksConfig(Strict):
         return self
 
 
+class ControlConfig(Strict):
+    """Call control: consult/conference legs, blind transfer out, supervisor monitoring.
+
+    A consult, a conference, an outside transfer or a supervisor listening in is one more leg
+    in the worker that holds the call (the bridge is pjsua's in-process conference bridge),
+    and the PyPI wheel allows 4 legs a process. `reserve_legs` keeps legs free for that: the
+    worker then admits (max_call_legs - reserve_legs) // 2 callers. The default 0 keeps 2
+    callers a worker (the node's capacity): a third leg is then taken only when the worker
+    has one free (its other caller is not bridged), else the consult fails with no_slot and
+    the specialist is freed; a worker using a third leg refuses new callers (486) until it
+    is free again. Set 1 (one caller a worker, room for consult + supervisor) where every
+    call must be consultable, or build pjsua2 with more calls and raise max_call_legs.
+
+    `transfer_trunks` maps number prefixes to SIP URI templates, as callback trunks do: an
+    outside number no prefix matches is refused by the gateway (empty: no transfer out).
+    `supervisors` maps a supervisor's login to the phone dialled when they monitor a call.
+    """
+
+    reserve_legs: int = Field(default=0, ge=0, le=2)
+    transfer_trunks: dict[str, str] = Field(default_factory=dict)
+    caller_id: str = Field(default="966666", pattern=r"^\+?[0-9]{3,20}$")
+    no_answer_s: float = Field(default=30.0, gt=0, le=300)
+    supervisors: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _templates(self) -> ControlConfig:
+        for prefix, uri in self.transfer_trunks.items():
+            if not uri.startswith("sip:") or "{number}" not in uri:
+                raise ValueError(f"control.transfer_trunks[{prefix!r}]: expected sip:...{{number}}")
+        for who, uri in self.supervisors.items():
+            if not uri.startswith("sip:"):
+                raise ValueError(f"control.supervisors[{who!r}]: expected a sip: URI")
+        return self
+
+
 class GatewayConfig(Strict):
     core: CoreConfig = CoreConfig()
     sip: SipConfig = SipConfig()
@@ -117,9 +152,12 @@ class GatewayConfig(Strict):
     front: FrontConfig = FrontConfig()
     registrar: RegistrarConfig = RegistrarConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
+    control: ControlConfig = ControlConfig()
     ivr: str = "demo_ivr.yaml"
     prompts_dir: str = "var/voice/prompts"
     recordings_dir: str = "var/voice/recordings"
+    # "stereo": one <id>.wav per call, caller left, agent side right; "legs": two mono WAVs
+    recording: Literal["legs", "stereo"] = "legs"
     state_dir: str = "var/voice/state"  # each worker's ledger of live calls (for a restart)
     agents: dict[str, str] = Field(default_factory=dict)  # agent id -> SIP URI of the phone
     # Dialled numbers (Request-URI user parts) this IVR answers; others get 404. Empty = any.
@@ -138,8 +176,9 @@ class GatewayConfig(Strict):
         return phone_uri(self.agents, agent_id, self.sip.address, port)
 
     def callers_per_worker(self) -> int:
-        """Each caller keeps a slot free for its agent leg, so a worker admits legs // 2."""
-        return max(1, self.sip.max_call_legs // 2)
+        """Each caller keeps a slot free for its agent leg, so a worker admits legs // 2
+        (less the legs kept for call control, `control.reserve_legs`)."""
+        return max(1, (self.sip.max_call_legs - self.control.reserve_legs) // 2)
 
     def sip_ports(self) -> list[int]:
         """The front's port and, in a pool, each worker's own SIP port."""

@@ -36,6 +36,7 @@ from typing import Any
 from hotline.channels.sip.config import GatewayConfig, load_flow_file
 from hotline.channels.sip.core import CoreClient
 from hotline.channels.sip.link import (
+    ControlSettings,
     CoreFact,
     CoreReply,
     DialSettings,
@@ -75,6 +76,9 @@ def worker_settings(config: GatewayConfig) -> WorkerSettings:
         prompts={k: PromptFile(p.id, p.path.resolve(), p.duration_s) for k, p in built.items()},
         registrar_port=config.registrar.port if config.registrar.enabled else None,
         dial=_dial_settings(config),
+        control=_control_settings(config),
+        legs=s.max_call_legs,
+        stereo=config.recording == "stereo",
     )
 
 
@@ -83,6 +87,12 @@ def _dial_settings(config: GatewayConfig) -> DialSettings | None:
     if not cb.enabled:
         return None
     return DialSettings(dict(cb.trunks), cb.caller_id, cb.no_answer_s, cb.short_answer_s)
+
+
+def _control_settings(config: GatewayConfig) -> ControlSettings:
+    c = config.control
+    out = DialSettings(dict(c.transfer_trunks), c.caller_id, c.no_answer_s, 0.0)
+    return ControlSettings(out if c.transfer_trunks else None, dict(c.supervisors))
 
 
 @dataclass(eq=False)

@@ -111,6 +111,14 @@ class DialSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlSettings:
+    """Call control in a worker (`ControlConfig`, validated): outside trunks, supervisors."""
+
+    out: DialSettings | None = None  # blind transfer out: trunks and the caller id shown
+    supervisors: dict[str, str] = field(default_factory=dict)  # login -> phone URI
+
+
+@dataclass(frozen=True, slots=True)
 class WorkerSettings:
     """The part of gateway.yaml a media worker reads (same attribute names as GatewayConfig)."""
 
@@ -125,6 +133,9 @@ class WorkerSettings:
     prompts: dict[str, PromptFile] = field(default_factory=dict)
     registrar_port: int | None = None  # agents without a static URI ring through it
     dial: DialSettings | None = None  # None: callback tasks are not dialled here
+    control: ControlSettings = field(default_factory=ControlSettings)
+    legs: int = 4  # call legs pjsua allows this process (sip.max_call_legs)
+    stereo: bool = False  # one stereo WAV per call (caller left, agent right)
 
     def callers_per_worker(self) -> int:
         return self.callers

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import signal
 import socket
+import struct
 import subprocess
 import time
 from collections.abc import Sequence
@@ -96,7 +98,8 @@ _WAIT_BYE = """  <recv request="BYE" timeout="{ms}"/>
 </scenario>
 """
 
-Step = tuple[str, object]  # ("pause", ms) · ("dtmf", "0") · ("audio", None) · ("wait_bye", ms)
+# ("pause", ms) · ("dtmf", "0") · ("audio", None) · ("pcap", path) · ("wait_bye", ms)
+Step = tuple[str, object]
 
 
 def sipp_scenario(
@@ -129,6 +132,8 @@ def sipp_scenario(
             name = f"dtmf_2833_{key}" if kind == "dtmf" else "g711a"
             pcap = PCAPS / f"{name}.pcap"
             body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n')
+        elif kind == "pcap":  # any RTP pcap, e.g. `tone_pcap`'s
+            body.append(f'  <nop><action><exec play_pcap_audio="{arg}"/></action></nop>\n')
         elif kind == "wait_bye":
             end = _WAIT_BYE.replace("{ms}", str(int(arg)))  # type: ignore[call-overload]
         else:
@@ -258,6 +263,44 @@ def tone_wav(path: Path, freq: int, seconds: float = 120) -> Path:
     cmd = ["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(path)]
     subprocess.run([*cmd, "synth", str(seconds), "sine", str(freq), "vol", "0.5"], check=True)
     return path
+
+
+def tone_pcap(path: Path, freq: int, seconds: float = 60.0) -> Path:
+    """A pcap of A-law RTP carrying a sine tone, for sipp's `play_pcap_audio`: a caller that
+    "says" one frequency, so who hears the caller is a spectrum check, like the phones' tones."""
+    n = int(8000 * seconds)
+    t = [i / 8000 for i in range(n)]
+    pcm = [int(12000 * math.sin(2 * math.pi * freq * x)) for x in t]
+    alaw = bytes(_alaw(v) for v in pcm)
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for k in range(n // 160):
+        rtp = (
+            struct.pack("!BBHII", 0x80, 8, k & 0xFFFF, k * 160, 0x1234)
+            + alaw[k * 160 : k * 160 + 160]
+        )
+        udp = struct.pack("!HHHH", 6000, 6002, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), k & 0xFFFF, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp  # fmt: skip
+        frame = b"\x00" * 12 + b"\x08\x00" + ip
+        usec = k * 20_000
+        out.append(
+            struct.pack("<IIII", usec // 1_000_000, usec % 1_000_000, len(frame), len(frame))
+        )
+        out.append(frame)
+    path.write_bytes(b"".join(out))
+    return path
+
+
+def _alaw(sample: int) -> int:
+    """ITU-T G.711 A-law encoding of one 16-bit sample."""
+    sign = 0x80 if sample >= 0 else 0x00
+    v = min(abs(sample), 32635) >> 3  # 13-bit magnitude
+    if v < 32:
+        code = v >> 1
+    else:
+        exp = v.bit_length() - 5
+        code = (exp << 4) | ((v >> exp) & 0x0F)
+    return (code | sign) ^ 0x55
 
 
 class Baresip:

@@ -6,8 +6,11 @@ inbox its core link fills (facts about its calls, answers to requests) and fires
 (prompt ends, IVR time-outs, announcements). No lock is needed because nothing else touches a
 call.
 
-A worker admits `max_call_legs // 2` callers (2 with the PyPI wheel): every caller keeps a leg
-free for the agent it will be bridged to, so a bridge never fails for want of a slot.
+A worker admits `(max_call_legs - control.reserve_legs) // 2` callers (2 with the PyPI wheel):
+every caller keeps a leg free for the agent it will be bridged to, so a bridge never fails for
+want of a slot. A consult, conference, outside transfer or supervisor takes a third leg in the
+same worker (`control.py`); the worker counts its legs (`legs_in_use`) and refuses a new caller
+(486) whose two legs would not fit, and a third leg that does not fit fails the consult.
 
 Run one directly with `python -m hotline.channels.sip.worker --config gateway.yaml` (standalone:
 its own `CoreClient`); `hotline voice serve` does that for a single worker, or starts the pool's
@@ -117,6 +120,11 @@ class Worker:
     ) -> None:
         body = {"kind": kind, "agent_id": agent_id, "data": data}
         self.core.post(call_id, f"/api/voice/{call_id}/facts", body, seal=seal)
+
+    def legs_in_use(self) -> int:
+        """Call legs this worker's calls hold (a caller with a consult or a supervisor holds
+        three): pjsua allows `config.legs` in all, and a new caller needs two."""
+        return sum(getattr(c, "legs_in_use", lambda: 2)() for c in self.calls.values())
 
     def forget(self, call: PhoneCall) -> None:
         self.calls.pop(call.id, None)
@@ -256,7 +264,8 @@ class Worker:
             log.info("%s: INVITE from %s refused: %s %s", self.name, remote_uri, *refusal)
             self.engine.answer(leg, *refusal)
             return
-        if self.stop.is_set() or len(self.calls) >= self.config.callers_per_worker():
+        full = len(self.calls) >= self.config.callers_per_worker()
+        if self.stop.is_set() or full or self.legs_in_use() + 2 > self.config.legs:
             self.stats["rejected"] += 1
             self.engine.answer(leg, 486)  # Kamailio (or the caller) tries elsewhere
             return
@@ -308,6 +317,7 @@ class Worker:
         """Hang up, let BYEs out, drop every pjsua object, then destroy the library."""
         for call in list(self.calls.values()):
             call.drop_agent()
+            getattr(call, "drop_control", lambda: None)()
             call.hang_up_caller()
         end = self.clock() + 2.0
         while (self.calls or self.legs) and self.clock() < end:

@@ -314,8 +314,8 @@ async def voice_notice(service: Any, contact_id: str, kind: str, data: dict[str,
     `compliance.notice` fact on the call's timeline. `barged` says a key was pressed (the
     caller may have cut the prompt short: the notice is at its start for that reason)."""
     path = data.get("path") or []
-    if kind != "voice.ivr" or not path:
-        return
+    if kind != "voice.ivr" or not path or data.get("notice"):
+        return  # a flow with its own notice prompt reported it when it was heard
     from hotline.domain.records import EventRecord
 
     record = EventRecord(

@@ -171,7 +171,8 @@ def desk(service: Service, user: AgentUser, request: Request) -> dict[str, Any]:
             "agent": a,
             "name": cfg.name if cfg else agent_id,
             "chat_capacity": cfg.chat_capacity if cfg else 0,
-            "active": [r.contact(c) for c in a.contacts],
+            # a consult the agent is on (`<contact>#consult`) is no contact of theirs
+            "active": [s for c in a.contacts if (s := r.contact(c)) is not None],
             "offer": r.contact(offer_id) if offer_id else None,
             "callbacks": callbacks,
             "queues": [q.id for q in serves],

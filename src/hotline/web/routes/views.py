@@ -33,7 +33,15 @@ def contact_view(c: ContactSnapshot, now: float) -> dict[str, Any]:
         "due_at": c.due_at,
         "attempts": c.attempts,
         "region": c.data.get("region"),  # multi-province centers: the caller's region id
+        "consult": _consult(c.data.get("consult")),  # a call's consult: agent, state, since
     }
+
+
+def _consult(cons: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not cons:
+        return None
+    keep = ("agent", "by", "state", "since", "queue")
+    return {k: cons.get(k) for k in keep}
 
 
 def agent_view(a: AgentSnapshot, now: float) -> dict[str, Any]:

@@ -16,6 +16,8 @@ Facts written here (`EventRecord.kind`):
 - `voice.survey`: data: question, score (agent_id on the record)
 - `voice.call`: one summary per call; data: outcome, contained, answer_to_agent_s, talk_s
 - `voice.callback_requested`: the caller pressed the callback key while waiting
+- `voice.consult`, `voice.transfer_out`, `voice.monitor`: call control legs (see
+  `hotline.web.routes.call_control`)
 
 Callback tasks the gateway dials (`callbacks.enabled` in gateway.yaml): the agent's phone rings
 first while the desk shows the task's card (preview); the phone picking up is the accept
@@ -54,6 +56,9 @@ FACT_KINDS = frozenset(
         "voice.call",
         "voice.hangup",
         "voice.callback_requested",
+        "voice.consult",  # the specialist's leg (dialled, failed: reason)
+        "voice.transfer_out",  # the outside leg of a blind transfer: bridged / failed
+        "voice.monitor",  # a supervisor's leg: started / changed / ended, mode
     }
 )
 AgentId = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")

@@ -7,6 +7,7 @@ The language is a cookie (`hotline_lang`), switched from the top bar or the logi
 
 from __future__ import annotations
 
+from hotline.web.ui.i18n_callctl import CALLCTL
 from hotline.web.ui.i18n_campaigns import CAMPAIGNS
 from hotline.web.ui.i18n_desk import DESK
 from hotline.web.ui.i18n_more import MORE
@@ -96,6 +97,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outcome.no_agent": ("无可用坐席", "No agent"),
     "outcome.callback_failed": ("回拨失败", "Callback failed"),
     "outcome.callback_requested": ("来电方预约回拨", "Callback requested"),
+    "outcome.transferred_out": ("已转外线", "Transferred out"),
     "disp.consult": ("咨询", "Enquiry"),
     "disp.help_request": ("求助", "Help request"),
     "disp.complaint": ("投诉", "Complaint"),
@@ -360,6 +362,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     **REPORTS,
     **CAMPAIGNS,
     **DESK,
+    **CALLCTL,
 }
 
 

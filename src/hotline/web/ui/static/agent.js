@@ -301,5 +301,5 @@ function desk() {
       const fn = actions[e.code];
       if (fn) { e.preventDefault(); fn(); }
     },
-  }, deskChatMixin(), deskAssistMixin(), deskDayMixin());
+  }, deskChatMixin(), deskAssistMixin(), deskDayMixin(), deskCallControlMixin());
 }
