@@ -204,12 +204,15 @@ def start_center(
     gateway: dict[str, Any] | None = None,
     sip: dict[str, Any] | None = None,
     registrar: bool = False,
+    softphone: bool = False,
 ) -> Iterator[Center]:
     """Init, serve, phones, gateway (worker or pool); stops everything it started.
 
     `registrar`: the agents' phones are desk phones that register (digest auth, password
     `PHONE_PASSWORD` set through the admin API) with the gateway's Kamailio registrar, and the
-    gateway has no static URI for them."""
+    gateway has no static URI for them. `softphone`: the registrar also takes browsers over WSS
+    (rtpengine for their media) and the agents get no baresip phone: a browser is theirs."""
+    registrar = registrar or softphone
     env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}"}
     env.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
     subprocess.run(
@@ -245,7 +248,7 @@ def start_center(
                     headers={"Authorization": f"Bearer {admin}"},
                 )
                 r.raise_for_status()
-        for agent in agents:
+        for agent in () if softphone else agents:
             where = {"registrar": f"127.0.0.1:{reg_port}", "password": PHONE_PASSWORD}
             phones[agent] = Baresip(
                 work / f"{agent}-phone",
@@ -276,6 +279,19 @@ def start_center(
                 "port": reg_port,
                 "run_dir": str(work / "registrar"),
                 "sync_s": 0.5,
+            }
+        if softphone:
+            config["softphone"] = {
+                "enabled": True,
+                "wss_port": free_port(socket.SOCK_STREAM),
+                "ng_port": free_port(),
+                # above the workers' RTP block (free_port_block alone would pick the same base)
+                "rtp_port_min": (
+                    low := free_port_block(100, sip_cfg["rtp_port"] + 40 * workers, 65000)
+                ),
+                "rtp_port_max": low + 99,
+                "cert": str(work / "tls" / "softphone.crt"),
+                "key": str(work / "tls" / "softphone.key"),
             }
         if workers > 1:
             config["workers"] = workers

@@ -42,6 +42,7 @@ from hotline.web.routes import (
     qa,
     queues,
     report_exports,
+    softphone,
     surveys,
     teams,
     tickets,
@@ -146,6 +147,7 @@ def create_app(
         compliance,
         qa,
         phones,
+        softphone,  # the desk's browser softphone: where and how it registers
         report_exports,  # CSV/XLSX downloads of /api/reports
         alert_rules,  # supervisors edit the alert rules in the center config
         ui_data,  # the read-only data the screens need

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hotline.web.ui.i18n_campaigns import CAMPAIGNS
 from hotline.web.ui.i18n_desk import DESK
 from hotline.web.ui.i18n_more import MORE
+from hotline.web.ui.i18n_phone import PHONE
 from hotline.web.ui.i18n_reports import REPORTS
 
 LANGS = ("zh-CN", "en")
@@ -360,6 +361,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     **REPORTS,
     **CAMPAIGNS,
     **DESK,
+    **PHONE,
 }
 
 

@@ -1,0 +1,164 @@
+"""The browser softphone on the agent desk, end to end with real pieces.
+
+Headless Chromium (fake microphone playing a 600 Hz tone) logs in as a01 and opens the desk;
+its SIP.js softphone registers over secure WebSocket with the registrar's Kamailio (the rig's
+self-signed certificate, trusted by its SPKI hash as a real one would be by its CA). A sipp
+caller dials the IVR, presses 0 and queues; the gateway's worker rings a01 through the
+registrar, rtpengine turns the browser side into DTLS-SRTP/ICE and the worker side into plain
+RTP. Asserted: the page rings with the offer, answering is a click, the browser receives the
+caller's audio (WebRTC getStats), the caller's recording holds the browser's tone, and
+hanging up in the page ends the contact.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from hotline.bootstrap import DEMO_PASSWORD
+from hotline.channels.sip.peers import tone_wav
+from hotline.channels.sip.registrar import registered
+
+from .voice_rig import needs_peers, per_second, recordings, start_center, wait_until
+
+pytestmark = needs_peers
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_TONE_HZ = 600
+QUIET = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+@pytest.fixture(scope="module")
+def softphone_tools(require_system) -> None:
+    missing = [t for t in ("rtpengine", "openssl") if shutil.which(t) is None]
+    missing += [] if Path(CHROMIUM).exists() else ["chromium"]
+    mods = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+    missing += [f"kamailio {m}.so" for m in ("tls", "websocket") if not (mods / f"{m}.so").exists()]
+    require_system("browser softphone", missing)
+
+
+@pytest.fixture(scope="module")
+def center(tmp_path_factory, softphone_tools):
+    work = tmp_path_factory.mktemp("softphone")
+    with start_center(work, agents=("a01",), softphone=True) as c:
+        c.fifo = work / "registrar" / "rpc.fifo"
+        yield c
+
+
+def spki(cert: Path) -> str:
+    """base64 SHA-256 of the certificate's public key: what Chromium's SPKI trust list takes."""
+    der = subprocess.run(
+        f"openssl x509 -in {cert} -pubkey -noout | openssl pkey -pubin -outform der",
+        shell=True,
+        check=True,
+        capture_output=True,
+    ).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+@pytest.fixture(scope="module")
+def chromium(center):
+    from playwright.sync_api import sync_playwright
+
+    tone = tone_wav(center.work / "browser-tone.wav", BROWSER_TONE_HZ)
+    args = [
+        *QUIET,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={tone}",
+        f"--ignore-certificate-errors-spki-list={spki(center.work / 'tls' / 'softphone.crt')}",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def desk(center, chromium):
+    """a01's desk page, logged in through the form, softphone registered."""
+    ctx = chromium.new_context(base_url=center.base, viewport={"width": 1366, "height": 768})
+    ctx.set_default_timeout(15_000)
+    page = ctx.new_page()
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto("/login")
+    page.fill("input[name=username]", "a01")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto("/agent")
+    page.wait_for_selector("[data-testid=softphone][data-status=registered]", timeout=30_000)
+    yield page
+    ctx.close()
+
+
+def stats(page) -> dict:
+    return page.evaluate("window.hotlineSoftphone.stats()") or {}
+
+
+def ring_and_answer(center, page, steps, name: str):
+    """A caller through the IVR to the queue; the page rings; the agent clicks accept."""
+    a01 = center.ready("a01")
+    wait_until(lambda: a01.get("/api/agents/me").json()["phone_registered"], 15, "phone seen")
+    sipp, cid = center.call(steps, name)
+    page.wait_for_selector(f"[data-testid=offer][data-id='{cid}']")
+    page.wait_for_selector("[data-testid=softphone][data-call=ringing]")  # the INVITE is here
+    assert center.stream.fact("contact.offered", cid)["agent_id"] == "a01"
+    page.click("[data-testid=offer-accept]")
+    page.wait_for_selector("[data-testid=softphone][data-call=up]")
+    bridged = center.stream.fact("voice.bridged", cid)
+    assert bridged["agent_id"] == "a01"
+    return sipp, cid, bridged, a01
+
+
+def test_the_softphone_registers_over_secure_websocket(center, desk):
+    contacts = registered(center.fifo)["a01"]
+    assert len(contacts) == 1 and "transport=ws" in contacts[0], contacts
+    html = desk.content()
+    creds = desk.evaluate("window.hotlineSoftphone.creds")
+    assert creds["ha1"] not in html and creds["url"].startswith("wss://127.0.0.1:")
+
+
+def test_a_call_from_the_queue_rings_the_page_and_is_answered_by_a_click(center, desk):
+    steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None), ("pause", 20000)]
+    sipp, cid, bridged, a01 = ring_and_answer(center, desk, steps, "answer")
+    card = desk.get_attribute("[data-testid=contact-card]", "data-id")
+    assert card == cid
+    wait_until(lambda: (stats(desk).get("packetsReceived") or 0) > 100, 15, "caller audio in")
+    got = stats(desk)
+    assert got["bytesReceived"] > 0 and got["packetsSent"] > 100, got
+    desk.wait_for_selector("[data-testid=phone-timer]")
+    time.sleep(max(0.0, bridged["at"] + 5.0 - time.time()))
+    desk.click("[data-testid=phone-hangup]")  # hang up in the page: the contact ends
+    ended = center.stream.fact("contact.ended", cid, 15)
+    assert ended["agent_id"] == "a01"
+    hangup = center.stream.fact("voice.hangup", cid, 15)
+    assert hangup["data"]["by"] == "agent", hangup
+    desk.wait_for_selector("[data-testid=state-pill][data-state=wrap_up]")
+    desk.wait_for_selector("[data-testid=softphone]:not([data-call=up])")
+    assert sipp.wait(90) == 0, center.sipp_log("answer")  # survey, then the gateway's BYE
+    files = wait_until(
+        lambda: "caller" in (got := recordings(center.stream.of(cid))) and got, 20, "recording"
+    )
+    heard = per_second(Path(files["caller"]["path"]))
+    tone = [i for i, (rms, hz) in enumerate(heard) if rms > 500 and abs(hz - BROWSER_TONE_HZ) < 20]
+    assert len(tone) >= 3, heard  # the caller heard the browser's microphone
+    a01.post("/api/agents/me/wrap-up-done")
+    assert desk.errors == []
