@@ -162,3 +162,54 @@ def test_a_call_from_the_queue_rings_the_page_and_is_answered_by_a_click(center,
     assert len(tone) >= 3, heard  # the caller heard the browser's microphone
     a01.post("/api/agents/me/wrap-up-done")
     assert desk.errors == []
+
+
+def runs(flags: list[bool]) -> list[tuple[bool, int]]:
+    """[(value, length)] of consecutive equal flags."""
+    out: list[tuple[bool, int]] = []
+    for f in flags:
+        if out and out[-1][0] == f:
+            out[-1] = (f, out[-1][1] + 1)
+        else:
+            out.append((f, 1))
+    return out
+
+
+def test_mute_keypad_and_hold_drive_the_real_call(center, desk):
+    steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None), ("pause", 40000)]
+    sipp, cid, bridged, a01 = ring_and_answer(center, desk, steps, "controls")
+    time.sleep(max(0.0, bridged["at"] + 3.0 - time.time()))
+    desk.click("[data-testid=phone-mute]")  # the caller hears silence, not the microphone
+    assert desk.get_attribute("[data-testid=phone-mute]", "aria-pressed") == "true"
+    time.sleep(4.0)
+    desk.click("[data-testid=phone-mute]")
+    time.sleep(3.0)
+    desk.click("[data-testid=phone-dtmf]")
+    for digit in "57":
+        desk.click(f"[data-testid=dtmf-{digit}]")
+        time.sleep(0.4)
+    log = center.work / "gateway.log"
+    wait_until(lambda: f"call {cid}: agent keyed 7" in log.read_text(), 10, "digits at the gateway")
+    assert f"call {cid}: agent keyed 5" in log.read_text()
+    desk.click("[data-testid=phone-dtmf]")
+    desk.click("[data-testid=btn-hold]")  # the desk's hold: the gateway cuts the bridge
+    center.stream.fact("contact.held", cid, 10)
+    time.sleep(4.0)
+    desk.click("[data-testid=btn-hold]")
+    center.stream.fact("contact.resumed", cid, 10)
+    time.sleep(3.0)
+    desk.click("[data-testid=phone-hangup]")
+    center.stream.fact("contact.ended", cid, 15)
+    assert sipp.wait(90) == 0, center.sipp_log("controls")
+    files = wait_until(
+        lambda: "caller" in (got := recordings(center.stream.of(cid))) and got, 20, "recording"
+    )
+    heard = per_second(Path(files["caller"]["path"]))
+    tone = [rms > 500 and abs(hz - BROWSER_TONE_HZ) < 20 for rms, hz in heard]
+    first, last = tone.index(True), len(tone) - 1 - tone[::-1].index(True)
+    gaps = [n for value, n in runs(tone[first : last + 1]) if not value]
+    assert len([n for n in gaps if n >= 2]) >= 2, heard  # muted, then held: tone, gap, tone x2
+    quiet = [i for i in range(first, last) if not tone[i] and heard[i][0] < 300]
+    assert len(quiet) >= 2, heard  # muted seconds are silent at the caller
+    a01.post("/api/agents/me/wrap-up-done")
+    assert desk.errors == []

@@ -204,7 +204,7 @@ def start_center(
     gateway: dict[str, Any] | None = None,
     sip: dict[str, Any] | None = None,
     registrar: bool = False,
-    softphone: bool = False,
+    softphone: bool | dict[str, Any] = False,
 ) -> Iterator[Center]:
     """Init, serve, phones, gateway (worker or pool); stops everything it started.
 
@@ -212,7 +212,7 @@ def start_center(
     `PHONE_PASSWORD` set through the admin API) with the gateway's Kamailio registrar, and the
     gateway has no static URI for them. `softphone`: the registrar also takes browsers over WSS
     (rtpengine for their media) and the agents get no baresip phone: a browser is theirs."""
-    registrar = registrar or softphone
+    registrar = registrar or bool(softphone)
     env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}"}
     env.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
     subprocess.run(
@@ -292,6 +292,7 @@ def start_center(
                 "rtp_port_max": low + 99,
                 "cert": str(work / "tls" / "softphone.crt"),
                 "key": str(work / "tls" / "softphone.key"),
+                **(softphone if isinstance(softphone, dict) else {}),
             }
         if workers > 1:
             config["workers"] = workers
