@@ -140,9 +140,8 @@ def main() -> None:
     workers = max(1, (n + 1) // 2)
     work = Path(tempfile.mkdtemp(prefix="softphone-bench-"))
     tone = tone_wav(work / "browser-tone.wav", 600)
-    hold_ms = int((window + 25) * 1000)
     steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None)]
-    steps.append(("pause", hold_ms))
+    steps.append(("wait_bye", 85_000))  # the pages hang up; the survey; the gateway BYE
     softphone = {"codec": args.codec}
     rig = start_center(work, agents=agents, workers=workers, softphone=softphone)
     with rig as center, sync_playwright() as p:

@@ -137,7 +137,7 @@ def test_the_softphone_registers_over_secure_websocket(center, desk):
 
 
 def test_a_call_from_the_queue_rings_the_page_and_is_answered_by_a_click(center, desk):
-    steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None), ("pause", 20000)]
+    steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None), ("wait_bye", 90000)]
     sipp, cid, bridged, a01 = ring_and_answer(center, desk, steps, "answer")
     card = desk.get_attribute("[data-testid=contact-card]", "data-id")
     assert card == cid
@@ -176,7 +176,7 @@ def runs(flags: list[bool]) -> list[tuple[bool, int]]:
 
 
 def test_mute_keypad_and_hold_drive_the_real_call(center, desk):
-    steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None), ("pause", 40000)]
+    steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None), ("wait_bye", 90000)]
     sipp, cid, bridged, a01 = ring_and_answer(center, desk, steps, "controls")
     time.sleep(max(0.0, bridged["at"] + 3.0 - time.time()))
     desk.click("[data-testid=phone-mute]")  # the caller hears silence, not the microphone
