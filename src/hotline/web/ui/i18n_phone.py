@@ -4,7 +4,6 @@ from __future__ import annotations
 
 PHONE: dict[str, tuple[str, str]] = {
     "phone.status.off": ("话机未启用", "Softphone off"),
-    "phone.status.unavailable": ("未配置网页话机", "No softphone configured"),
     "phone.status.connecting": ("话机注册中…", "Softphone registering…"),
     "phone.status.reconnecting": ("话机连接中断，正在重连…", "Softphone offline, reconnecting…"),
     "phone.status.registered": ("话机已注册", "Softphone registered"),

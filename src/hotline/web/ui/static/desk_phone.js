@@ -19,21 +19,31 @@ function deskPhoneMixin() {
     dtmfOpen: false,
     phonePending: null,
 
-    phoneStart() {
-      const begin = () => {
-        if (sp || !window.HotlineSoftphone) return;
-        const agent = (Hotline.cfg.user || {}).agent_id;
-        try {
-          const pref = JSON.parse(localStorage.getItem(prefKey(agent)) || "{}");
-          this.phoneAuto = !!pref.auto; this.phoneDevice = pref.device || "";
-        } catch (e) { /* defaults */ }
-        sp = new window.HotlineSoftphone((state) => this.phoneChanged(state));
-        sp.deviceId = this.phoneDevice;
-        window.hotlineSoftphone = sp; // the browser tests read its WebRTC stats
-        sp.start().then(() => this.phoneListDevices());
-      };
-      if (window.HotlineSoftphone) begin();
-      else window.addEventListener("hotline:softphone", begin, { once: true });
+    /** Ask whether this center has a softphone (POST /api/agents/me/softphone); only then
+     * load softphone.js (and SIP.js with it) and register. */
+    async phoneStart() {
+      if (sp) return;
+      let creds;
+      try {
+        const res = await fetch("/api/agents/me/softphone", {
+          method: "POST", credentials: "same-origin", headers: { Accept: "application/json" },
+        });
+        if (res.status === 404) return; // no softphone registrar: the bar shows nothing
+        if (!res.ok) throw new Error(String(res.status));
+        creds = await res.json();
+      } catch (e) { this.phone = { ...this.phone, status: "error" }; return; }
+      const el = document.querySelector("[data-testid=softphone]");
+      const mod = await import(el.dataset.module);
+      const agent = (Hotline.cfg.user || {}).agent_id;
+      try {
+        const pref = JSON.parse(localStorage.getItem(prefKey(agent)) || "{}");
+        this.phoneAuto = !!pref.auto; this.phoneDevice = pref.device || "";
+      } catch (e) { /* defaults */ }
+      sp = new mod.Softphone((state) => this.phoneChanged(state));
+      sp.deviceId = this.phoneDevice;
+      window.hotlineSoftphone = sp; // the browser tests read its WebRTC stats
+      await sp.start(creds);
+      this.phoneListDevices();
     },
 
     phoneChanged(state) {

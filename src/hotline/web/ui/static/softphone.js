@@ -7,7 +7,9 @@
  * POST /api/agents/me/softphone after the page loaded (never in the page source): the WSS URL
  * and the digest HA1, which SIP.js signs with directly. A dropped WebSocket is reconnected with
  * a growing delay (1 s … 30 s) for as long as the page is open, then registered again; a refused
- * registration fetches the credentials once more (an admin may have changed the password). */
+ * registration fetches the credentials once more (an admin may have changed the password).
+ * desk_phone.js imports this module only once the center has a softphone registrar, so a desk
+ * without one never loads SIP.js. */
 import { Registerer, RegistererState, SessionState, UserAgent } from "./vendor/sipjs/index.js";
 
 const MIC_ERRORS = {
@@ -18,6 +20,16 @@ const MIC_ERRORS = {
   NotReadableError: "phone.mic_busy",
   AbortError: "phone.mic_busy",
 };
+
+/** Where and how to register, or null when no registrar serves browsers (404). */
+export async function softphoneCredentials() {
+  const res = await fetch("/api/agents/me/softphone", {
+    method: "POST", credentials: "same-origin", headers: { Accept: "application/json" },
+  });
+  if (res.status === 404) return null;
+  if (!res.ok) throw new Error(`softphone credentials: HTTP ${res.status}`);
+  return res.json();
+}
 
 export function micProblem(err) {
   return MIC_ERRORS[(err && err.name) || ""] || "phone.mic_error";
@@ -43,14 +55,7 @@ export class Softphone {
     this.onChange({ ...this.state });
   }
 
-  async credentials() {
-    const res = await fetch("/api/agents/me/softphone", {
-      method: "POST", credentials: "same-origin", headers: { Accept: "application/json" },
-    });
-    if (res.status === 404) return null; // no softphone registrar
-    if (!res.ok) throw new Error(`softphone credentials: HTTP ${res.status}`);
-    return res.json();
-  }
+  credentials() { return softphoneCredentials(); }
 
   /** Ask for the microphone now, so a problem shows before the first call rings. */
   async checkMicrophone() {
@@ -79,10 +84,8 @@ export class Softphone {
     return { audio: this.deviceId ? { deviceId: { exact: this.deviceId } } : true, video: false };
   }
 
-  async start() {
-    let creds;
-    try { creds = await this.credentials(); } catch (e) { this.set({ status: "error" }); return; }
-    if (!creds) { this.set({ status: "unavailable" }); return; }
+  /** `creds`: the first answer of POST /api/agents/me/softphone (the desk asked already). */
+  async start(creds) {
     await this.checkMicrophone();
     this.connect(creds);
   }
@@ -223,6 +226,3 @@ export class Softphone {
     return out;
   }
 }
-
-window.HotlineSoftphone = Softphone;
-window.dispatchEvent(new Event("hotline:softphone"));
