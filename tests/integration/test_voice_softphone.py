@@ -7,19 +7,29 @@ caller dials the IVR, presses 0 and queues; the gateway's worker rings a01 throu
 registrar, rtpengine turns the browser side into DTLS-SRTP/ICE and the worker side into plain
 RTP. Asserted: the page rings with the offer, answering is a click, the browser receives the
 caller's audio (WebRTC getStats), the caller's recording holds the browser's tone, and
-hanging up in the page ends the contact.
+hanging up in the page ends the contact. Then mute (silence at the caller), the keypad (digits
+reach the gateway) and the desk's hold drive the real call; a dropped WebSocket (the
+registrar's Kamailio restarted) registers again; over WSS a wrong HA1 and a disabled login are
+refused (403).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import os
+import re
 import shutil
+import signal
+import ssl
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from websockets.sync.client import connect
 
 from hotline.bootstrap import DEMO_PASSWORD
 from hotline.channels.sip.peers import tone_wav
@@ -56,6 +66,7 @@ def center(tmp_path_factory, softphone_tools):
     work = tmp_path_factory.mktemp("softphone")
     with start_center(work, agents=("a01",), softphone=True) as c:
         c.fifo = work / "registrar" / "rpc.fifo"
+        c.softphone_port = json.loads((work / "gateway.yaml").read_text())["softphone"]["wss_port"]
         yield c
 
 
@@ -213,3 +224,60 @@ def test_mute_keypad_and_hold_drive_the_real_call(center, desk):
     assert len(quiet) >= 2, heard  # muted seconds are silent at the caller
     a01.post("/api/agents/me/wrap-up-done")
     assert desk.errors == []
+
+
+def test_a_dropped_websocket_registers_again(center, desk):
+    kamailio = int((center.work / "registrar" / "kamailio.pid").read_text().split()[0])
+    os.kill(kamailio, signal.SIGTERM)  # the registrar restarts it; every WebSocket dropped
+    desk.wait_for_selector("[data-testid=softphone][data-status=reconnecting]", timeout=15_000)
+    desk.wait_for_selector("[data-testid=softphone][data-status=registered]", timeout=60_000)
+    contacts = wait_until(lambda: registered(center.fifo).get("a01"), 20, "a01 bound again")
+    assert "transport=ws" in contacts[0]
+    assert desk.errors == []
+
+
+def ws_register(center, user: str, ha1: str, expires: int = 60) -> int:
+    """One REGISTER over WSS with digest auth from `ha1`; the final status code."""
+    url = f"wss://127.0.0.1:{center.softphone_port}"
+    tls = ssl.create_default_context(cafile=str(center.work / "tls" / "softphone.crt"))
+    host, call_id = "127.0.0.1", uuid.uuid4().hex
+    with connect(url, ssl=tls, subprotocols=["sip"], open_timeout=10) as ws:
+
+        def send(cseq: int, auth: str = "") -> str:
+            ws.send(
+                f"REGISTER sip:{host} SIP/2.0\r\n"
+                f"Via: SIP/2.0/WSS t.invalid;branch=z9hG4bK{uuid.uuid4().hex}\r\n"
+                f"Max-Forwards: 70\r\nTo: <sip:{user}@{host}>\r\n"
+                f"From: <sip:{user}@{host}>;tag={call_id[:8]}\r\nCall-ID: {call_id}\r\n"
+                f"CSeq: {cseq} REGISTER\r\nContact: <sip:{user}@t.invalid;transport=ws>\r\n"
+                f"Expires: {expires}\r\n{auth}Content-Length: 0\r\n\r\n"
+            )
+            return str(ws.recv(timeout=10))
+
+        reply = send(1)
+        if reply.split()[1] != "401":
+            return int(reply.split()[1])
+        realm = re.search(r'realm="([^"]+)"', reply).group(1)
+        nonce = re.search(r'nonce="([^"]+)"', reply).group(1)
+        ha2 = hashlib.md5(f"REGISTER:sip:{host}".encode()).hexdigest()
+        response = hashlib.md5(f"{ha1}:{nonce}:{ha2}".encode()).hexdigest()
+        auth = (
+            f'Authorization: Digest username="{user}", realm="{realm}", nonce="{nonce}", '
+            f'uri="sip:{host}", response="{response}", algorithm=MD5\r\n'
+        )
+        return int(send(2, auth).split()[1])
+
+
+def test_a_wrong_or_disabled_login_cannot_register_over_websocket(center, desk):
+    ha1 = desk.evaluate("window.hotlineSoftphone.creds.ha1")
+    assert ws_register(center, "a01", ha1, expires=0) == 200  # the right HA1 (no new binding)
+    assert ws_register(center, "a01", "0" * 32) == 403
+    admin = center.client("admin")
+    user = next(u for u in admin.get("/api/admin/users").json() if u["username"] == "a01")
+    admin.patch(f"/api/admin/users/{user['id']}", json={"active": False}).raise_for_status()
+    try:
+        wait_until(lambda: "a01" not in registered(center.fifo), 10, "a01's softphone removed")
+        assert ws_register(center, "a01", ha1) == 403
+        assert "a01" not in registered(center.fifo)
+    finally:
+        admin.patch(f"/api/admin/users/{user['id']}", json={"active": True}).raise_for_status()

@@ -121,6 +121,8 @@ export class Softphone {
   register() {
     this.registerer.register({
       requestDelegate: {
+        // the Registerer keeps "Registered" through a dropped connection: say it again here
+        onAccept: () => { this.refetched = false; this.set({ status: "registered" }); },
         onReject: (response) => this.refused(response.message.statusCode),
       },
     }).catch(() => this.set({ status: "connecting" }));
