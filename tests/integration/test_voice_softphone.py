@@ -34,6 +34,7 @@ from websockets.sync.client import connect
 from hotline.bootstrap import DEMO_PASSWORD
 from hotline.channels.sip.peers import tone_wav
 from hotline.channels.sip.registrar import registered
+from hotline.web.ui.i18n_phone import PHONE
 
 from .voice_rig import needs_peers, per_second, recordings, start_center, wait_until
 
@@ -283,24 +284,21 @@ def test_a_wrong_or_disabled_login_cannot_register_over_websocket(center, desk):
         admin.patch(f"/api/admin/users/{user['id']}", json={"active": True}).raise_for_status()
 
 
-def test_a_blocked_microphone_is_said_in_words(center):
+def test_a_blocked_microphone_is_said_in_words(center, chromium):
     """No permission (no fake-UI auto-accept): the bar says how to allow the microphone."""
-    from playwright.sync_api import sync_playwright
-
     cert = center.work / "tls" / "softphone.crt"
     args = [*QUIET, "--use-fake-device-for-media-stream"]
     args.append(f"--ignore-certificate-errors-spki-list={spki(cert)}")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            page = browser.new_page(base_url=center.base)
-            page.goto("/login")
-            page.fill("input[name=username]", "a02")
-            page.fill("input[name=password]", DEMO_PASSWORD)
-            page.click("[data-testid=login-submit]")
-            page.wait_for_url(lambda url: "/login" not in url)
-            page.goto("/agent")
-            problem = page.wait_for_selector("[data-testid=phone-problem]", timeout=30_000)
-            assert "麦克风" in problem.inner_text() and "允许" in problem.inner_text()
-        finally:
-            browser.close()
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args)
+    try:
+        page = browser.new_page(base_url=center.base)
+        page.goto("/login")
+        page.fill("input[name=username]", "a02")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("[data-testid=login-submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto("/agent")
+        problem = page.wait_for_selector("[data-testid=phone-problem]", timeout=30_000)
+        assert problem.inner_text() == PHONE["phone.mic_denied"][0]  # zh-CN: the default
+    finally:
+        browser.close()
