@@ -247,13 +247,10 @@ class Registrar:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
         self.run_dir, self.db_dir, self.fifo = run_paths(config)
-        sp = config.softphone
-        if sp.enabled:  # browsers register over WSS: a certificate (self-signed if none yet)
-            softphone.ensure_certificate(*softphone.certificate_paths(config), [config.sip.address])
+        self.rtpengine = softphone.prepare(config, self.run_dir)  # None: no browsers
+        self.softphone_url = softphone.browser_url(config)
         self.cfg = write_registrar(config)
         self.kamailio: subprocess.Popen | None = None
-        self.rtpengine = softphone.Rtpengine(config, self.run_dir) if sp.enabled else None
-        self.softphone_url = sp.browser_url(config.sip.address) if sp.enabled else None
         self.users: set[str] = set()
         self.stop = threading.Event()
         self._http = httpx.Client(base_url=config.core.url.rstrip("/"), timeout=10)

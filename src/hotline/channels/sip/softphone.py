@@ -164,6 +164,22 @@ def cfg_parts(config: GatewayConfig, run_dir: Path) -> dict[str, str]:
     }
 
 
+def prepare(config: GatewayConfig, run_dir: Path) -> Rtpengine | None:
+    """With the softphone on: the TLS certificate (self-signed if none yet) and rtpengine's
+    config file; returns the (not yet started) rtpengine, or None with the softphone off."""
+    if not config.softphone.enabled:
+        return None
+    ensure_certificate(*certificate_paths(config), [config.sip.address])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return Rtpengine(config, run_dir)
+
+
+def browser_url(config: GatewayConfig) -> str | None:
+    """The WSS URL browsers register at (reported to the core), or None."""
+    sp = config.softphone
+    return sp.browser_url(config.sip.address) if sp.enabled else None
+
+
 def certificate_paths(config: GatewayConfig) -> tuple[Path, Path]:
     sp = config.softphone
     return Path(sp.cert).resolve(), Path(sp.key).resolve()
