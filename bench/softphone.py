@@ -143,7 +143,10 @@ def main() -> None:
     steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("audio", None)]
     steps.append(("wait_bye", 85_000))  # the pages hang up; the survey; the gateway BYE
     softphone = {"codec": args.codec}
-    rig = start_center(work, agents=agents, workers=workers, softphone=softphone)
+    # callers fall silent after their pcap: no RTP timeout while N calls are being set up
+    rig = start_center(
+        work, agents=agents, workers=workers, softphone=softphone, sip={"rtp_timeout_s": 0}
+    )
     with rig as center, sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, args=[*ARGS, f"--use-file-for-fake-audio-capture={tone}"]
