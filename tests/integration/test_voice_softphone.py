@@ -227,6 +227,29 @@ def test_mute_keypad_and_hold_drive_the_real_call(center, desk):
     assert desk.errors == []
 
 
+def test_auto_answer_is_the_agents_choice_and_picks_up_by_itself(center, desk):
+    desk.click("[data-testid=softphone] .sp-prefs summary")
+    desk.check("[data-testid=phone-auto]")
+    saved = desk.evaluate("localStorage.getItem('hotline.phone.a01')")
+    assert '"auto":true' in saved
+    desk.click("[data-testid=softphone] .sp-prefs summary")
+    try:
+        a01 = center.ready("a01")
+        wait_until(lambda: a01.get("/api/agents/me").json()["phone_registered"], 15, "phone")
+        steps = [("pause", 2000), ("dtmf", "0"), ("pause", 1500), ("wait_bye", 90000)]
+        sipp, cid = center.call(steps, "auto")
+        assert center.stream.fact("voice.bridged", cid, 30)["agent_id"] == "a01"  # no click
+        desk.wait_for_selector("[data-testid=softphone][data-call=up]")
+        desk.click("[data-testid=phone-hangup]")
+        center.stream.fact("contact.ended", cid, 15)
+        assert sipp.wait(90) == 0, center.sipp_log("auto")
+        a01.post("/api/agents/me/wrap-up-done")
+    finally:
+        desk.click("[data-testid=softphone] .sp-prefs summary")
+        desk.uncheck("[data-testid=phone-auto]")
+        desk.click("[data-testid=softphone] .sp-prefs summary")
+
+
 def test_a_dropped_websocket_registers_again(center, desk):
     kamailio = int((center.work / "registrar" / "kamailio.pid").read_text().split()[0])
     os.kill(kamailio, signal.SIGTERM)  # the registrar restarts it; every WebSocket dropped
