@@ -8,9 +8,10 @@ registrar, rtpengine turns the browser side into DTLS-SRTP/ICE and the worker si
 RTP. Asserted: the page rings with the offer, answering is a click, the browser receives the
 caller's audio (WebRTC getStats), the caller's recording holds the browser's tone, and
 hanging up in the page ends the contact. Then mute (silence at the caller), the keypad (digits
-reach the gateway) and the desk's hold drive the real call; a dropped WebSocket (the
+reach the gateway) and the desk's hold drive the real call; auto-answer (the agent's choice in
+the phone settings) picks up without a click; a dropped WebSocket (the
 registrar's Kamailio restarted) registers again; over WSS a wrong HA1 and a disabled login are
-refused (403).
+refused (403); a blocked microphone is said in words.
 """
 
 from __future__ import annotations
