@@ -36,7 +36,7 @@ test: install lint
 bench: install
 	$(BIN)/pip install -q -e '.[dev,bench]'
 	bash scripts/ensure-services.sh
-	for b in route erlang schedule sim kb voice voice_commits soak reports federation qa twin_check; do $(BIN)/python bench/$$b.py --quick || exit 1; done
+	for b in route erlang schedule sim kb voice voice_commits soak reports federation qa twin_check softphone; do $(BIN)/python bench/$$b.py --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -46,6 +46,12 @@ check espeak-ng         "IVR prompts"                               has espeak-n
 check sox               "IVR prompts, recordings"                   has sox
 check libsox-fmt-all    "sox formats"                               pkg libsox-fmt-all
 check kamailio          "SIP dispatcher in front of media workers"  has kamailio
+kam_mod() { [ -f "/usr/lib/x86_64-linux-gnu/kamailio/modules/$1.so" ] || compgen -G "/usr/lib/*/kamailio/modules/$1.so" >/dev/null; }
+check kamailio-tls-modules       "TLS for the softphone's secure WebSocket" kam_mod tls
+check kamailio-websocket-modules "SIP over WebSocket (browser softphone)"   kam_mod websocket
+# rtpengine-daemon, not the `rtpengine` metapackage: that one pulls the kernel module (dkms,
+# kernel headers); the softphone uses rtpengine's userspace forwarding only.
+check rtpengine-daemon  "DTLS-SRTP/ICE for the browser softphone"   has rtpengine
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system-deps: every Debian package hotline needs is present"

@@ -8,7 +8,7 @@ vendor=static/vendor
 stamp="$vendor/.package.json"
 if [ -f "$stamp" ] && cmp -s package.json "$stamp" \
     && [ -f "$vendor/alpine.min.js" ] && [ -f "$vendor/chart.umd.min.js" ] \
-    && [ -f "$vendor/axe.min.js" ]; then
+    && [ -f "$vendor/axe.min.js" ] && [ -f "$vendor/sipjs/index.js" ]; then
   exit 0
 fi
 command -v npm >/dev/null || { echo "ui-assets: npm is required (apt-get install npm)" >&2; exit 1; }
@@ -19,6 +19,11 @@ cp node_modules/chart.js/dist/chart.umd.min.js "$vendor/chart.umd.min.js"
 # axe-core: the accessibility rules the browser tests run in each page (tests/e2e/test_a11y.py)
 cp node_modules/axe-core/axe.min.js "$vendor/axe.min.js"
 cp node_modules/axe-core/LICENSE "$vendor/axe.LICENSE" 2>/dev/null || true
+# SIP.js: the desk's softphone. Its npm package is plain ES modules with no dependencies, so the
+# browser imports lib/ as it is (only the .js files; the .d.ts typings are not served).
+rm -rf "$vendor/sipjs"
+(cd node_modules/sip.js/lib && find . -name '*.js' -exec install -D -m 644 {} "../../../$vendor/sipjs/{}" \;)
+cp node_modules/sip.js/LICENSE.md "$vendor/sipjs.LICENSE.md" 2>/dev/null || true
 cp node_modules/alpinejs/LICENSE.md "$vendor/alpine.LICENSE.md" 2>/dev/null || true
 cp node_modules/chart.js/LICENSE.md "$vendor/chart.LICENSE.md" 2>/dev/null || true
 cp package.json "$stamp"

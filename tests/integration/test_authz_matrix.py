@@ -124,6 +124,7 @@ RULES: dict[tuple[str, str], Any] = {
     ("DELETE", "/api/admin/phones/{agent_id}"): ONLY_ADMIN,
     ("GET", "/api/voice/phones/credentials"): frozenset({CHANNEL}),
     ("POST", "/api/voice/phones/registrations"): frozenset({CHANNEL}),
+    ("POST", "/api/agents/me/softphone"): AGENT_LINKED,  # the agent's own SIP HA1
     # work orders
     ("POST", "/api/tickets"): ORDERS,
     ("GET", "/api/tickets"): ORDERS - {CHANNEL},

@@ -206,6 +206,7 @@ def start_center(
     registrar: bool = False,
     tones: dict[str, int] | None = None,
     supervisor_phone: int | None = None,
+    softphone: bool | dict[str, Any] = False,
 ) -> Iterator[Center]:
     """Init, serve, phones, gateway (worker or pool); stops everything it started.
 
@@ -213,7 +214,10 @@ def start_center(
     `PHONE_PASSWORD` set through the admin API) with the gateway's Kamailio registrar, and the
     gateway has no static URI for them. `tones`: each named phone sends its own frequency
     (others `AGENT_TONE_HZ`); `supervisor_phone`: a phone for the supervisor login sending that
-    frequency (`center.phones["supervisor"]`, `control.supervisors` in the gateway file)."""
+    frequency (`center.phones["supervisor"]`, `control.supervisors` in the gateway file).
+    `softphone`: the registrar also takes browsers over WSS (rtpengine for their media) and the
+    agents get no baresip phone: a browser is theirs."""
+    registrar = registrar or bool(softphone)
     env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}"}
     env.setdefault("HOTLINE_PASSWORD_HASH", "cheap")
     subprocess.run(
@@ -249,7 +253,7 @@ def start_center(
                     headers={"Authorization": f"Bearer {admin}"},
                 )
                 r.raise_for_status()
-        for agent in agents:
+        for agent in () if softphone else agents:
             where = {"registrar": f"127.0.0.1:{reg_port}", "password": PHONE_PASSWORD}
             hz = (tones or {}).get(agent)
             phones[agent] = Baresip(
@@ -291,6 +295,20 @@ def start_center(
                 "port": reg_port,
                 "run_dir": str(work / "registrar"),
                 "sync_s": 0.5,
+            }
+        if softphone:
+            config["softphone"] = {
+                "enabled": True,
+                "wss_port": free_port(socket.SOCK_STREAM),
+                "ng_port": free_port(),
+                # above the workers' RTP block (free_port_block alone would pick the same base)
+                "rtp_port_min": (
+                    low := free_port_block(100, sip_cfg["rtp_port"] + 40 * workers, 65000)
+                ),
+                "rtp_port_max": low + 99,
+                "cert": str(work / "tls" / "softphone.crt"),
+                "key": str(work / "tls" / "softphone.key"),
+                **(softphone if isinstance(softphone, dict) else {}),
             }
         if workers > 1:
             config["workers"] = workers

@@ -44,6 +44,7 @@ from hotline.web.routes import (
     qa,
     queues,
     report_exports,
+    softphone,
     surveys,
     teams,
     tickets,
@@ -149,6 +150,7 @@ def create_app(
         compliance,
         qa,
         phones,
+        softphone,  # the desk's browser softphone: where and how it registers
         report_exports,  # CSV/XLSX downloads of /api/reports
         forecasts,  # saved forecasts: what the reports draw volume against
         alert_rules,  # supervisors edit the alert rules in the center config

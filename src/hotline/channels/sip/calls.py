@@ -159,6 +159,9 @@ class PhoneCall(CallRecords, CallControl, AgentPhone):
     def on_digit(self, leg: Leg, digit: str) -> None:
         if leg is self.caller and self.notice != "playing":
             self.feed(self.active(), Digit(digit))
+        elif leg is self.agent and self.state == "bridged":  # the desk's keypad: pass it on
+            log.info("call %s: agent keyed %s, sent to the caller", self.id, digit)
+            self.w.engine.send_dtmf(self.caller, digit)
 
     def on_play_done(self, gen: int) -> None:
         if gen != self.play_gen:

@@ -64,6 +64,16 @@ def register(app: typer.Typer) -> None:
         for p in built.values():
             typer.echo(f"{p.id:<20} {p.duration_s:6.2f} s  {p.path}")
 
+    @voice.command("cert")
+    def cert(config: ConfigOpt = None) -> None:
+        """Make the softphone's self-signed TLS certificate (softphone.cert/key) if missing."""
+        from hotline.channels.sip.softphone import certificate_paths, ensure_certificate
+
+        gateway, _flow = _load(config)
+        crt, key = certificate_paths(gateway)
+        made = ensure_certificate(crt, key, [gateway.sip.address])
+        typer.echo(f"{'made' if made else 'kept'}: {crt} {key}")
+
     @voice.command("serve")
     def serve(config: ConfigOpt = None) -> None:
         """Answer calls: one media worker, or N behind Kamailio when `workers` > 1."""

@@ -85,6 +85,39 @@ class RegistrarConfig(Strict):
     run_dir: str = "var/voice/registrar"
 
 
+class SoftphoneConfig(Strict):
+    """The browser softphone (`hotline.channels.sip.softphone`): the registrar's Kamailio also
+    takes SIP over secure WebSocket, and rtpengine turns the browser's DTLS-SRTP/ICE media into
+    plain RTP for the media workers. Needs `registrar.enabled` (browsers register there).
+
+    `url` is what browsers connect to (default `wss://<sip.address>:<wss_port>`); it differs
+    from the bind address behind a proxy or with a real host name on the certificate.
+    `cert`/`key`: PEM files; missing ones are made self-signed at start (`hotline voice cert`
+    makes them ahead of time; README says how to install a real one)."""
+
+    enabled: bool = False
+    wss_port: int = Field(default=5071, ge=1, le=65535)
+    url: str | None = Field(default=None, pattern=r"^wss://[^\s/]+(/\S*)?$")
+    cert: str = "var/voice/tls/softphone.crt"
+    key: str = "var/voice/tls/softphone.key"
+    rtpengine: str = "rtpengine"
+    ng_port: int = Field(default=22222, ge=1, le=65535)  # rtpengine's control port (loopback)
+    rtp_port_min: int = Field(default=44000, ge=1024, le=65000)
+    rtp_port_max: int = Field(default=44999, ge=1024, le=65535)
+    # pcma: the browser speaks PCMA, rtpengine only (de)crypts; opus: the browser side is
+    # Opus and rtpengine transcodes it to the worker's PCMA (costs CPU, see bench/softphone.py)
+    codec: Literal["pcma", "opus"] = "pcma"
+
+    def browser_url(self, address: str) -> str:
+        return self.url or f"wss://{address}:{self.wss_port}"
+
+    @model_validator(mode="after")
+    def _range(self) -> SoftphoneConfig:
+        if self.rtp_port_max - self.rtp_port_min < 10:
+            raise ValueError("softphone.rtp_port_max: give rtpengine at least 10 ports")
+        return self
+
+
 class CallbacksConfig(Strict):
     """Dialling out the core's callback tasks (off by default: agents call back by hand).
 
@@ -151,6 +184,7 @@ class GatewayConfig(Strict):
     workers: int = Field(default=1, ge=1, le=500)
     front: FrontConfig = FrontConfig()
     registrar: RegistrarConfig = RegistrarConfig()
+    softphone: SoftphoneConfig = SoftphoneConfig()
     callbacks: CallbacksConfig = CallbacksConfig()
     control: ControlConfig = ControlConfig()
     ivr: str = "demo_ivr.yaml"
@@ -190,6 +224,23 @@ class GatewayConfig(Strict):
 
     def _registrar_port(self) -> list[int]:
         return [self.registrar.port] if self.registrar.enabled else []
+
+    @model_validator(mode="after")
+    def _softphone(self) -> GatewayConfig:
+        """Browsers register at the registrar, and rtpengine's ports stay off the workers'."""
+        sp = self.softphone
+        if not sp.enabled:
+            return self
+        if not self.registrar.enabled:
+            raise ValueError("softphone.enabled: needs registrar.enabled (browsers register there)")
+        rtpe = range(sp.rtp_port_min, sp.rtp_port_max + 1)
+        for r in self.rtp_ranges():
+            if r.start < rtpe.stop and rtpe.start < r.stop:
+                raise ValueError(
+                    f"softphone.rtp_port_min: rtpengine's ports {sp.rtp_port_min}-"
+                    f"{sp.rtp_port_max} overlap the workers' RTP ports {r.start}-{r.stop - 1}"
+                )
+        return self
 
     def rtp_ranges(self) -> list[range]:
         """Each worker's RTP ports, in worker order."""

@@ -228,6 +228,15 @@ class Engine:
         except pj.Error as exc:
             log.warning("answer %s failed: %s", code, exc.info())
 
+    def send_dtmf(self, leg: Leg | None, digits: str) -> None:
+        """RFC 4733 digits to `leg` (the agent keying through to the caller's side)."""
+        if leg is None or leg.gone or leg.state == DISCONNECTED:
+            return
+        try:
+            leg.dialDtmf(digits)
+        except pj.Error as exc:
+            log.info("dtmf %s not sent: %s", digits, exc.info())
+
     def hangup(self, leg: Leg | None, code: int = 0) -> None:
         if leg is None or leg.gone or leg.state == DISCONNECTED:
             return

@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from hotline.channels.sip import softphone
 from hotline.channels.sip.config import GatewayConfig
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ log_stderror=yes
 fork=yes
 children=2
 listen=udp:{address}:{port}
-loadmodule "tm.so"
+{sp_globals}loadmodule "tm.so"
 loadmodule "tmx.so"
 loadmodule "sl.so"
 loadmodule "rr.so"
@@ -79,12 +80,15 @@ modparam("auth_db", "load_credentials", "")
 modparam("jsonrpcs", "transport", 2)
 modparam("jsonrpcs", "fifo_name", "{fifo}")
 modparam("jsonrpcs", "fifo_reply_dir", "{run_dir}/")
-
+{sp_modules}
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
     if (!sanity_check()) {{ exit; }}
-    if (has_totag()) {{
-        if (loose_route()) {{ t_relay(); exit; }}
+{sp_request}    if (has_totag()) {{
+        if (loose_route()) {{
+{sp_dialog}            t_relay();
+            exit;
+        }}
         if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
         sl_send_reply("404", "Not here");
         exit;
@@ -96,7 +100,7 @@ request_route {{
     # only the gateway's media workers ring agents through here
     if ($si != "{gateway_ip}") {{ sl_send_reply("403", "Forbidden"); exit; }}
     if (!lookup("location")) {{ sl_send_reply("404", "Not registered"); exit; }}
-    record_route();
+{sp_invite}    record_route();
     t_relay();
 }}
 
@@ -112,7 +116,7 @@ route[REGISTER] {{
     consume_credentials();
     if (!save("location")) {{ sl_reply_error(); }}
 }}
-"""
+{sp_routes}"""
 
 PLAIN = re.compile(r"[A-Za-z0-9_.\-]+")  # ':' and newlines would break a db_text row
 SUBSCRIBER_HEADER = "id(int,auto) username(string) domain(string,null) ha1(string)"
@@ -144,6 +148,7 @@ def write_registrar(config: GatewayConfig) -> Path:
             fifo=fifo,
             run_dir=run_dir,
             gateway_ip=config.sip.address,
+            **softphone.cfg_parts(config, run_dir),
         )
     )
     return cfg
@@ -242,6 +247,8 @@ class Registrar:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
         self.run_dir, self.db_dir, self.fifo = run_paths(config)
+        self.rtpengine = softphone.prepare(config, self.run_dir)  # None: no browsers
+        self.softphone_url = softphone.browser_url(config)
         self.cfg = write_registrar(config)
         self.kamailio: subprocess.Popen | None = None
         self.users: set[str] = set()
@@ -262,6 +269,8 @@ class Registrar:
             self.sync()
         except (httpx.HTTPError, OSError, RuntimeError, ValueError) as exc:
             log.warning("registrar: first credential sync failed: %s", exc)
+        if self.rtpengine is not None and not self.rtpengine.alive():
+            self.rtpengine.start()
         argv = [self.config.front.kamailio, "-f", str(self.cfg), "-DD", "-E"]
         argv += ["-Y", str(self.run_dir), "-P", str(self.run_dir / "kamailio.pid")]
         self.kamailio = subprocess.Popen(argv)
@@ -304,12 +313,17 @@ class Registrar:
         now = time.time()
         up = {aor.split("@", 1)[0] for aor, contacts in registered(self.fifo).items() if contacts}
         state = {u: u in up for u in users | set(self.reported)}
-        if now >= self._next_full:
+        full = now >= self._next_full
+        if full:
             changed, self._next_full = state, now + 30.0
         else:
             changed = {u: r for u, r in state.items() if self.reported.get(u) is not r}
-        if changed:
-            self._request("POST", "/api/voice/phones/registrations", {"agents": changed})
+        if changed or (full and self.softphone_url):
+            body: dict[str, Any] = {"agents": changed}
+            if self.softphone_url:  # where the desk's softphone registers, and its realm
+                realm = self.config.registrar.realm
+                body["softphone"] = {"url": self.softphone_url, "realm": realm}
+            self._request("POST", "/api/voice/phones/registrations", body)
             self.reported.update(changed)
             log.info("registrar: phones registered: %s", sorted(u for u, r in state.items() if r))
 
@@ -335,6 +349,9 @@ class Registrar:
             if self.kamailio is not None and self.kamailio.poll() is not None:
                 log.error("registrar kamailio exited with %s; restarting", self.kamailio.poll())
                 self.start()
+            elif self.rtpengine is not None and not self.rtpengine.alive():
+                log.error("rtpengine exited; restarting")
+                self.rtpengine.start()
 
     def close(self) -> None:
         self.stop.set()
@@ -344,6 +361,8 @@ class Registrar:
                 self.kamailio.wait(10)
             except subprocess.TimeoutExpired:
                 self.kamailio.kill()
+        if self.rtpengine is not None:
+            self.rtpengine.stop()
         self._http.close()
 
 

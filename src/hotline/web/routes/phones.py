@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from pydantic import Field
 
 from hotline.passwords import PasswordRejected, check_policy
@@ -34,16 +34,26 @@ router = APIRouter(tags=["phones"], responses=errors(404))
 
 # A SIP user name and realm that fit Kamailio's db_text rows (':' separates columns there).
 SIP_NAME = r"^[A-Za-z0-9_.\-]+$"
+WSS_URL = r"^wss://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/\-]*)?$"
 SipAgent = Annotated[str, Path(min_length=1, max_length=64, pattern=SIP_NAME)]
 Channel = Annotated[User, Depends(require("channel"))]
 
 
+class SoftphoneIn(Strict):
+    """Where browsers register (the registrar's WSS URL) and the realm its digest uses."""
+
+    url: str = Field(max_length=200, pattern=WSS_URL)
+    realm: str = Field(default="hotline", min_length=1, max_length=64, pattern=SIP_NAME)
+
+
 class RegistrationsIn(Strict):
-    """Agent id -> whether a phone is registered for them now (the registrar's view)."""
+    """Agent id -> whether a phone is registered for them now (the registrar's view), and
+    where browsers register when the registrar also serves the softphone."""
 
     agents: dict[Annotated[str, Field(min_length=1, max_length=64, pattern=SIP_NAME)], bool] = (
         Field(max_length=10000)
     )
+    softphone: SoftphoneIn | None = None
 
 
 class PhonePasswordIn(Strict):
@@ -126,10 +136,12 @@ def phone_credentials(service: Service, _user: Channel) -> list[dict[str, str]]:
 
 @router.post("/api/voice/phones/registrations")
 async def phone_registrations(
-    body: RegistrationsIn, service: Service, _user: Channel
+    body: RegistrationsIn, request: Request, service: Service, _user: Channel
 ) -> dict[str, list[str]]:
     """Record which agents' phones are registered; unknown agents are listed, not fatal (the
     registrar may hold credentials of agents the center configuration no longer has)."""
+    if body.softphone:  # the desk's softphone registers there (`routes/softphone.py`)
+        request.app.state.softphone = body.softphone.model_dump()
     unknown = []
     for agent_id, registered in sorted(body.agents.items()):
         try:

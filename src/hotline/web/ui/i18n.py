@@ -11,6 +11,7 @@ from hotline.web.ui.i18n_callctl import CALLCTL
 from hotline.web.ui.i18n_campaigns import CAMPAIGNS
 from hotline.web.ui.i18n_desk import DESK
 from hotline.web.ui.i18n_more import MORE
+from hotline.web.ui.i18n_phone import PHONE
 from hotline.web.ui.i18n_reports import REPORTS
 
 LANGS = ("zh-CN", "en")
@@ -363,6 +364,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     **CAMPAIGNS,
     **DESK,
     **CALLCTL,
+    **PHONE,
 }
 
 

@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from hotline import __version__
 from hotline.store import User
 from hotline.web.deps import COOKIE, SUPERVISORS
+from hotline.web.edges.headers import PAGE_CSP
 from hotline.web.security import token_hash
 from hotline.web.ui import i18n
 
@@ -114,6 +115,15 @@ def render(
     return response
 
 
+def softphone_origin(request: Request) -> str | None:
+    """`wss://host:port` the registrar reported for browsers (`routes/phones.py`), or None."""
+    info = getattr(request.app.state, "softphone", None)
+    if not info:
+        return None
+    scheme, _, host = info["url"].split("/", 3)[:3]
+    return f"{scheme}//{host}"
+
+
 def _gate(request: Request, allowed: set[str] | None, needs_agent: bool = False):
     """The logged-in user, a redirect to the login page, or a 403 page."""
     user = page_user(request)
@@ -158,7 +168,14 @@ def login_page(request: Request, next: str | None = None, no_ui: int = 0) -> Res
 @router.get("/agent", include_in_schema=False)
 def agent_page(request: Request) -> Response:
     user, refused = _gate(request, None, needs_agent=True)
-    return refused or render(request, "agent.html", user)
+    if refused:
+        return refused
+    response = render(request, "agent.html", user)
+    origin = softphone_origin(request)
+    if origin:  # the softphone's WebSocket goes to the registrar, not to this origin
+        csp = PAGE_CSP.replace("connect-src 'self'", f"connect-src 'self' {origin}")
+        response.headers["Content-Security-Policy"] = csp
+    return response
 
 
 @router.get("/wallboard", include_in_schema=False)

@@ -52,6 +52,7 @@ function desk() {
       try { this.dir = await Hotline.api("GET", "/api/ui/directory"); } catch (e) { /* labels only */ }
       await this.refresh();
       this.dayStart();
+      this.phoneStart();
       Hotline.stream({
         onEvent: (ev) => {
           if (ev.kind === "chat.message") return this.onChatEvent(ev);
@@ -235,6 +236,7 @@ function desk() {
       const offer = this.desk.offer;
       if (!offer) return;
       Hotline.ringer.stop();
+      if (this.phoneTakes(offer)) return this.phoneAccept(offer); // answering accepts
       this.selectedId = offer.id;
       await this.act(() => Hotline.api("POST", `/api/contacts/${encodeURIComponent(offer.id)}/accept`));
       this.selectedId = offer.id;
@@ -301,5 +303,5 @@ function desk() {
       const fn = actions[e.code];
       if (fn) { e.preventDefault(); fn(); }
     },
-  }, deskChatMixin(), deskAssistMixin(), deskDayMixin(), deskCallControlMixin());
+  }, deskChatMixin(), deskAssistMixin(), deskDayMixin(), deskCallControlMixin(), deskPhoneMixin());
 }
