@@ -126,6 +126,13 @@ def test_every_kind_the_router_emits_round_trips():
     d.at(d.now + 1)
     assert d.answer("a1") == "w3-cb"
     d(ev.ContactCompleted("a1", "w3-cb", reached=False, result="no_answer"))
+    d.login("a2")
+    d.arrive("w4")
+    assert d.answer("a1") == "w4"
+    d(ev.ConsultStart("a1", "w4", target_agent_id="a2"))  # the caller on hold, a2 rings
+    d(ev.ConsultAnswered("w4", "a2"))
+    d(ev.ConsultEnd("a1", "w4", "conference"))  # three-way
+    d(ev.CustomerLeft("w4"))
     kinds = round_trips(d.log)
     assert set(FACTS) - kinds == set(), "every router kind once"
     overflows = [f for r in d.log if isinstance(f := fact(r), Overflowed)]

@@ -133,6 +133,41 @@ class Transferred(Fact):
     from_agent: str = _key("from_agent")
     to_queue: str | None = _key("to_queue", optional=True)
     to_agent: str | None = _key("to_agent", optional=True)
+    to_number: str | None = _key("to_number", optional=True)  # a blind transfer out
+    consult: bool | None = _key("consult", optional=True)  # after a consult (warm transfer)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultStarted(Fact):
+    KIND = "contact.consult_started"
+    to_agent: str = _key("to_agent")
+    to_queue: str | None = _key("to_queue")
+    from_agent: str = _key("from_agent")
+    expires_at: float = _key("expires_at")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultAnswered(Fact):
+    KIND = "contact.consult_answered"
+    to_agent: str = _key("to_agent")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultEnded(Fact):
+    KIND = "contact.consult_ended"
+    how: str = _key("how")
+    by: str | None = _key("by", optional=True)
+    to_agent: str = _key("to_agent")
+    to_queue: str | None = _key("to_queue")
+    consult_s: float = _key("consult_s")
+    conference_s: float | None = _key("conference_s", optional=True)
+    reason: str | None = _key("reason", optional=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conference(Fact):
+    KIND = "contact.conference"
+    parties: list[str] = _key("parties")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -190,6 +225,7 @@ class Ended(Fact):
     wait_s: float = _key("wait_s")
     talk_s: float | None = _key("talk_s")
     by: str | None = _key("by", optional=True)  # who completed it: agent or customer
+    to_number: str | None = _key("to_number", optional=True)  # ended by a transfer out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -210,6 +246,7 @@ FACTS: dict[str, type[Fact]] = {
     cls.KIND: cls
     for cls in (
         Created, Scheduled, Queued, Offered, OfferRevoked, Answered, Held, Resumed, Transferred,
+        ConsultStarted, ConsultAnswered, ConsultEnded, Conference,
         Moved, Overflowed, Relaxed, GreenSwitched, CallbackCreated, CallbackAttempt, Ended,
         AgentStateChanged, PhoneRegistration,
     )

@@ -21,7 +21,14 @@ KINDS: dict[str, str] = {
     "contact.answered": "agent accepted; data: wait_s (since enqueued_at, the place in line)",
     "contact.held": "put on hold by the agent",
     "contact.resumed": "taken off hold",
-    "contact.transferred": "data: from_agent, to_queue or to_agent",
+    "contact.transferred": "data: from_agent, to_queue or to_agent (consult=True after a "
+    "consult), or to_number (a blind transfer out)",
+    "contact.consult_started": "the agent holds the caller and calls a specialist; data: "
+    "to_agent, to_queue, from_agent, expires_at",
+    "contact.consult_answered": "the specialist answered the consult; data: to_agent",
+    "contact.consult_ended": "data: how (transfer | conference | return | no_answer | failed | "
+    "left | customer_left | completed), to_agent, to_queue, consult_s, [by, conference_s, reason]",
+    "contact.conference": "the consult became a three-way call; data: parties",
     "contact.moved": "moved between queues by a supervisor; data: from_queue, to_queue",
     "contact.overflowed": "data: from_queue, to_queue or to_center, rule",
     "contact.relaxed": "skill requirements lowered; data: stage, min_level",
