@@ -85,8 +85,10 @@ def test_the_wallboard_fits_the_screen_and_its_numbers_agree(server, new_page):
         step = hours[1] - hours[0] if len(hours) > 1 else 0.5
         if hours[-1] >= 4 + step:
             assert chart["labels"][0] != "00:00", chart["labels"]
-        else:  # before 04:00 the whole short day is shown
+        elif hours[-1] < 4 - step:  # before 04:00 the whole short day is shown
             assert chart["labels"][0] == "00:00", chart["labels"]
+        # within a step of 04:00 either is right: the page's clock and the last label's bucket
+        # differ by up to one step (seen at 04:31 with labels ending at 04:00)
         assert chart["x"] and chart["y"] and chart["y2"]
         assert len(chart["sets"]) == 5 and chart["target"] == len(chart["labels"])
         page.mouse.move(0, 0)

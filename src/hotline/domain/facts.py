@@ -167,7 +167,7 @@ class ConsultEnded(Fact):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Conference(Fact):
     KIND = "contact.conference"
-    parties: list[str] = _key("parties")
+    parties: list[str] = _key("parties")  # noqa: RUF009 (a field(), as the others)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

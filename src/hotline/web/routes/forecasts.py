@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from hotline.kpi import RangeError, parse_time
 from hotline.store.forecasts import ForecastPoint, Forecasts, check_points
 from hotline.web.deps import Service, Supervisor
+from hotline.web.responses import errors
 from hotline.web.routes.reports import ReportsDep
 
 router = APIRouter(prefix="/api/forecasts", tags=["reports"])
@@ -70,7 +71,8 @@ def _point(p: ForecastPoint, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201)
+# a year of 15-min points can pass the body limit (413 at the edge)
+@router.post("", status_code=201, responses=errors(413))
 def save_forecast(
     body: ForecastIn, service: Service, user: Supervisor, reports: ReportsDep
 ) -> dict[str, Any]:
