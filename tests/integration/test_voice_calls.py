@@ -139,7 +139,11 @@ def test_menu_queue_agent_phone_bridge_recording_and_survey(center):
     assert heard, "baresip dumped nothing"
     phone_match = best_match(read_wav(heard[-1])[1], reference)
     print(f"caller audio found in the agent recording {match:.3f}, at the phone {phone_match:.3f}")
-    assert match > 0.8 and phone_match > 0.8, (match, phone_match)  # load on a shared box
+    # Alone both are 1.000. Under a loaded CI run both fell to 0.385 together: sipp, the sender,
+    # was starved (what the phone received and what was recorded degrade alike). Other speech
+    # (the IVR prompt, the rest of the same pcap) scores 0.16-0.17, a tone 0.002: above 0.3 the
+    # agent heard this caller.
+    assert match > 0.3 and phone_match > 0.3, (match, phone_match)
 
 
 def test_self_service_answer_is_contained_and_never_queued(center):
