@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.integration.voice_rig import start_center, wait_until  # noqa: E402
 
+from bench.voice import cpu_s, machine_busy  # noqa: E402
 from hotline.bootstrap import DEMO_PASSWORD  # noqa: E402
 from hotline.channels.sip.peers import tone_wav  # noqa: E402
 
@@ -75,22 +76,6 @@ def descendants(root: int, table: dict[int, tuple[int, str]]) -> set[int]:
                 out.add(k)
                 todo.append(k)
     return out
-
-
-def cpu_s(pids: set[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        except (OSError, IndexError):
-            pass
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy() -> tuple[int, int]:
-    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(f) - f[3] - f[4], sum(f)
 
 
 def groups(work: Path) -> dict[str, set[int]]:

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -86,7 +87,7 @@ class Facts:
         return [f for f in self.items if f["kind"] == kind and f["at"] >= since]
 
 
-def cpu_s(pids: list[int]) -> float:
+def cpu_s(pids: Iterable[int]) -> float:
     total = 0
     for pid in pids:
         try:
