@@ -29,22 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.integration.voice_rig import start_center, wait_until  # noqa: E402
 
 from bench.voice import cpu_s, machine_busy  # noqa: E402
 from hotline.bootstrap import DEMO_PASSWORD  # noqa: E402
 from hotline.channels.sip.peers import tone_wav  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--autoplay-policy=no-user-gesture-required",
+    *CHROMIUM_ARGS,
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     "--ignore-certificate-errors",

@@ -36,22 +36,12 @@ from hotline.bootstrap import DEMO_PASSWORD
 from hotline.channels.sip.peers import tone_wav
 from hotline.channels.sip.registrar import registered
 from hotline.web.ui.i18n_phone import PHONE
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 from .voice_rig import needs_peers, per_second, recordings, start_center, wait_until
 
 pytestmark = needs_peers
-CHROMIUM = "/usr/bin/chromium"
 BROWSER_TONE_HZ = 600
-QUIET = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +79,7 @@ def chromium(center):
 
     tone = tone_wav(center.work / "browser-tone.wav", BROWSER_TONE_HZ)
     args = [
-        *QUIET,
+        *CHROMIUM_ARGS,
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={tone}",
@@ -311,7 +301,7 @@ def test_a_wrong_or_disabled_login_cannot_register_over_websocket(center, desk):
 def test_a_blocked_microphone_is_said_in_words(center, chromium):
     """No permission (no fake-UI auto-accept): the bar says how to allow the microphone."""
     cert = center.work / "tls" / "softphone.crt"
-    args = [*QUIET, "--use-fake-device-for-media-stream"]
+    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream"]
     args.append(f"--ignore-certificate-errors-spki-list={spki(cert)}")
     browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args)
     try:
