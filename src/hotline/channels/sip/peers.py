@@ -23,6 +23,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from hotline.channels.sip.link import busy_ports
+
 PCAPS = Path("/usr/share/sip-tester")
 _PCAP_KEYS = {"*": "star", "#": "pound"}
 
@@ -197,21 +199,13 @@ def free_port_block(size: int, start: int = 30000, end: int = 60000) -> int:
     base = start + (os.getpid() * 97) % span
     tried = 0
     while tried < end - start:
-        busy = next((p for p in range(base, base + size) if not _udp_free(p)), None)
+        taken = busy_ports(range(base, base + size), "127.0.0.1")
+        busy = taken[0] if taken else None
         if busy is None:
             return base
         tried += busy + 1 - base
         base = busy + 1 if busy + 1 <= start + span else start
     raise RuntimeError(f"no block of {size} free UDP ports in {start}-{end}")
-
-
-def _udp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 class Proc:
